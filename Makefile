@@ -1,0 +1,46 @@
+# twofa-sim: the README's two commands are `make demo` and `make test`; both set up what they need.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SIM := $(BIN)/twofa-sim
+
+.PHONY: setup demo test bench lint format type check clean
+
+setup:
+	@PYTHON=$(PYTHON) VENV=$(VENV) bash scripts/setup.sh
+
+## demo: the main job. Checks every RFC vector, then makes an enrollment URI, renders it as a QR
+## code and reads it back with both decoders.
+demo: setup
+	$(SIM) vectors
+	@mkdir -p reports
+	$(SIM) uri make --issuer "twofa-sim demo" --account "alice@example.com" \
+		| $(SIM) qr make - -o reports/demo-enrollment.png
+	$(SIM) qr read reports/demo-enrollment.png
+
+## test: the whole suite, in parallel, with the reproducible Hypothesis profile.
+test: setup
+	$(BIN)/python -m pytest -n auto --hypothesis-profile=ci -q
+
+## bench: ratio benchmarks (not part of `make test`).
+bench: setup
+	$(BIN)/python -m benchmarks
+
+lint: setup
+	$(BIN)/ruff check twofa_sim tests benchmarks
+	$(BIN)/ruff format --check twofa_sim tests benchmarks
+
+format: setup
+	$(BIN)/ruff format twofa_sim tests benchmarks
+	$(BIN)/ruff check --fix twofa_sim tests benchmarks
+
+type: setup
+	$(BIN)/mypy --strict twofa_sim
+
+check: lint type test
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist *.egg-info
+	find reports -mindepth 1 ! -name README.md -delete

@@ -1,0 +1,60 @@
+"""Shared timing helpers for the ratio benchmarks.
+
+A benchmark never asserts an absolute time: it measures our code and a baseline in the same
+process, back to back, and reports the ratio against a target. ``best_per_call`` takes the best of
+several repeats, which is the figure least disturbed by whatever else the machine is doing.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+
+def best_per_call(fn: Callable[[], object], *, number: int, repeat: int = 7) -> float:
+    """Seconds per call of ``fn``: the best of ``repeat`` runs of ``number`` calls each."""
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        for _ in range(number):
+            fn()
+        best = min(best, time.perf_counter() - start)
+    return best / number
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """One benchmark figure: ``ours`` against ``baseline`` (seconds per operation).
+
+    ``goal="at_most"``: ours/baseline must not exceed ``target`` (we may cost at most that much more).
+    ``goal="speedup"``: baseline/ours must reach ``target`` (we must be that many times faster).
+    """
+
+    name: str
+    ours: float
+    baseline: float
+    target: float
+    goal: Literal["at_most", "speedup"]
+    baseline_name: str
+
+    @property
+    def value(self) -> float:
+        if self.goal == "at_most":
+            return self.ours / self.baseline
+        return self.baseline / self.ours
+
+    @property
+    def met(self) -> bool:
+        if self.goal == "at_most":
+            return self.value <= self.target
+        return self.value >= self.target
+
+    def line(self) -> str:
+        want = f"<= {self.target:g}x" if self.goal == "at_most" else f">= {self.target:g}x faster"
+        got = f"{self.value:.2f}x" if self.goal == "at_most" else f"{self.value:.1f}x faster"
+        return (
+            f"{'ok  ' if self.met else 'MISS'} {self.name:<44} {got:>14}  (target {want}; "
+            f"ours {self.ours * 1e6:.2f} us, {self.baseline_name} {self.baseline * 1e6:.2f} us)"
+        )

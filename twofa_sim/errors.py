@@ -1,0 +1,152 @@
+"""Every exception twofa-sim raises on purpose, in one place.
+
+::
+
+    TwofaSimError                     base of everything below
+    ├── InputError (also ValueError)  bad user input: CLI exit code 2
+    │   ├── DurationError             "90s", "1h30m" ... could not be read
+    │   ├── InstantError              an ISO-8601 / Unix-time instant could not be read
+    │   ├── SecretError               not base32, or empty
+    │   │   └── WeakSecretError       too short to enroll (RFC 4226 R6: >= 128 bits)
+    │   ├── OtpParameterError         digits, algorithm, period, counter, T0 out of range
+    │   ├── KeyUriError               not an otpauth URI we can read, or cannot be built
+    │   ├── ImageError                file missing, or bytes that are no image
+    │   └── QRCapacityError           data too large for any QR symbol
+    ├── QRReadError                   an image was read but gave no single QR: CLI exit code 1
+    │   ├── NoQRCodeError
+    │   └── MultipleQRCodesError
+    ├── DecoderUnavailableError       a QR decoder's native library is missing: CLI exit code 3
+    └── ClockBridgeError (also RuntimeError)  system time is already frozen by someone else
+
+An :class:`InputError` carries *where* (an argument name, a file, ``file:line:col``), *what* went
+wrong and an optional *hint*; ``str(error)`` is the one line the command line prints. Messages
+never contain a secret or a one-time code.
+"""
+
+from __future__ import annotations
+
+from typing import Self
+
+__all__ = [
+    "ClockBridgeError",
+    "DecoderUnavailableError",
+    "DurationError",
+    "ImageError",
+    "InputError",
+    "InstantError",
+    "KeyUriError",
+    "MultipleQRCodesError",
+    "NoQRCodeError",
+    "OtpParameterError",
+    "QRCapacityError",
+    "QRReadError",
+    "SecretError",
+    "TwofaSimError",
+    "WeakSecretError",
+]
+
+
+class TwofaSimError(Exception):
+    """Base class of every error twofa-sim raises on purpose."""
+
+
+class InputError(TwofaSimError, ValueError):
+    """Bad user input, located: ``where`` names the argument, file or position."""
+
+    def __init__(self, what: str, *, where: str = "", hint: str = "") -> None:
+        self.what = what
+        self.where = where
+        self.hint = hint
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        text = f"{self.where}: {self.what}" if self.where else self.what
+        if self.hint:
+            text += f" (hint: {self.hint})"
+        return text
+
+    def at(self, where: str) -> Self:
+        """Name ``where`` the bad input came from (an argument, a file) and return the error."""
+        self.where = where
+        self.args = (self._render(),)
+        return self
+
+
+class DurationError(InputError):
+    """A duration string such as ``90s`` or ``1h30m`` could not be read."""
+
+
+class InstantError(InputError):
+    """An instant (ISO-8601 or Unix seconds) could not be read."""
+
+
+class SecretError(InputError):
+    """A shared secret is not valid base32, or is empty."""
+
+
+class WeakSecretError(SecretError):
+    """A secret is too short to enroll with (RFC 4226 section 4, R6: at least 128 bits)."""
+
+    def __init__(self, bits: int, *, minimum: int = 128, where: str = "") -> None:
+        self.bits = bits
+        self.minimum = minimum
+        super().__init__(
+            f"secret has {bits} bits; enrollment needs at least {minimum} (RFC 4226 R6)",
+            where=where,
+            hint="generate one with generate_secret() (160 bits) or pass a longer secret",
+        )
+
+
+class OtpParameterError(InputError):
+    """An OTP parameter (digits, algorithm, period, counter, T0, time) is out of range."""
+
+
+class KeyUriError(InputError):
+    """An ``otpauth://`` URI could not be read, or could not be built from the values given."""
+
+
+class ImageError(InputError):
+    """An image file is missing, unreadable, or its bytes are not an image."""
+
+
+class QRCapacityError(InputError):
+    """The data does not fit in any QR symbol at the requested error-correction level."""
+
+    def __init__(self, size: int, capacity: int, level: str, *, where: str = "") -> None:
+        self.size = size
+        self.capacity = capacity
+        self.level = level
+        super().__init__(
+            f"{size} bytes do not fit in a QR code at error-correction level {level} "
+            f"(at most {capacity} bytes)",
+            where=where,
+            hint="use a lower error-correction level (L holds the most) or a shorter label",
+        )
+
+
+class QRReadError(TwofaSimError):
+    """An image was decoded but did not hold exactly one QR code."""
+
+    def __init__(self, message: str, *, image: str = "") -> None:
+        self.image = image
+        super().__init__(f"{image}: {message}" if image else message)
+
+
+class NoQRCodeError(QRReadError):
+    """No QR code could be found in the image by either decoder."""
+
+
+class MultipleQRCodesError(QRReadError):
+    """The image holds more than one QR code, so which one to use is ambiguous."""
+
+    def __init__(self, count: int, *, image: str = "") -> None:
+        self.count = count
+        super().__init__(f"found {count} QR codes; expected exactly one", image=image)
+
+
+class DecoderUnavailableError(TwofaSimError):
+    """A QR decoder cannot run here (its native library is missing); says how to install it."""
+
+
+class ClockBridgeError(TwofaSimError, RuntimeError):
+    """The freezegun bridge cannot start: the system time is already frozen by someone else."""
