@@ -169,9 +169,12 @@ class HotpState:
 S = TypeVar("S", TotpState, HotpState)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Verification(Generic[S]):
     """The verdict on one code, and the credential state to store afterwards.
+
+    A result to read, not to change (it is not frozen only because a frozen dataclass costs more
+    to build than the HMACs of a whole verification).
 
     ``offset``: TOTP, matched step minus the verifier's current step (positive: the code came from a
     clock ahead of ours); HOTP, matched counter minus the expected counter. ``matched``: the step or
@@ -309,12 +312,14 @@ class TotpVerifier(_Engine):
         floor = state.last_step if policy.replay_protection else None
         matches = self._matches(submitted, first, last)
         computed = _span(first, last)
-        fresh = [s for s in matches if floor is None or s > floor]
-        if fresh:
-            step = min(fresh, key=lambda s: abs(s - centre))
-            last_step = step if state.last_step is None else max(step, state.last_step)
-            new_state = TotpState(last_step, step - now if policy.track_drift else state.drift)
-            return Verification(Reason.ACCEPTED, new_state, step - now, step, False, computed)
+        if matches:
+            fresh = matches if floor is None else [s for s in matches if s > floor]
+            if fresh:
+                # Two steps in the window sharing a code (1 in 10**digits): take the nearer one.
+                step = fresh[0] if len(fresh) == 1 else min(fresh, key=lambda s: abs(s - centre))
+                last_step = step if state.last_step is None else max(step, state.last_step)
+                new_state = TotpState(last_step, step - now if policy.track_drift else state.drift)
+                return Verification(Reason.ACCEPTED, new_state, step - now, step, False, computed)
         if not matches and policy.diagnose_steps:
             reach = policy.diagnose_steps
             matches = self._matches(submitted, first - reach, first - 1)

@@ -1,0 +1,29 @@
+"""Advancing the virtual clock against freezegun's ``tick`` (target: at least 10x faster).
+
+Both move time by one second. freezegun's ``tick`` is what a test that freezes time per test uses
+to move it; ours is :meth:`VirtualClock.advance`, alone and with the freezegun bridge following it
+(where each move also updates the frozen system time).
+"""
+
+from __future__ import annotations
+
+import freezegun
+
+from benchmarks._harness import Ratio, best_per_call
+from twofa_sim.clock import VirtualClock, frozen_system_time
+
+NUMBER = 50_000
+
+
+def run() -> list[Ratio]:
+    clock = VirtualClock(1_700_000_000)
+    plain = best_per_call(lambda: clock.advance(1.0), number=NUMBER)
+    with freezegun.freeze_time("2026-01-01") as frozen:
+        tick = best_per_call(lambda: frozen.tick(1.0), number=NUMBER)
+    bridged_clock = VirtualClock(1_700_000_000)
+    with frozen_system_time(bridged_clock):
+        bridged = best_per_call(lambda: bridged_clock.advance(1.0), number=NUMBER)
+    return [
+        Ratio("VirtualClock.advance", plain, tick, 10, "speedup", "freezegun tick"),
+        Ratio("VirtualClock.advance inside the bridge", bridged, tick, 1, "speedup", "freezegun tick"),
+    ]
