@@ -1,0 +1,393 @@
+"""The ``twofa-sim`` command line. Parses, calls the library, prints; no logic of its own.
+
+Exit codes, every command: 0 success, 1 a check failed, 2 bad input or usage (one line on stderr
+naming the bad input), 3 internal error.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from twofa_sim import __version__
+from twofa_sim.errors import (
+    DecoderUnavailableError,
+    InputError,
+    OtpParameterError,
+    TwofaSimError,
+)
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+PROG = "twofa-sim"
+
+
+class CommandFailed(Exception):
+    """A check the user asked for failed: exit 1 after printing ``message`` (if any)."""
+
+    def __init__(self, message: str = "") -> None:
+        self.message = message
+        super().__init__(message)
+
+
+def _fail_usage(where: str, what: str, hint: str = "") -> NoReturn:
+    raise InputError(what, where=where, hint=hint)
+
+
+def _read_arg(value: str, where: str) -> str:
+    """``-`` means: read the value from stdin (keeps secrets out of shell history)."""
+    if value != "-":
+        return value
+    text = sys.stdin.read().strip()
+    if not text:
+        _fail_usage(where, "nothing was read from stdin")
+    return text
+
+
+def _write_atomically(path: Path, data: bytes, where: str) -> None:
+    """Write ``data`` to ``path`` whole or not at all (a temporary file renamed into place)."""
+    directory = path.parent if str(path.parent) else Path(".")
+    if not directory.is_dir():
+        _fail_usage(where, f"directory {str(directory)!r} does not exist")
+    if path.is_dir():
+        _fail_usage(where, f"{str(path)!r} is a directory")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        _fail_usage(where, f"cannot write in {str(directory)!r}: {exc.strerror}")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        _fail_usage(where, f"cannot write {str(path)!r}: {exc.strerror}")
+
+
+def _emit_json(obj: object) -> None:
+    click.echo(json.dumps(obj, ensure_ascii=False, indent=2))
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name=PROG)
+def cli() -> None:
+    """twofa-sim: a test harness and simulation suite for two-factor authentication.
+
+    Exit codes: 0 success, 1 a check failed, 2 bad input or usage, 3 internal error.
+    """
+
+
+@cli.command()
+@click.option(
+    "--secret",
+    required=True,
+    envvar="TWOFA_SIM_SECRET",
+    metavar="B32",
+    help="Base32 secret ('-' reads it from stdin; or set TWOFA_SIM_SECRET).",
+)
+@click.option("--at", "when", metavar="WHEN", help="Unix seconds or ISO-8601 instant [default: now].")
+@click.option(
+    "--algorithm",
+    type=click.Choice(["SHA1", "SHA256", "SHA512"], case_sensitive=False),
+    default="SHA1",
+    show_default=True,
+)
+@click.option("--digits", type=click.IntRange(6, 8), default=6, show_default=True)
+@click.option("--period", type=click.IntRange(min=1), default=30, show_default=True, help="TOTP step in seconds.")
+@click.option("--t0", type=int, default=0, show_default=True, help="TOTP origin, Unix seconds.")
+@click.option(
+    "--counter",
+    type=click.IntRange(0, 2**64 - 1),
+    help="Print the HOTP code for this counter instead of a TOTP code.",
+)
+def code(
+    secret: str,
+    when: str | None,
+    algorithm: str,
+    digits: int,
+    period: int,
+    t0: int,
+    counter: int | None,
+) -> None:
+    """Print the TOTP code for a secret at a time (or the HOTP code for a counter)."""
+    import time
+
+    from twofa_sim.clock import parse_instant
+    from twofa_sim.otp import hotp, totp
+    from twofa_sim.secret import MIN_ENROLL_BITS, decode_secret
+
+    try:
+        key = decode_secret(_read_arg(secret, "--secret"))
+    except InputError as exc:
+        raise exc.at("--secret") from None
+    if counter is not None and when is not None:
+        _fail_usage("--at", "--at makes no sense with --counter (HOTP has no time)")
+    try:
+        at = time.time() if when is None else parse_instant(when)
+    except InputError as exc:
+        raise exc.at("--at") from None
+    try:
+        if counter is not None:
+            result = hotp(key, counter, digits=digits, algorithm=algorithm)
+        else:
+            result = totp(key, at, digits=digits, algorithm=algorithm, period=period, t0=t0)
+    except OtpParameterError as exc:
+        raise exc.at("--at") from None
+    if len(key) * 8 < MIN_ENROLL_BITS:
+        click.echo(
+            f"{PROG}: warning: the secret has {len(key) * 8} bits, under the {MIN_ENROLL_BITS} "
+            "RFC 4226 requires for enrollment; computing the code anyway",
+            err=True,
+        )
+    click.echo(result)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array instead of a table.")
+def vectors(as_json: bool) -> None:
+    """Check every RFC 4226 and RFC 6238 test vector; exit 0 only if all match."""
+    from twofa_sim.vectors import check_vectors
+
+    results = check_vectors()
+    failed = [r for r in results if not r.ok]
+    if as_json:
+        _emit_json(
+            [
+                {
+                    "source": r.source,
+                    "algorithm": str(r.algorithm),
+                    "input": r.moving_factor,
+                    "expected": r.expected,
+                    "computed": r.actual,
+                    "ok": r.ok,
+                }
+                for r in results
+            ]
+        )
+    else:
+        header = f"{'source':<16} {'algorithm':<9} {'input':<16} {'expected':<9} {'computed':<9} ok"
+        click.echo(header)
+        click.echo("-" * len(header))
+        for r in results:
+            click.echo(
+                f"{r.source:<16} {r.algorithm!s:<9} {r.moving_factor:<16} {r.expected:<9} "
+                f"{r.actual:<9} {'ok' if r.ok else 'MISMATCH'}"
+            )
+        click.echo(f"{len(results) - len(failed)} of {len(results)} vectors match")
+    if failed:
+        raise CommandFailed()
+
+
+@cli.group()
+def uri() -> None:
+    """Make and lint otpauth:// enrollment URIs (Key URI Format)."""
+
+
+@uri.command("make")
+@click.option("--account", required=True, help="Account name shown in the app (e.g. an email).")
+@click.option("--issuer", help="Who issues the credential (shown in the app).")
+@click.option("--secret", metavar="B32", help="Base32 secret [default: a new random one].")
+@click.option("--bits", type=click.IntRange(min=8), default=160, show_default=True, help="Size of a generated secret.")
+@click.option("--type", "kind", type=click.Choice(["totp", "hotp"]), default="totp", show_default=True)
+@click.option(
+    "--algorithm",
+    type=click.Choice(["SHA1", "SHA256", "SHA512"], case_sensitive=False),
+    default="SHA1",
+    show_default=True,
+)
+@click.option("--digits", type=click.IntRange(6, 8), default=6, show_default=True)
+@click.option("--period", type=click.IntRange(min=1), default=30, show_default=True)
+@click.option("--counter", type=click.IntRange(0, 2**64 - 1), help="Initial counter (hotp).")
+def uri_make(
+    account: str,
+    issuer: str | None,
+    secret: str | None,
+    bits: int,
+    kind: str,
+    algorithm: str,
+    digits: int,
+    period: int,
+    counter: int | None,
+) -> None:
+    """Print an otpauth:// URI for enrolling an authenticator app."""
+    from twofa_sim.keyuri import build_uri
+    from twofa_sim.secret import generate_secret
+
+    if secret is None:
+        try:
+            secret = generate_secret(bits)
+        except InputError as exc:
+            raise exc.at("--bits") from None
+    if kind == "hotp" and counter is None:
+        counter = 0
+    try:
+        text = build_uri(
+            secret=_read_arg(secret, "--secret"),
+            account=account,
+            issuer=issuer,
+            type="hotp" if kind == "hotp" else "totp",
+            algorithm=algorithm.upper(),
+            digits=digits,
+            period=period,
+            counter=counter,
+        )
+    except InputError as exc:
+        # The library names its parameter (account, issuer, secret...): name the option instead.
+        raise exc.at(f"--{exc.where}" if exc.where else "uri make") from None
+    click.echo(text)
+    _warn_findings(text)
+
+
+@uri.command("lint")
+@click.argument("uri_text", metavar="URI")
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as a JSON array.")
+def uri_lint(uri_text: str, as_json: bool) -> None:
+    """Lint an otpauth:// URI ('-' reads it from stdin); exit 1 if any error finding."""
+    from twofa_sim.keyuri import lint_uri
+
+    findings = lint_uri(_read_arg(uri_text, "URI"))
+    if as_json:
+        _emit_json([{"rule": f.rule, "severity": f.severity, "message": f.message} for f in findings])
+    else:
+        _print_findings(findings)
+    if any(f.severity == "error" for f in findings):
+        raise CommandFailed()
+
+
+def _warn_findings(text: str) -> None:
+    """Tell stderr what the linter thinks of a URI we were asked to make (errors and warnings)."""
+    from twofa_sim.keyuri import lint_uri
+
+    for finding in lint_uri(text):
+        if finding.severity != "info":
+            click.echo(f"{PROG}: lint {finding.severity}: {finding.rule}: {finding.message}", err=True)
+
+
+def _print_findings(findings: Sequence[Any]) -> None:
+    if not findings:
+        click.echo("findings: none")
+        return
+    click.echo("findings:")
+    for f in findings:
+        click.echo(f"  {f.severity:<7} {f.rule:<24} {f.message}")
+
+
+@cli.group()
+def qr() -> None:
+    """Render otpauth URIs as QR codes and read QR codes from images."""
+
+
+@qr.command("make")
+@click.argument("data", metavar="URI")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path), help="PNG file to write.")
+@click.option("--error", "level", type=click.Choice(["L", "M", "Q", "H"], case_sensitive=False), default="M", show_default=True, help="Error-correction level.")
+@click.option("--scale", type=click.IntRange(1, 100), default=8, show_default=True, help="Pixels per module.")
+@click.option("--border", type=click.IntRange(0, 100), default=4, show_default=True, help="Quiet zone in modules.")
+def qr_make(data: str, output: Path, level: str, scale: int, border: int) -> None:
+    """Render URI ('-' reads it from stdin) as a QR code PNG."""
+    from twofa_sim.qr import render_png
+
+    text = _read_arg(data, "URI")
+    level_upper = level.upper()
+    try:
+        png = render_png(text, error=level_upper, scale=scale, border=border)  # type: ignore[arg-type]
+    except InputError as exc:
+        raise exc if exc.where else exc.at("URI") from None
+    _write_atomically(output, png, "--output")
+    _warn_findings(text)
+    click.echo(f"wrote {output} ({len(png)} bytes)")
+
+
+@qr.command("read")
+@click.argument("image", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--show-secret", is_flag=True, help="Show the secret instead of masking it.")
+def qr_read(image: Path, as_json: bool, show_secret: bool) -> None:
+    """Read the QR code in IMAGE with two decoders, parse and lint the URI.
+
+    Exit 0 when read, agreed and no error finding; 1 when no QR code was found, the decoders
+    disagree or an error finding exists; 2 when the file is missing or not an image.
+    """
+    from twofa_sim.scan import scan_image
+
+    scan = scan_image(image, name=str(image))
+    report = scan.as_dict(show_secret=show_secret)
+    if as_json:
+        _emit_json(report)
+    else:
+        decoded = report["decoded"]
+        assert isinstance(decoded, dict)
+        click.echo(f"image  {scan.image}")
+        click.echo(f"zbar   {decoded['zbar'] if decoded['zbar'] is not None else '(nothing found)'}")
+        click.echo(f"zxing  {decoded['zxing'] if decoded['zxing'] is not None else '(nothing found)'}")
+        click.echo(f"agree  {'yes' if scan.agree else 'NO'}")
+        if isinstance(report["uri"], dict):
+            click.echo("uri    " + "  ".join(f"{k}={v}" for k, v in report["uri"].items() if v is not None))
+        _print_findings(scan.findings)
+    if not scan.ok:
+        raise CommandFailed()
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def _command_name(args: Sequence[str]) -> str:
+    words = [PROG]
+    for arg in args:
+        if arg.startswith("-"):
+            break
+        words.append(arg)
+        if len(words) == 3:
+            break
+    return " ".join(words)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns (and, as a console script, exits with) the exit code."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    run: Callable[..., Any] = cli.main
+    try:
+        result = run(args=args, prog_name=PROG, standalone_mode=False)
+    except click.exceptions.UsageError as exc:
+        name = exc.ctx.command_path if exc.ctx is not None else PROG
+        click.echo(f"{name}: error: {exc.format_message()} (see '{name} --help')", err=True)
+        return EXIT_USAGE
+    except click.exceptions.Abort:
+        click.echo(f"{PROG}: aborted", err=True)
+        return 130
+    except InputError as exc:
+        click.echo(f"{_command_name(args)}: error: {exc}", err=True)
+        return EXIT_USAGE
+    except CommandFailed as exc:
+        if exc.message:
+            click.echo(f"{_command_name(args)}: {exc.message}", err=True)
+        return EXIT_FAILED
+    except DecoderUnavailableError as exc:
+        click.echo(f"{_command_name(args)}: error: {exc}", err=True)
+        return EXIT_INTERNAL
+    except TwofaSimError as exc:
+        click.echo(f"{_command_name(args)}: error: {exc}", err=True)
+        return EXIT_FAILED
+    except BrokenPipeError:
+        # stdout closed early (e.g. piped into head): not an error of ours.
+        sys.stderr.close()
+        return EXIT_OK
+    except Exception as exc:
+        if os.environ.get("TWOFA_SIM_DEBUG"):
+            raise
+        click.echo(
+            f"{_command_name(args)}: internal error: {type(exc).__name__}: {exc} "
+            "(set TWOFA_SIM_DEBUG=1 for a traceback, and please report it)",
+            err=True,
+        )
+        return EXIT_INTERNAL
+    return result if isinstance(result, int) else EXIT_OK
