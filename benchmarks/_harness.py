@@ -30,33 +30,41 @@ def best_per_call(fn: Callable[[], object], *, number: int, repeat: int = 7) -> 
 class Ratio:
     """One benchmark figure: ``ours`` against ``baseline`` (seconds per operation).
 
-    ``goal="at_most"``: ours/baseline must not exceed ``target`` (we may cost at most that much more).
+    ``goal="at_most"``: ours/baseline must not exceed ``target``.
     ``goal="speedup"``: baseline/ours must reach ``target`` (we must be that many times faster).
+    ``goal="info"``: ours/baseline, reported for reference, with no target.
     """
 
     name: str
     ours: float
     baseline: float
     target: float
-    goal: Literal["at_most", "speedup"]
+    goal: Literal["at_most", "speedup", "info"]
     baseline_name: str
 
     @property
     def value(self) -> float:
-        if self.goal == "at_most":
+        if self.goal != "speedup":
             return self.ours / self.baseline
         return self.baseline / self.ours
 
     @property
     def met(self) -> bool:
+        if self.goal == "info":
+            return True
         if self.goal == "at_most":
             return self.value <= self.target
         return self.value >= self.target
 
     def line(self) -> str:
-        want = f"<= {self.target:g}x" if self.goal == "at_most" else f">= {self.target:g}x faster"
-        got = f"{self.value:.2f}x" if self.goal == "at_most" else f"{self.value:.1f}x faster"
+        want = {
+            "at_most": f"target <= {self.target:g}x",
+            "speedup": f"target >= {self.target:g}x faster",
+            "info": "for reference",
+        }[self.goal]
+        got = f"{self.value:.1f}x faster" if self.goal == "speedup" else f"{self.value:.2f}x"
+        flag = "    " if self.goal == "info" else "ok  " if self.met else "MISS"
         return (
-            f"{'ok  ' if self.met else 'MISS'} {self.name:<44} {got:>14}  (target {want}; "
+            f"{flag} {self.name:<46} {got:>14}  ({want}; "
             f"ours {self.ours * 1e6:.2f} us, {self.baseline_name} {self.baseline * 1e6:.2f} us)"
         )

@@ -7,6 +7,8 @@ to move it; ours is :meth:`VirtualClock.advance`, alone and with the freezegun b
 
 from __future__ import annotations
 
+from functools import partial
+
 import freezegun
 
 from benchmarks._harness import Ratio, best_per_call
@@ -17,13 +19,15 @@ NUMBER = 50_000
 
 def run() -> list[Ratio]:
     clock = VirtualClock(1_700_000_000)
-    plain = best_per_call(lambda: clock.advance(1.0), number=NUMBER)
+    plain = best_per_call(partial(clock.advance, 1.0), number=NUMBER)
     with freezegun.freeze_time("2026-01-01") as frozen:
-        tick = best_per_call(lambda: frozen.tick(1.0), number=NUMBER)
+        tick = best_per_call(partial(frozen.tick, 1.0), number=NUMBER)
     bridged_clock = VirtualClock(1_700_000_000)
     with frozen_system_time(bridged_clock):
-        bridged = best_per_call(lambda: bridged_clock.advance(1.0), number=NUMBER)
+        bridged = best_per_call(partial(bridged_clock.advance, 1.0), number=NUMBER)
     return [
         Ratio("VirtualClock.advance", plain, tick, 10, "speedup", "freezegun tick"),
-        Ratio("VirtualClock.advance inside the bridge", bridged, tick, 1, "speedup", "freezegun tick"),
+        Ratio(
+            "VirtualClock.advance inside the bridge", bridged, tick, 1, "speedup", "freezegun tick"
+        ),
     ]

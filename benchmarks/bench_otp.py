@@ -37,11 +37,26 @@ def run() -> list[Ratio]:
     ours = per_verify / result.candidates
     oracle = pyotp.TOTP(base64.b32encode(KEY).decode())
     assert oracle.verify(code, for_time=AT, valid_window=1)
-    theirs = best_per_call(
-        lambda: oracle.verify(code, for_time=AT, valid_window=1), number=NUMBER // 4
-    ) / 3
+    theirs = (
+        best_per_call(lambda: oracle.verify(code, for_time=AT, valid_window=1), number=NUMBER // 4)
+        / 3
+    )
     baseline = best_per_call(bare_hotp, number=NUMBER)
     return [
-        Ratio("TOTP verify, per candidate code", ours, baseline, 1.5, "at_most", "bare hmac.digest HOTP"),
-        Ratio("pyotp TOTP.verify, per candidate (reference)", theirs, baseline, float("inf"), "at_most", "bare hmac.digest HOTP"),
+        Ratio(
+            "TOTP verify, per candidate code",
+            ours,
+            baseline,
+            1.5,
+            "at_most",
+            "bare hmac.digest HOTP",
+        ),
+        Ratio(
+            "pyotp TOTP.verify, per candidate (reference)",
+            theirs,
+            baseline,
+            0,
+            "info",
+            "bare hmac.digest HOTP",
+        ),
     ]

@@ -5,7 +5,8 @@ What the policies implement, and where it comes from:
 - look-around window, steps back and forward set separately (RFC 6238 section 5.2 recommends at
   most one step back for network delay);
 - replay protection: an accepted TOTP step or HOTP counter is never accepted again for the same
-  credential, nor any step before it (RFC 6238 section 5.2; NIST SP 800-63B 5.1.4.2; ASVS 5.0 6.5.1);
+  credential, nor any step before it (RFC 6238 section 5.2; NIST SP 800-63B 5.1.4.2;
+  ASVS 5.0 6.5.1);
 - drift tracking: the step offset seen at each success is remembered and later windows are centred
   on it (RFC 6238 section 6);
 - HOTP look-ahead, and resynchronisation beyond it that needs consecutive codes (RFC 4226 7.4);
@@ -56,7 +57,7 @@ class Reason(StrEnum):
     MALFORMED = "malformed"
     """Not exactly ``digits`` ASCII digits."""
     RESYNC_PENDING = "resync_pending"
-    """HOTP: a genuine code beyond the look-ahead; the next consecutive code(s) will resynchronise."""
+    """HOTP: a genuine code beyond the look-ahead; the next consecutive code(s) resynchronise."""
 
 
 def _non_negative(owner: object, **fields: int) -> None:
@@ -220,7 +221,9 @@ class _Engine:
     def code(self, counter: int) -> str:
         """The code for a counter or time step."""
         check_counter(counter)
-        return truncate(hmac.digest(self._key, counter.to_bytes(8, "big"), self._hash), self.params.digits)
+        return truncate(
+            hmac.digest(self._key, counter.to_bytes(8, "big"), self._hash), self.params.digits
+        )
 
     def _submitted(self, code: str) -> bytes | None:
         """The code as 4 comparable bytes, or None when malformed."""
@@ -368,7 +371,12 @@ class HotpVerifier(_Engine):
         if matches:
             counter = matches[0]
             return Verification(
-                Reason.ACCEPTED, HotpState(counter + 1), counter - expected, counter, False, computed
+                Reason.ACCEPTED,
+                HotpState(counter + 1),
+                counter - expected,
+                counter,
+                False,
+                computed,
             )
         far = expected + max(policy.resync_window, policy.look_ahead)
         matches = self._matches(submitted, ahead + 1, far)
@@ -379,7 +387,11 @@ class HotpVerifier(_Engine):
             run = state.run + 1 if consecutive else 1
             if run >= policy.resync_codes:
                 return Verification(
-                    Reason.ACCEPTED, HotpState(counter + 1), counter - expected, counter, True,
+                    Reason.ACCEPTED,
+                    HotpState(counter + 1),
+                    counter - expected,
+                    counter,
+                    True,
                     computed,
                 )
             pending = HotpState(expected, counter, run)
@@ -427,7 +439,11 @@ class HotpVerifier(_Engine):
             if ok:
                 counter = start + len(codes) - 1
                 return Verification(
-                    Reason.ACCEPTED, HotpState(counter + 1), start - expected, counter, True,
+                    Reason.ACCEPTED,
+                    HotpState(counter + 1),
+                    start - expected,
+                    counter,
+                    True,
                     computed,
                 )
         return Verification(Reason.WRONG_CODE, state, candidates=computed)

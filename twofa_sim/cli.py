@@ -74,7 +74,20 @@ def _emit_json(obj: object) -> None:
     click.echo(json.dumps(obj, ensure_ascii=False, indent=2))
 
 
-# ---------------------------------------------------------------------------------------------
+# Options shared by the commands that make codes and URIs.
+_algorithm_option = click.option(
+    "--algorithm",
+    type=click.Choice(["SHA1", "SHA256", "SHA512"], case_sensitive=False),
+    default="SHA1",
+    show_default=True,
+    help="HMAC hash function.",
+)
+_digits_option = click.option(
+    "--digits", type=click.IntRange(6, 8), default=6, show_default=True, help="Code length."
+)
+_period_option = click.option(
+    "--period", type=click.IntRange(min=1), default=30, show_default=True, help="TOTP step (s)."
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -94,15 +107,12 @@ def cli() -> None:
     metavar="B32",
     help="Base32 secret ('-' reads it from stdin; or set TWOFA_SIM_SECRET).",
 )
-@click.option("--at", "when", metavar="WHEN", help="Unix seconds or ISO-8601 instant [default: now].")
 @click.option(
-    "--algorithm",
-    type=click.Choice(["SHA1", "SHA256", "SHA512"], case_sensitive=False),
-    default="SHA1",
-    show_default=True,
+    "--at", "when", metavar="WHEN", help="Unix seconds or ISO-8601 instant [default: now]."
 )
-@click.option("--digits", type=click.IntRange(6, 8), default=6, show_default=True)
-@click.option("--period", type=click.IntRange(min=1), default=30, show_default=True, help="TOTP step in seconds.")
+@_algorithm_option
+@_digits_option
+@_period_option
 @click.option("--t0", type=int, default=0, show_default=True, help="TOTP origin, Unix seconds.")
 @click.option(
     "--counter",
@@ -196,16 +206,19 @@ def uri() -> None:
 @click.option("--account", required=True, help="Account name shown in the app (e.g. an email).")
 @click.option("--issuer", help="Who issues the credential (shown in the app).")
 @click.option("--secret", metavar="B32", help="Base32 secret [default: a new random one].")
-@click.option("--bits", type=click.IntRange(min=8), default=160, show_default=True, help="Size of a generated secret.")
-@click.option("--type", "kind", type=click.Choice(["totp", "hotp"]), default="totp", show_default=True)
 @click.option(
-    "--algorithm",
-    type=click.Choice(["SHA1", "SHA256", "SHA512"], case_sensitive=False),
-    default="SHA1",
+    "--bits",
+    type=click.IntRange(min=8),
+    default=160,
     show_default=True,
+    help="Size of a generated secret.",
 )
-@click.option("--digits", type=click.IntRange(6, 8), default=6, show_default=True)
-@click.option("--period", type=click.IntRange(min=1), default=30, show_default=True)
+@click.option(
+    "--type", "kind", type=click.Choice(["totp", "hotp"]), default="totp", show_default=True
+)
+@_algorithm_option
+@_digits_option
+@_period_option
 @click.option("--counter", type=click.IntRange(0, 2**64 - 1), help="Initial counter (hotp).")
 def uri_make(
     account: str,
@@ -256,7 +269,9 @@ def uri_lint(uri_text: str, as_json: bool) -> None:
 
     findings = lint_uri(_read_arg(uri_text, "URI"))
     if as_json:
-        _emit_json([{"rule": f.rule, "severity": f.severity, "message": f.message} for f in findings])
+        _emit_json(
+            [{"rule": f.rule, "severity": f.severity, "message": f.message} for f in findings]
+        )
     else:
         _print_findings(findings)
     if any(f.severity == "error" for f in findings):
@@ -269,7 +284,9 @@ def _warn_findings(text: str) -> None:
 
     for finding in lint_uri(text):
         if finding.severity != "info":
-            click.echo(f"{PROG}: lint {finding.severity}: {finding.rule}: {finding.message}", err=True)
+            click.echo(
+                f"{PROG}: lint {finding.severity}: {finding.rule}: {finding.message}", err=True
+            )
 
 
 def _print_findings(findings: Sequence[Any]) -> None:
@@ -288,10 +305,31 @@ def qr() -> None:
 
 @qr.command("make")
 @click.argument("data", metavar="URI")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path), help="PNG file to write.")
-@click.option("--error", "level", type=click.Choice(["L", "M", "Q", "H"], case_sensitive=False), default="M", show_default=True, help="Error-correction level.")
-@click.option("--scale", type=click.IntRange(1, 100), default=8, show_default=True, help="Pixels per module.")
-@click.option("--border", type=click.IntRange(0, 100), default=4, show_default=True, help="Quiet zone in modules.")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="PNG file to write.",
+)
+@click.option(
+    "--error",
+    "level",
+    type=click.Choice(["L", "M", "Q", "H"], case_sensitive=False),
+    default="M",
+    show_default=True,
+    help="Error-correction level.",
+)
+@click.option(
+    "--scale", type=click.IntRange(1, 100), default=8, show_default=True, help="Pixels per module."
+)
+@click.option(
+    "--border",
+    type=click.IntRange(0, 100),
+    default=4,
+    show_default=True,
+    help="Quiet zone in modules.",
+)
 def qr_make(data: str, output: Path, level: str, scale: int, border: int) -> None:
     """Render URI ('-' reads it from stdin) as a QR code PNG."""
     from twofa_sim.qr import render_png
@@ -327,11 +365,17 @@ def qr_read(image: Path, as_json: bool, show_secret: bool) -> None:
         decoded = report["decoded"]
         assert isinstance(decoded, dict)
         click.echo(f"image  {scan.image}")
-        click.echo(f"zbar   {decoded['zbar'] if decoded['zbar'] is not None else '(nothing found)'}")
-        click.echo(f"zxing  {decoded['zxing'] if decoded['zxing'] is not None else '(nothing found)'}")
+        click.echo(
+            f"zbar   {decoded['zbar'] if decoded['zbar'] is not None else '(nothing found)'}"
+        )
+        click.echo(
+            f"zxing  {decoded['zxing'] if decoded['zxing'] is not None else '(nothing found)'}"
+        )
         click.echo(f"agree  {'yes' if scan.agree else 'NO'}")
         if isinstance(report["uri"], dict):
-            click.echo("uri    " + "  ".join(f"{k}={v}" for k, v in report["uri"].items() if v is not None))
+            click.echo(
+                "uri    " + "  ".join(f"{k}={v}" for k, v in report["uri"].items() if v is not None)
+            )
         _print_findings(scan.findings)
     if not scan.ok:
         raise CommandFailed()

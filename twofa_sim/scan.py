@@ -67,7 +67,11 @@ def scan_image(source: str | os.PathLike[str] | bytes, *, name: str | None = Non
     comes back as a :class:`Scan` with an error finding (``qr-not-found``, ``qr-multiple``,
     ``qr-decoders-disagree``), so a report can still show it.
     """
-    label = name if name is not None else (os.fspath(source) if not isinstance(source, bytes) else "<bytes>")
+    label = (
+        name
+        if name is not None
+        else (os.fspath(source) if not isinstance(source, bytes) else "<bytes>")
+    )
     try:
         decoded: Decoded = decode_image(source, name=label)
     except NoQRCodeError:

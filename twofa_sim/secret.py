@@ -54,8 +54,8 @@ def generate_secret(
 ) -> str:
     """A new random secret of ``bits`` bits as unpadded base32 (from :mod:`secrets` by default).
 
-    ``randbytes`` lets a simulated world draw from its own seeded source. Refuses fewer than 128 bits
-    (RFC 4226 R6) and sizes that are not whole bytes.
+    ``randbytes`` lets a simulated world draw from its own seeded source. Refuses fewer than
+    128 bits (RFC 4226 R6) and sizes that are not whole bytes.
     """
     if bits % 8:
         raise OtpParameterError(f"{bits} is not a whole number of bytes", where="bits")

@@ -22,7 +22,7 @@ Run = Callable[..., Outcome]
 
 @pytest.fixture
 def run(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Run:
-    """`run("code", "--secret", ...)` -> exit code, stdout, stderr; `stdin=` feeds standard input."""
+    """`run("code", ...)` -> exit code, stdout, stderr; `stdin=` feeds standard input."""
 
     def invoke(*args: str, stdin: str | None = None) -> Outcome:
         if stdin is not None:

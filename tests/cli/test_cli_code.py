@@ -96,7 +96,10 @@ def test_vectors_table_and_exit_code(run: Run) -> None:
     result = run("vectors")
     assert result.code == 0
     assert "28 of 28 vectors match" in result.out
-    assert sum(line.startswith("RFC") and line.endswith(" ok") for line in result.out.splitlines()) == 28
+    assert (
+        sum(line.startswith("RFC") and line.endswith(" ok") for line in result.out.splitlines())
+        == 28
+    )
 
 
 def test_vectors_json(run: Run) -> None:
@@ -130,7 +133,9 @@ def test_unknown_command_and_help(run: Run) -> None:
     assert version.code == 0 and "twofa-sim" in version.out
 
 
-def test_internal_errors_exit_3_without_traceback(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_internal_errors_exit_3_without_traceback(
+    run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """An unexpected exception is exit 3 with a one-line message (traceback only on request)."""
     import twofa_sim.vectors as vectors
 

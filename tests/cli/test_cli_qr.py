@@ -111,7 +111,9 @@ def test_qr_read_two_codes_exits_1(run: Run, tmp_path: Path) -> None:
     """Two different QR codes in one image is ambiguous: exit 1, `qr-multiple`."""
     one, two = io.BytesIO(), io.BytesIO()
     segno.make_qr(URI).save(one, kind="png", scale=4)
-    segno.make_qr("otpauth://totp/B:b?secret=" + SECRET + "&issuer=B").save(two, kind="png", scale=4)
+    segno.make_qr("otpauth://totp/B:b?secret=" + SECRET + "&issuer=B").save(
+        two, kind="png", scale=4
+    )
     page = Image.new("L", (900, 450), 255)
     page.paste(Image.open(one), (20, 20))
     page.paste(Image.open(two), (470, 20))

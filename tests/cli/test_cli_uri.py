@@ -25,7 +25,9 @@ def test_uri_make_generates_a_160_bit_secret_and_canonical_uri(run: Run) -> None
 
 def test_uri_make_hotp_with_counter(run: Run) -> None:
     """`--type hotp` writes a counter (0 unless given)."""
-    result = run("uri", "make", "--account", "bob", "--issuer", "X", "--type", "hotp", "--counter", "7")
+    result = run(
+        "uri", "make", "--account", "bob", "--issuer", "X", "--type", "hotp", "--counter", "7"
+    )
     uri = parse_uri(result.out.strip())
     assert (uri.type, uri.counter, uri.period) == ("hotp", 7, None)
 

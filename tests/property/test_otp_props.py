@@ -78,7 +78,9 @@ def test_accepted_exactly_inside_the_window(
     verifier = TotpVerifier(key, policy=policy)
     submitted = hotp(key, step + offset)
     # A code can collide with a code of another step in the window (1 in 10**6 per step).
-    collides = any(hotp(key, step + d) == submitted for d in range(-back, forward + 1) if d != offset)
+    collides = any(
+        hotp(key, step + d) == submitted for d in range(-back, forward + 1) if d != offset
+    )
     assume(not collides)
     result = verifier.verify(submitted, step * 30 + 7.5)
     assert result.accepted == (-back <= offset <= forward)
@@ -98,7 +100,9 @@ def test_a_step_is_never_accepted_twice_nor_one_at_or_before_the_last(
     key: bytes, plan: list[tuple[int, int]], track: bool
 ) -> None:
     """Replay protection (RFC 6238 5.2) holds with and without drift tracking (RFC 6238 6)."""
-    verifier = TotpVerifier(key, policy=TotpPolicy(steps_back=2, steps_forward=2, track_drift=track))
+    verifier = TotpVerifier(
+        key, policy=TotpPolicy(steps_back=2, steps_forward=2, track_drift=track)
+    )
     state, now, accepted = TotpState(), 1_800_000_000.0, []
     for advance, device_offset in plan:
         now += advance
@@ -129,5 +133,8 @@ def test_hotp_counter_only_moves_forward_and_codes_are_single_use(
             seen.add(result.matched)
             state = result.state
             # The same code again is never accepted.
-            assert verifier.verify(hotp(key, token), state).reason in {Reason.REPLAYED, Reason.STALE}
+            assert verifier.verify(hotp(key, token), state).reason in {
+                Reason.REPLAYED,
+                Reason.STALE,
+            }
         token += 1

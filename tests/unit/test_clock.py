@@ -171,12 +171,18 @@ def test_bridge_uses_one_freeze_for_all_moves(monkeypatch: pytest.MonkeyPatch) -
 def test_bridge_refuses_to_nest_or_mix_with_another_freeze() -> None:
     """Two owners of the system time would disagree: the second one is refused loudly."""
     clock = VirtualClock(0)
-    with frozen_system_time(clock), pytest.raises(ClockBridgeError, match="already frozen"):  # noqa: SIM117
-        with frozen_system_time(VirtualClock(5)):
-            pass
-    with freezegun.freeze_time("2020-01-01"), pytest.raises(ClockBridgeError):
-        with frozen_system_time(clock):
-            pass
+    with (
+        frozen_system_time(clock),
+        pytest.raises(ClockBridgeError, match="already frozen"),
+        frozen_system_time(VirtualClock(5)),
+    ):
+        pass
+    with (
+        freezegun.freeze_time("2020-01-01"),
+        pytest.raises(ClockBridgeError),
+        frozen_system_time(clock),
+    ):
+        pass
 
 
 def test_bridge_stops_following_after_exit() -> None:

@@ -76,9 +76,14 @@ def test_diagnosis_never_widens_what_is_accepted() -> None:
 def test_wrong_and_malformed_codes() -> None:
     """Wrong digits are `wrong_code`; wrong length or non-digits are `malformed`."""
     verifier = TotpVerifier(SEED)
-    wrong = next(c for c in (f"{n:06d}" for n in range(10**6)) if c not in {code(STEP + d) for d in range(-11, 12)})
+    wrong = next(
+        c
+        for c in (f"{n:06d}" for n in range(10**6))
+        if c not in {code(STEP + d) for d in range(-11, 12)}
+    )
     assert verifier.verify(wrong, T).reason is Reason.WRONG_CODE
-    for bad in ["", "12345", "1234567", "12a456", " 12345", "１２３４５６", "-12345"]:
+    fullwidth = "\uff11\uff12\uff13\uff14\uff15\uff16"
+    for bad in ["", "12345", "1234567", "12a456", " 12345", fullwidth, "-12345"]:
         assert verifier.verify(bad, T).reason is Reason.MALFORMED
 
 
@@ -203,7 +208,9 @@ def test_hotp_wrong_code_breaks_a_resync_run() -> None:
     """A wrong code between the resync codes clears the pending resync."""
     verifier = HotpVerifier(SEED)
     first = verifier.verify(code(40))
-    wrong = next(f"{n:06d}" for n in range(10**6) if f"{n:06d}" not in {code(c) for c in range(120)})
+    wrong = next(
+        f"{n:06d}" for n in range(10**6) if f"{n:06d}" not in {code(c) for c in range(120)}
+    )
     after = verifier.verify(wrong, first.state)
     assert after.reason is Reason.WRONG_CODE and after.state == HotpState(counter=0)
     assert verifier.verify(code(41), after.state).reason is Reason.RESYNC_PENDING
