@@ -120,7 +120,7 @@ def parse_duration(value: Duration) -> float:
 
 
 def format_duration(seconds: float) -> str:
-    """A short human form: ``5400`` -> ``"1h30m"``, ``-40`` -> ``"-40s"``, ``0.25`` -> ``"0.25s"``."""
+    """A short human form: ``5400`` -> ``"1h30m"``, ``-40`` -> ``"-40s"``."""
     sign = "-" if seconds < 0 else ""
     rest = abs(seconds)
     parts = []
