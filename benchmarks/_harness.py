@@ -26,6 +26,19 @@ def best_per_call(fn: Callable[[], object], *, number: int, repeat: int = 7) -> 
     return best / number
 
 
+def interleaved(*fns: Callable[[], object], number: int, rounds: int = 10) -> list[float]:
+    """Best seconds per call of each of ``fns``, measured in alternation.
+
+    On a shared machine the speed drifts over seconds; alternating the contenders lets each one
+    meet the same quiet moments, so one slow patch cannot make either side look better.
+    """
+    best = [float("inf")] * len(fns)
+    for _ in range(rounds):
+        for index, fn in enumerate(fns):
+            best[index] = min(best[index], best_per_call(fn, number=number, repeat=2))
+    return best
+
+
 @dataclass(frozen=True)
 class Ratio:
     """One benchmark figure: ``ours`` against ``baseline`` (seconds per operation).
@@ -66,5 +79,9 @@ class Ratio:
         flag = "    " if self.goal == "info" else "ok  " if self.met else "MISS"
         return (
             f"{flag} {self.name:<46} {got:>14}  ({want}; "
-            f"ours {self.ours * 1e6:.2f} us, {self.baseline_name} {self.baseline * 1e6:.2f} us)"
+            f"ours {_seconds(self.ours)}, {self.baseline_name} {_seconds(self.baseline)})"
         )
+
+
+def _seconds(value: float) -> str:
+    return f"{value * 1e3:.2f} ms" if value >= 1e-3 else f"{value * 1e6:.2f} us"

@@ -401,6 +401,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     run: Callable[..., Any] = cli.main
     try:
         result = run(args=args, prog_name=PROG, standalone_mode=False)
+    except click.exceptions.NoArgsIsHelpError as exc:
+        # A group called without a command: name the commands instead of dumping the help.
+        ctx = exc.ctx
+        name = ctx.command_path if ctx is not None else PROG
+        group = ctx.command if ctx is not None else cli
+        names = ", ".join(sorted(getattr(group, "commands", {})))
+        message = f"missing command (one of: {names}); see '{name} --help'"
+        click.echo(f"{name}: error: {message}", err=True)
+        return EXIT_USAGE
     except click.exceptions.UsageError as exc:
         name = exc.ctx.command_path if exc.ctx is not None else PROG
         click.echo(f"{name}: error: {exc.format_message()} (see '{name} --help')", err=True)

@@ -80,7 +80,7 @@ def real_monotonic() -> float:
 
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0}
 _PART = re.compile(r"\s*(\d+(?:\.\d+)?|\.\d+)\s*(ms|s|m|h|d|w)", re.IGNORECASE)
-_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 
 
 def parse_duration(value: Duration) -> float:
@@ -99,7 +99,7 @@ def parse_duration(value: Duration) -> float:
         return float(value)
     text = value.strip()
     if _NUMBER.fullmatch(text):
-        return float(text)
+        return parse_duration(float(text))
     sign = -1.0 if text.startswith("-") else 1.0
     body = text[1:] if text[:1] in "+-" else text
     total, pos = 0.0, 0
@@ -153,7 +153,7 @@ def parse_instant(value: Instant) -> float:
         return float(value)
     text = value.strip()
     if _NUMBER.fullmatch(text):
-        return float(text)
+        return parse_instant(float(text))
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:

@@ -164,3 +164,20 @@ def test_python_dash_m_and_console_script() -> None:
         check=False,
     )
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
+
+
+@pytest.mark.parametrize("group", [[], ["qr"], ["uri"]])
+def test_a_group_without_a_command_names_the_commands(run: Run, group: list[str]) -> None:
+    """`twofa-sim qr` alone: exit 2 with one line listing the commands it takes."""
+    result = run(*group)
+    assert result.code == 2
+    assert len(result.err.strip().splitlines()) == 1
+    assert "missing command" in result.err
+
+
+def test_at_accepts_scientific_notation_and_refuses_infinity(run: Run) -> None:
+    """`--at 1.111111109e9` is Unix seconds; `1e400` (infinite) is a located error."""
+    ok = run("code", "--secret", RFC_B32, "--at", "1.111111109e9", "--digits", "8")
+    assert ok.out == "07081804\n"
+    bad = run("code", "--secret", RFC_B32, "--at", "1e400")
+    assert bad.code == 2 and "--at" in bad.err
