@@ -170,3 +170,17 @@ def test_qr_make_bad_options_exit_2(run: Run, tmp_path: Path, args: list[str]) -
     extra = ["-o", str(tmp_path / "x.png")] if args else []
     result = run("qr", "make", URI, *extra, *args)
     assert result.code == 2 and len(result.err.strip().splitlines()) == 1
+
+
+def test_qr_make_writes_a_file_with_the_usual_permissions(run: Run, tmp_path: Path) -> None:
+    """The PNG is written via a temporary file, but ends up readable as any new file would."""
+    import os
+
+    umask = os.umask(0o022)
+    try:
+        out = tmp_path / "perm.png"
+        assert run("qr", "make", URI, "-o", str(out)).code == 0
+        assert out.stat().st_mode & 0o777 == 0o644
+        assert [p.name for p in tmp_path.iterdir()] == ["perm.png"]  # no temporary left behind
+    finally:
+        os.umask(umask)
