@@ -29,7 +29,5 @@ def run() -> list[Ratio]:
         (bridged,) = interleaved(partial(bridged_clock.advance, 1.0), number=NUMBER)
     return [
         Ratio("VirtualClock.advance", plain, tick, 10, "speedup", "freezegun tick"),
-        Ratio(
-            "VirtualClock.advance inside the bridge", bridged, tick, 1, "speedup", "freezegun tick"
-        ),
+        Ratio("VirtualClock.advance inside the bridge", bridged, tick, 0, "info", "freezegun tick"),
     ]

@@ -6,9 +6,13 @@ import hmac
 import math
 from dataclasses import dataclass
 from enum import StrEnum
+from fractions import Fraction
 
 from twofa_sim.errors import OtpParameterError
 from twofa_sim.secret import decode_secret
+
+Time = float | Fraction
+"""An instant in Unix seconds: a float, or a Fraction where exactness matters."""
 
 MIN_DIGITS = 6
 """RFC 4226 section 5.3: at least 6 digits."""
@@ -116,14 +120,28 @@ def hotp(
     return truncate(hmac.digest(key_bytes(secret), counter.to_bytes(8, "big"), name), digits)
 
 
-def time_step(at: float, *, period: int = 30, t0: int = 0) -> int:
-    """RFC 6238 T = floor((at - T0) / X); refuses instants before T0."""
-    if not math.isfinite(at):
-        raise OtpParameterError(f"time {at!r} is not finite", where="at")
-    step = math.floor((at - t0) / period)
+def time_step(at: Time, *, period: int = 30, t0: int = 0) -> int:
+    """RFC 6238 T = floor((at - T0) / X); refuses instants before T0 and steps past 2**64-1.
+
+    Floor division keeps exact inputs exact: an ``int`` or :class:`fractions.Fraction` instant
+    gives the exact step even where a float would round (past 2**53 seconds, or a fraction of a
+    second closer to a step boundary than a float can tell).
+    """
+    step = floor_step(at, period, t0)
     if step < 0:
-        raise OtpParameterError(f"time {at!r} is before T0 ({t0})", where="at")
+        raise OtpParameterError(f"time {float(at):g} is before T0 ({t0})", where="at")
+    if step > MAX_COUNTER:
+        raise OtpParameterError(
+            "the time is too far ahead: its time step is past 2**64-1", where="at"
+        )
     return step
+
+
+def floor_step(at: Time, period: int, t0: int) -> int:
+    """floor((at - t0) / period), exact for int and Fraction instants; NaN/infinity refused."""
+    if isinstance(at, float) and not math.isfinite(at):
+        raise OtpParameterError(f"time {at!r} is not finite", where="at")
+    return int((at - t0) // period)
 
 
 def step_start(step: int, *, period: int = 30, t0: int = 0) -> float:
@@ -133,7 +151,7 @@ def step_start(step: int, *, period: int = 30, t0: int = 0) -> float:
 
 def totp(
     secret: bytes | str,
-    at: float,
+    at: Time,
     *,
     digits: int = 6,
     algorithm: Algorithm | str = Algorithm.SHA1,

@@ -42,6 +42,7 @@ RULES = MappingProxyType[str, tuple[Severity, str]](
         "fragment": ("warning", "a '#' fragment, which apps drop with anything after it"),
         "percent-encoding": ("error", "a malformed %-escape, or escapes that are not UTF-8"),
         "unencoded-characters": ("warning", "characters that should be percent-encoded"),
+        "encoded-parameter-name": ("warning", "a parameter name written with %-escapes"),
         "plus-sign": ("warning", "'+' in the label or issuer: some decoders read it as a space"),
         "duplicate-parameter": ("error", "a parameter given more than once"),
         "unknown-parameter": ("warning", "a parameter the Key URI Format does not define"),
@@ -337,6 +338,11 @@ def _encoding_rules(reading: Reading) -> Iterator[Problem]:
     if unencoded:
         what = f"characters that should be percent-encoded: {_listed(unencoded, separator='; ')}"
         yield Problem("unencoded-characters", what, "percent-encode them (a space is %20)")
+    encoded = [p.raw_name for p in reading.params if p.raw_name != p.name]
+    if encoded:
+        what = f"parameter names written with %-escapes: {_names(encoded)}"
+        fix = "write names plainly (secret=, issuer=...); apps may not decode names"
+        yield Problem("encoded-parameter-name", what, fix)
     plus = ["the label"] if "+" in (reading.raw_label or "") else []
     if any(p.name == "issuer" and "+" in p.raw_value for p in reading.params):
         plus.append("the issuer parameter")

@@ -21,13 +21,20 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
-from twofa_sim._codes import MAX_COUNTER, OtpParams, check_counter, key_bytes, truncate
+from twofa_sim._codes import (
+    MAX_COUNTER,
+    OtpParams,
+    Time,
+    check_counter,
+    floor_step,
+    key_bytes,
+    truncate,
+)
 from twofa_sim.errors import OtpParameterError
 
 __all__ = [
@@ -74,17 +81,22 @@ class TotpPolicy:
     """How a TOTP verifier decides.
 
     ``steps_back``/``steps_forward``: how many time steps before and after the expected one are
-    accepted. ``replay_protection``: refuse any step at or before the last accepted one (turn off
-    only to reproduce a vulnerable verifier). ``track_drift``: centre the window on the step offset
-    seen at the last success. ``diagnose_steps``: on a rejection, look this many steps further
-    each way to say ``outside_window`` (and by how much) instead of ``wrong_code``; it never
-    changes what is accepted.
+    accepted. ``replay_protection``: refuse any step at or before the last accepted one.
+    ``track_drift``: centre the window on the step offset seen at the last success, and (RFC 6238
+    section 6) likewise never accept a step at or before the last accepted one, so turning replay
+    protection off reproduces a vulnerable verifier only with drift tracking off too.
+    ``max_drift_steps``: however the drift has moved the window, never accept a step further than
+    this from the verifier's own (RFC 6238 section 6 recommends such a limit; ``None``: no limit).
+    ``diagnose_steps``: on a rejection, look this many steps further each way to say
+    ``outside_window`` (and by how much) instead of ``wrong_code``; it never changes what is
+    accepted.
     """
 
     steps_back: int = 1
     steps_forward: int = 1
     replay_protection: bool = True
     track_drift: bool = True
+    max_drift_steps: int | None = 10
     diagnose_steps: int = 10
 
     def __post_init__(self) -> None:
@@ -94,6 +106,8 @@ class TotpPolicy:
             steps_forward=self.steps_forward,
             diagnose_steps=self.diagnose_steps,
         )
+        if self.max_drift_steps is not None:
+            _non_negative(self, max_drift_steps=self.max_drift_steps)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +123,7 @@ class TotpState:
     @classmethod
     def from_dict(cls, data: Mapping[str, object]) -> TotpState:
         last, drift = data.get("last_step"), data.get("drift", 0)
-        if (last is not None and not isinstance(last, int)) or not isinstance(drift, int):
+        if (last is not None and type(last) is not int) or type(drift) is not int:
             raise OtpParameterError(f"not a TOTP state: {dict(data)!r}")
         return cls(last, drift)
 
@@ -159,9 +173,9 @@ class HotpState:
     def from_dict(cls, data: Mapping[str, object]) -> HotpState:
         counter, pending, run = data.get("counter", 0), data.get("pending"), data.get("run", 0)
         if (
-            not isinstance(counter, int)
-            or (pending is not None and not isinstance(pending, int))
-            or not isinstance(run, int)
+            type(counter) is not int
+            or (pending is not None and type(pending) is not int)
+            or type(run) is not int
         ):
             raise OtpParameterError(f"not an HOTP state: {dict(data)!r}")
         return cls(counter, pending, run)
@@ -288,21 +302,21 @@ class TotpVerifier(_Engine):
         super().__init__(secret, params)
         self.policy = policy if policy is not None else TotpPolicy()
 
-    def step(self, at: float) -> int:
+    def step(self, at: Time) -> int:
         """The time step of instant ``at`` (RFC 6238 T)."""
-        if not math.isfinite(at):
-            raise OtpParameterError(f"time {at!r} is not finite", where="at")
-        return math.floor((at - self.params.t0) / self.params.period)
+        return floor_step(at, self.params.period, self.params.t0)
 
-    def code_at(self, at: float) -> str:
+    def code_at(self, at: Time) -> str:
         """The code this verifier expects at instant ``at`` (drift not applied)."""
         step = self.step(at)
         if step < 0:
-            raise OtpParameterError(f"time {at!r} is before T0 ({self.params.t0})", where="at")
+            raise OtpParameterError(
+                f"time {float(at):g} is before T0 ({self.params.t0})", where="at"
+            )
         return self.code(step)
 
     def verify(
-        self, code: str, at: float, state: TotpState = _FRESH_TOTP
+        self, code: str, at: Time, state: TotpState = _FRESH_TOTP
     ) -> Verification[TotpState]:
         """Judge ``code`` submitted at instant ``at`` for a credential in ``state``."""
         submitted = self._submitted(code)
@@ -312,7 +326,11 @@ class TotpVerifier(_Engine):
         now = self.step(at)
         centre = now + state.drift if policy.track_drift else now
         first, last = centre - policy.steps_back, centre + policy.steps_forward
-        floor = state.last_step if policy.replay_protection else None
+        if policy.max_drift_steps is not None:
+            first = max(first, now - policy.max_drift_steps)
+            last = min(last, now + policy.max_drift_steps)
+        guarded = policy.replay_protection or policy.track_drift
+        floor = state.last_step if guarded else None
         matches = self._matches(submitted, first, last)
         computed = _span(first, last)
         if matches:
@@ -324,10 +342,13 @@ class TotpVerifier(_Engine):
                 new_state = TotpState(last_step, step - now if policy.track_drift else state.drift)
                 return Verification(Reason.ACCEPTED, new_state, step - now, step, False, computed)
         if not matches and policy.diagnose_steps:
-            reach = policy.diagnose_steps
-            matches = self._matches(submitted, first - reach, first - 1)
-            matches += self._matches(submitted, last + 1, last + reach)
-            computed += _span(first - reach, first - 1) + _span(last + 1, last + reach)
+            low = centre - policy.steps_back - policy.diagnose_steps
+            high = centre + policy.steps_forward + policy.diagnose_steps
+            if first > last:  # the drift limit left no window at all: search the whole span
+                first, last = high + 1, high
+            matches = self._matches(submitted, low, first - 1)
+            matches += self._matches(submitted, last + 1, high)
+            computed += _span(low, first - 1) + _span(last + 1, high)
         if not matches:
             return Verification(Reason.WRONG_CODE, state, candidates=computed)
         old = [s for s in matches if floor is not None and s <= floor]

@@ -10,7 +10,7 @@ import json
 import os
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -36,6 +36,37 @@ class CommandFailed(Exception):
         super().__init__(message)
 
 
+_STATUS = "twofa_sim.exit_status"
+
+
+def _will_exit(status: int) -> None:
+    """Record the status a command ends with, before it prints: a reader may close stdout early."""
+    click.get_current_context().find_root().meta[_STATUS] = status
+
+
+def _printable(text: str) -> str:
+    """``text`` for a terminal: control characters escaped, so a payload cannot fake output."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
+
+
+def _display_path(path: Path) -> str:
+    """A path as text that can always be printed and put in JSON (undecodable bytes replaced)."""
+    return os.fsencode(path).decode("utf-8", "replace")
+
+
+def _option(exc: InputError, names: dict[str, str]) -> InputError:
+    """Name the option or argument for a library parameter (``account`` -> ``--account``)."""
+    if exc.where.startswith("-") or exc.where in names.values():
+        return exc
+    return exc.at(names.get(exc.where, f"--{exc.where}" if exc.where else names.get("", "")))
+
+
+def _given(parameter: str) -> bool:
+    """Whether the user gave this option on the command line (not its default)."""
+    source = click.get_current_context().get_parameter_source(parameter)
+    return source is click.core.ParameterSource.COMMANDLINE
+
+
 def _fail_usage(where: str, what: str, hint: str = "") -> NoReturn:
     raise InputError(what, where=where, hint=hint)
 
@@ -50,27 +81,44 @@ def _read_arg(value: str, where: str) -> str:
     return text
 
 
-def _write_atomically(path: Path, data: bytes, where: str) -> None:
-    """Write ``data`` to ``path`` whole or not at all (a temporary file renamed into place)."""
-    directory = path.parent if str(path.parent) else Path(".")
+def _write_output(path: Path, data: bytes, where: str) -> None:
+    """Write ``data`` to ``path`` whole or not at all; ``-`` is stdout.
+
+    A regular file is written to a temporary file beside it, then renamed into place. A symlink
+    is followed (its target is written, the link kept); a device or FIFO (``/dev/stdout``, a pipe)
+    is written directly, never replaced by a regular file.
+    """
+    if str(path) == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    target = path.resolve()
+    if target.is_dir():
+        _fail_usage(where, f"{_display_path(path)!r} is a directory")
+    if target.exists() and not target.is_file():
+        try:
+            with target.open("wb") as handle:
+                handle.write(data)
+        except OSError as exc:
+            _fail_usage(where, f"cannot write {_display_path(path)!r}: {exc.strerror}")
+        return
+    directory = target.parent
     if not directory.is_dir():
-        _fail_usage(where, f"directory {str(directory)!r} does not exist")
-    if path.is_dir():
-        _fail_usage(where, f"{str(path)!r} is a directory")
+        _fail_usage(where, f"directory {_display_path(directory)!r} does not exist")
     try:
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{target.name}.", suffix=".tmp")
     except OSError as exc:
-        _fail_usage(where, f"cannot write in {str(directory)!r}: {exc.strerror}")
+        _fail_usage(where, f"cannot write in {_display_path(directory)!r}: {exc.strerror}")
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a written file should look usual
-        os.replace(tmp, path)
+        os.replace(tmp, target)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
-        _fail_usage(where, f"cannot write {str(path)!r}: {exc.strerror}")
+        _fail_usage(where, f"cannot write {_display_path(path)!r}: {exc.strerror}")
 
 
 def _emit_json(obj: object) -> None:
@@ -134,7 +182,7 @@ def code(
     """Print the TOTP code for a secret at a time (or the HOTP code for a counter)."""
     import time
 
-    from twofa_sim.clock import parse_instant
+    from twofa_sim.clock import exact_instant
     from twofa_sim.otp import hotp, totp
     from twofa_sim.secret import MIN_ENROLL_BITS, decode_secret
 
@@ -142,10 +190,14 @@ def code(
         key = decode_secret(_read_arg(secret, "--secret"))
     except InputError as exc:
         raise exc.at("--secret") from None
-    if counter is not None and when is not None:
-        _fail_usage("--at", "--at makes no sense with --counter (HOTP has no time)")
+    if counter is not None:
+        for option in ("when", "period", "t0"):
+            if _given(option):
+                name = "--at" if option == "when" else f"--{option}"
+                _fail_usage(name, f"{name} makes no sense with --counter (HOTP has no time)")
     try:
-        at = time.time() if when is None else parse_instant(when)
+        # Exact (a Fraction) so that a time written to the last digit gives the exact step.
+        at = time.time() if when is None else exact_instant(when)
     except InputError as exc:
         raise exc.at("--at") from None
     try:
@@ -172,6 +224,7 @@ def vectors(as_json: bool) -> None:
 
     results = check_vectors()
     failed = [r for r in results if not r.ok]
+    _will_exit(EXIT_FAILED if failed else EXIT_OK)
     if as_json:
         _emit_json(
             [
@@ -211,7 +264,7 @@ def uri() -> None:
 @click.option("--secret", metavar="B32", help="Base32 secret [default: a new random one].")
 @click.option(
     "--bits",
-    type=click.IntRange(min=8),
+    type=click.IntRange(8, 4096),
     default=160,
     show_default=True,
     help="Size of a generated secret.",
@@ -238,6 +291,10 @@ def uri_make(
     from twofa_sim.keyuri import build_uri
     from twofa_sim.secret import generate_secret
 
+    if secret is not None and _given("bits"):
+        _fail_usage("--bits", "--bits sizes a generated secret; it makes no sense with --secret")
+    if kind == "hotp" and _given("period"):
+        _fail_usage("--period", "--period makes no sense with --type hotp (HOTP has no time)")
     if secret is None:
         try:
             secret = generate_secret(bits)
@@ -258,7 +315,7 @@ def uri_make(
         )
     except InputError as exc:
         # The library names its parameter (account, issuer, secret...): name the option instead.
-        raise exc.at(f"--{exc.where}" if exc.where else "uri make") from None
+        raise _option(exc, {"": "uri make"}) from None
     click.echo(text)
     _warn_findings(text)
 
@@ -271,14 +328,34 @@ def uri_lint(uri_text: str, as_json: bool) -> None:
     from twofa_sim.keyuri import lint_uri
 
     findings = lint_uri(_read_arg(uri_text, "URI"))
+    failed = any(f.severity == "error" for f in findings)
+    _will_exit(EXIT_FAILED if failed else EXIT_OK)
     if as_json:
         _emit_json(
             [{"rule": f.rule, "severity": f.severity, "message": f.message} for f in findings]
         )
     else:
         _print_findings(findings)
-    if any(f.severity == "error" for f in findings):
+    if failed:
         raise CommandFailed()
+
+
+@uri.command("rules")
+@click.option("--json", "as_json", is_flag=True, help="Print the catalogue as a JSON array.")
+def uri_rules(as_json: bool) -> None:
+    """List every lint rule: id, severity and what it finds."""
+    from twofa_sim.keyuri import RULES
+
+    if as_json:
+        _emit_json(
+            [
+                {"rule": rule, "severity": severity, "description": description}
+                for rule, (severity, description) in RULES.items()
+            ]
+        )
+        return
+    for rule, (severity, description) in RULES.items():
+        click.echo(f"{rule:<24} {severity:<7} {description}")
 
 
 def _warn_findings(text: str) -> None:
@@ -298,7 +375,7 @@ def _print_findings(findings: Sequence[Any]) -> None:
         return
     click.echo("findings:")
     for f in findings:
-        click.echo(f"  {f.severity:<7} {f.rule:<24} {f.message}")
+        click.echo(f"  {f.severity:<7} {f.rule:<24} {_printable(f.message)}")
 
 
 @cli.group()
@@ -312,8 +389,8 @@ def qr() -> None:
     "-o",
     "--output",
     required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="PNG file to write.",
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    help="PNG file to write ('-' for stdout).",
 )
 @click.option(
     "--error",
@@ -342,10 +419,11 @@ def qr_make(data: str, output: Path, level: str, scale: int, border: int) -> Non
     try:
         png = render_png(text, error=level_upper, scale=scale, border=border)  # type: ignore[arg-type]
     except InputError as exc:
-        raise exc if exc.where else exc.at("URI") from None
-    _write_atomically(output, png, "--output")
+        raise _option(exc, {"data": "URI", "": "URI"}) from None
+    _write_output(output, png, "--output")
     _warn_findings(text)
-    click.echo(f"wrote {output} ({len(png)} bytes)")
+    # On stderr: stdout may be the PNG itself (-o - or -o /dev/stdout).
+    click.echo(f"wrote {_display_path(output)} ({len(png)} bytes)", err=True)
 
 
 @qr.command("read")
@@ -360,25 +438,22 @@ def qr_read(image: Path, as_json: bool, show_secret: bool) -> None:
     """
     from twofa_sim.scan import scan_image
 
-    scan = scan_image(image, name=str(image))
+    scan = scan_image(image, name=_display_path(image))
     report = scan.as_dict(show_secret=show_secret)
+    _will_exit(EXIT_OK if scan.ok else EXIT_FAILED)
     if as_json:
         _emit_json(report)
     else:
         decoded = report["decoded"]
         assert isinstance(decoded, dict)
-        click.echo(f"image  {scan.image}")
-        click.echo(
-            f"zbar   {decoded['zbar'] if decoded['zbar'] is not None else '(nothing found)'}"
-        )
-        click.echo(
-            f"zxing  {decoded['zxing'] if decoded['zxing'] is not None else '(nothing found)'}"
-        )
+        click.echo(f"image  {_printable(scan.image)}")
+        for decoder in ("zbar", "zxing"):
+            text = decoded[decoder]
+            click.echo(f"{decoder:<6} {'(nothing found)' if text is None else _printable(text)}")
         click.echo(f"agree  {'yes' if scan.agree else 'NO'}")
         if isinstance(report["uri"], dict):
-            click.echo(
-                "uri    " + "  ".join(f"{k}={v}" for k, v in report["uri"].items() if v is not None)
-            )
+            fields = (f"{k}={v}" for k, v in report["uri"].items() if v is not None)
+            click.echo("uri    " + _printable("  ".join(fields)))
         _print_findings(scan.findings)
     if not scan.ok:
         raise CommandFailed()
@@ -401,9 +476,14 @@ def _command_name(args: Sequence[str]) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns (and, as a console script, exits with) the exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
-    run: Callable[..., Any] = cli.main
+    root: click.Context | None = None
     try:
-        result = run(args=args, prog_name=PROG, standalone_mode=False)
+        # make_context + invoke rather than cli.main: click's main turns a closed stdout into
+        # exit 1 itself, where we want the command's own status.
+        with cli.make_context(PROG, args) as root:
+            result = cli.invoke(root)
+    except click.exceptions.Exit as exc:  # --help, --version
+        return exc.exit_code
     except click.exceptions.NoArgsIsHelpError as exc:
         # A group called without a command: name the commands instead of dumping the help.
         ctx = exc.ctx
@@ -434,9 +514,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         click.echo(f"{_command_name(args)}: error: {exc}", err=True)
         return EXIT_FAILED
     except BrokenPipeError:
-        # stdout closed early (e.g. piped into head): not an error of ours.
-        sys.stderr.close()
-        return EXIT_OK
+        # The reader closed stdout early (`| head`): not an error of ours. Exit with the status
+        # the command had decided on before printing, and keep Python's final flush quiet.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return root.meta.get(_STATUS, EXIT_OK) if root is not None else EXIT_OK
     except Exception as exc:
         if os.environ.get("TWOFA_SIM_DEBUG"):
             raise

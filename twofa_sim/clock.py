@@ -22,6 +22,7 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from fractions import Fraction
 from typing import Protocol, runtime_checkable
 
 from twofa_sim.errors import ClockBridgeError, DurationError, InstantError
@@ -31,6 +32,7 @@ __all__ = [
     "DeviceClock",
     "SystemClock",
     "VirtualClock",
+    "exact_instant",
     "format_duration",
     "format_instant",
     "frozen_system_time",
@@ -143,19 +145,30 @@ def parse_instant(value: Instant) -> float:
     >>> parse_instant("1970-01-01T00:00:59Z"), parse_instant("59"), parse_instant(59)
     (59.0, 59.0, 59.0)
     """
-    if isinstance(value, datetime):
-        return _datetime_to_unix(value)
     if isinstance(value, bool):
         raise InstantError(f"{value!r} is not an instant")
     if isinstance(value, int | float):
         if not math.isfinite(value):
             raise InstantError(f"{value!r} is not a finite instant")
         return float(value)
+    exact = exact_instant(value)
+    try:
+        return float(exact)
+    except OverflowError:
+        raise InstantError(f"{value!r} is too far from 1970 to be a time") from None
+
+
+def exact_instant(value: str | datetime) -> Fraction:
+    """Unix seconds, exactly, from a number written in text (``"1e9"``, ``"59.9999999999"``) or an
+    ISO-8601 instant (see :func:`parse_instant`). For code computations that a float would round.
+    """
+    if isinstance(value, datetime):
+        return _datetime_to_unix(value)
     text = value.strip()
     if _NUMBER.fullmatch(text):
-        return parse_instant(float(text))
+        return Fraction(text)
     try:
-        moment = datetime.fromisoformat(text)
+        moment = datetime.fromisoformat(text[:-1] + "Z" if text.endswith("z") else text)
     except ValueError:
         raise InstantError(
             f"cannot read instant {value!r}",
@@ -164,12 +177,11 @@ def parse_instant(value: Instant) -> float:
     return _datetime_to_unix(moment)
 
 
-def _datetime_to_unix(moment: datetime) -> float:
+def _datetime_to_unix(moment: datetime) -> Fraction:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     delta = moment - _EPOCH
-    # Exact for microsecond datetimes: avoids float error from timestamp() on far instants.
-    return delta.days * 86400.0 + delta.seconds + delta.microseconds / 1e6
+    return Fraction(delta.days * 86400 + delta.seconds) + Fraction(delta.microseconds, 10**6)
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -219,17 +231,25 @@ class VirtualClock:
 
     def set(self, when: Instant) -> float:
         """Jump to ``when`` (forwards or backwards); returns the new time."""
-        self._now = parse_instant(when)
+        new = parse_instant(when)
         if self._observers:
-            self._notify()
-        return self._now
+            self._tell(new)
+        self._now = new
+        return new
 
     def advance(self, by: Duration) -> float:
         """Move by ``by`` (seconds, ``"90s"``, ``"1h30m"``, a timedelta; negative goes back)."""
-        self._now += by if type(by) is float else parse_duration(by)
+        new = self._now + (by if type(by) is float else parse_duration(by))
         if self._observers:
-            self._notify()
-        return self._now
+            self._tell(new)
+        self._now = new
+        return new
+
+    def _tell(self, new: float) -> None:
+        # Observers hear of a move before it happens: one that cannot follow (the bridge past
+        # year 9999) raises, and the clock stays where it was.
+        for observer in self._observers:
+            observer(new)
 
     def subscribe(self, observer: Observer) -> None:
         """Call ``observer(now)`` after every move."""
@@ -237,10 +257,6 @@ class VirtualClock:
 
     def unsubscribe(self, observer: Observer) -> None:
         self._observers.remove(observer)
-
-    def _notify(self) -> None:
-        for observer in self._observers:
-            observer(self._now)
 
     def __repr__(self) -> str:
         return f"VirtualClock({format_instant(self._now)!r})"
@@ -342,5 +358,10 @@ _NAIVE_EPOCH = datetime(1970, 1, 1)
 
 
 def _naive_utc(unix: float) -> datetime:
-    """freezegun keeps frozen time as a naive UTC datetime."""
-    return _NAIVE_EPOCH + timedelta(seconds=unix)
+    """freezegun keeps frozen time as a naive UTC datetime (years 1 to 9999)."""
+    try:
+        return _NAIVE_EPOCH + timedelta(seconds=unix)
+    except OverflowError:
+        raise InstantError(
+            f"{unix!r} Unix seconds is outside the years 1-9999 the system time can be frozen at"
+        ) from None

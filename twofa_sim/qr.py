@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import io
 import os
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,6 +55,7 @@ ErrorLevel = Literal["L", "M", "Q", "H"]
 
 # Bytes in byte mode at version 40 (ISO/IEC 18004:2015, table 7).
 _CAPACITY: Final[dict[str, int]] = {"L": 2953, "M": 2331, "Q": 1663, "H": 1273}
+_MAX_FILE_BYTES: Final = 64 << 20  # a QR screenshot or photo is far smaller
 _ZBAR_MISSING: Final = (
     "the zbar library is missing: install it with `apt-get install libzbar0` "
     "(or run `make demo`, which installs it)"
@@ -180,6 +182,14 @@ def _load(source: bytes | str | os.PathLike[str], name: str | None) -> tuple[Ima
         label = name or str(path)
         if path.is_dir():
             raise ImageError("is a directory, not an image file").at(label)
+        # A device or a FIFO (/dev/zero, a pipe with no writer) would be read forever.
+        if path.exists() and not path.is_file():
+            raise ImageError("is not a regular file (a device, pipe or socket)").at(label)
+        if path.is_file() and path.stat().st_size > _MAX_FILE_BYTES:
+            raise ImageError(
+                f"is {path.stat().st_size} bytes; images over {_MAX_FILE_BYTES >> 20} MiB "
+                "are refused"
+            ).at(label)
         try:
             data = path.read_bytes()
         except FileNotFoundError as exc:
@@ -189,9 +199,13 @@ def _load(source: bytes | str | os.PathLike[str], name: str | None) -> tuple[Ima
     if not data:
         raise ImageError("the file is empty, not an image").at(label)
     try:
-        with Image.open(io.BytesIO(data)) as opened:
-            opened.load()
-            return to_gray(ImageOps.exif_transpose(opened)), label
+        # Past Pillow's decompression-bomb threshold it warns on stderr (twice the threshold is
+        # an error, caught below); a big screenshot or photo is not a bomb, so say nothing.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as opened:
+                opened.load()
+                return to_gray(ImageOps.exif_transpose(opened)), label
     except UnidentifiedImageError as exc:
         raise ImageError(
             "not an image (Pillow cannot identify it)", hint="save the QR code as PNG or JPEG"

@@ -127,13 +127,23 @@ def mask_secret(text: str) -> str:
     return f"{_compact(text)[:4]}…({bits} bits)"
 
 
-_SECRET_PARAM = re.compile(r"([?&]secret=)([^&#]*)", re.IGNORECASE)
+_QUERY_PARAM = re.compile(r"([?&])([^=&#]*)=([^&]*)")
 
 
 def redact_uri(text: str) -> str:
-    """``text`` with the value of every ``secret=`` query parameter masked by :func:`mask_secret`.
+    """``text`` with the value of every ``secret`` query parameter masked by :func:`mask_secret`.
+
+    The parameter is found however its name is written (``SECRET=``, ``s%65cret=``), and its whole
+    value is masked, up to the next ``&`` (a ``#`` inside it included).
 
     >>> redact_uri("otpauth://totp/Ex:a?secret=JBSWY3DPEHPK3PXP&issuer=Ex")
     'otpauth://totp/Ex:a?secret=JBSW…(80 bits)&issuer=Ex'
     """
-    return _SECRET_PARAM.sub(lambda m: m.group(1) + mask_secret(unquote(m.group(2))), text)
+
+    def masked(match: re.Match[str]) -> str:
+        lead, name, value = match.groups()
+        if unquote(name).strip().lower() != "secret":
+            return match.group(0)
+        return f"{lead}{name}={mask_secret(unquote(value))}"
+
+    return _QUERY_PARAM.sub(masked, text)

@@ -181,3 +181,55 @@ def test_at_accepts_scientific_notation_and_refuses_infinity(run: Run) -> None:
     assert ok.out == "07081804\n"
     bad = run("code", "--secret", RFC_B32, "--at", "1e400")
     assert bad.code == 2 and "--at" in bad.err
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--at", "9007199254740993", "--period", "1"], 9007199254740993),  # past 2**53
+        (["--at", "18446744073709551615", "--period", "1"], 2**64 - 1),  # the last counter
+        (["--at", "59.9999999999999999"], 1),  # a float would round up to step 2
+    ],
+)
+def test_at_is_exact_where_a_float_would_round(run: Run, args: list[str], expected: int) -> None:
+    """`--at` is read exactly, so the time step (and code) is the exact one."""
+    from twofa_sim.otp import hotp
+
+    result = run("code", "--secret", RFC_B32, "--digits", "8", *args)
+    assert result.out == hotp(RFC_B32, expected, digits=8) + "\n"
+
+
+def test_at_too_far_ahead_is_a_short_located_error(run: Run) -> None:
+    """A time whose step is past 2**64-1 is exit 2, in one short line."""
+    result = run("code", "--secret", RFC_B32, "--at", "1e300", "--period", "1")
+    assert result.code == 2 and "--at" in result.err and len(result.err) < 200
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["code", "--secret", RFC_B32, "--counter", "1", "--period", "60"],
+        ["code", "--secret", RFC_B32, "--counter", "1", "--t0", "5"],
+        ["uri", "make", "--account", "a", "--type", "hotp", "--period", "60"],
+        ["uri", "make", "--account", "a", "--secret", RFC_B32, "--bits", "256"],
+    ],
+)
+def test_options_that_would_be_ignored_are_refused(run: Run, args: list[str]) -> None:
+    """An option that could not apply is a usage error, not silently dropped."""
+    result = run(*args)
+    assert result.code == 2 and result.out == ""
+    assert len(result.err.strip().splitlines()) == 1
+
+
+def test_secret_from_empty_stdin_names_the_option_once(run: Run) -> None:
+    """`--secret -` with nothing on stdin names --secret (once)."""
+    result = run("uri", "make", "--account", "a", "--secret", "-", stdin="")
+    assert result.code == 2 and "--secret:" in result.err and "----" not in result.err
+
+
+def test_output_cut_short_by_the_reader_keeps_the_exit_status() -> None:
+    """`twofa-sim vectors | head -1` exits 0 under pipefail: a closed pipe is not a failure."""
+    script = f"set -o pipefail; {sys.executable} -m twofa_sim vectors | head -1"
+    out = subprocess.run(["bash", "-c", script], capture_output=True, text=True, check=False)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("source") and out.stderr == ""

@@ -184,3 +184,91 @@ def test_qr_make_writes_a_file_with_the_usual_permissions(run: Run, tmp_path: Pa
         assert [p.name for p in tmp_path.iterdir()] == ["perm.png"]  # no temporary left behind
     finally:
         os.umask(umask)
+
+
+def test_qr_make_follows_a_symlink_and_keeps_it(run: Run, tmp_path: Path) -> None:
+    """-o through a symlink writes the link's target; the link stays a link."""
+    target = tmp_path / "target.png"
+    link = tmp_path / "link.png"
+    link.symlink_to(target)
+    assert run("qr", "make", URI, "-o", str(link)).code == 0
+    assert link.is_symlink()
+    assert target.read_bytes().startswith(b"\x89PNG")
+
+
+def test_qr_make_writes_into_a_fifo_without_replacing_it(run: Run, tmp_path: Path) -> None:
+    """-o to a FIFO (or a device such as /dev/stdout) writes into it, never over it."""
+    import os
+    import stat
+    import threading
+
+    fifo = tmp_path / "pipe.png"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+
+    def reader() -> None:
+        with fifo.open("rb") as handle:
+            received.append(handle.read())
+
+    thread = threading.Thread(target=reader, daemon=True)
+    thread.start()
+    assert run("qr", "make", URI, "-o", str(fifo)).code == 0
+    thread.join(timeout=10)
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    assert received and received[0].startswith(b"\x89PNG")
+
+
+def test_qr_make_dash_writes_the_png_to_stdout(tmp_path: Path) -> None:
+    """`-o -` puts the PNG on stdout (and the "wrote" note on stderr), for pipelines."""
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-m", "twofa_sim", "qr", "make", URI, "-o", "-"],
+        capture_output=True,
+        check=False,
+    )
+    assert out.returncode == 0
+    assert out.stdout.startswith(b"\x89PNG") and b"wrote" in out.stderr
+
+
+def test_qr_read_refuses_fifos_and_devices(run: Run, tmp_path: Path) -> None:
+    """A FIFO with no writer or /dev/zero would be read forever: exit 2 at once instead."""
+    import os
+
+    fifo = tmp_path / "pipe.png"
+    os.mkfifo(fifo)
+    for target in (str(fifo), "/dev/zero"):
+        result = run("qr", "read", target)
+        assert result.code == 2 and "not a regular file" in result.err
+
+
+def test_qr_read_masks_a_secret_whose_parameter_name_is_encoded(run: Run, tmp_path: Path) -> None:
+    """`s%65cret=` is still the secret: masked in the decoded text, and linted."""
+    payload = f"otpauth://totp/ACME:alice?s%65cret={SECRET}&issuer=ACME"
+    code, report = read_json(run, save_qr(tmp_path / "enc.png", payload))
+    assert SECRET not in json.dumps(report)
+    rules = [f["rule"] for f in report["findings"]]  # type: ignore[union-attr]
+    assert "encoded-parameter-name" in rules
+    assert code == 0  # a warning, not an error
+
+
+def test_qr_read_escapes_control_characters_in_text_output(run: Run, tmp_path: Path) -> None:
+    """A payload with a newline cannot fake extra lines of `qr read` output."""
+    payload = "https://example.com/\nuri    type=totp"
+    result = run("qr", "read", str(save_qr(tmp_path / "nl.png", payload)))
+    lines = result.out.splitlines()
+    assert not any(line.startswith("uri") for line in lines)  # not an otpauth URI: no uri line
+    assert sum(line.startswith("zbar") and "\\nuri    type=totp" in line for line in lines) == 1
+
+
+def test_qr_read_json_is_valid_for_an_undecodable_file_name(run: Run, tmp_path: Path) -> None:
+    """A file name that is not UTF-8 still gives valid JSON (the bad bytes replaced)."""
+    import os
+
+    raw = os.path.join(os.fsencode(tmp_path), b"name-\xff.png")
+    save_qr(Path(os.fsdecode(raw)), URI)
+    result = run("qr", "read", os.fsdecode(raw), "--json")
+    assert result.code == 0
+    report = json.loads(result.out.encode("utf-8", "surrogateescape").decode("utf-8"))
+    assert report["image"].endswith("name-\ufffd.png")

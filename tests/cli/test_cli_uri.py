@@ -83,3 +83,14 @@ def test_uri_lint_never_echoes_the_secret(run: Run) -> None:
     result = run("uri", "lint", f"otpauth://totp/X:a?secret={secret.lower()}===&issuer=X")
     assert result.code == 1
     assert secret.lower() not in result.out and secret not in result.out
+
+
+def test_uri_rules_lists_the_whole_catalogue(run: Run) -> None:
+    """`uri rules` prints every lint rule once, with its severity; --json too."""
+    from twofa_sim.keyuri import RULES
+
+    text = run("uri", "rules")
+    assert text.code == 0
+    assert [line.split()[0] for line in text.out.splitlines()] == list(RULES)
+    rows = json.loads(run("uri", "rules", "--json").out)
+    assert {r["rule"]: r["severity"] for r in rows} == {k: v[0] for k, v in RULES.items()}

@@ -95,14 +95,16 @@ submissions = st.lists(
 )
 
 
-@given(st.binary(min_size=16, max_size=20), submissions, st.booleans())
+@given(st.binary(min_size=16, max_size=20), submissions, st.booleans(), st.booleans())
 def test_a_step_is_never_accepted_twice_nor_one_at_or_before_the_last(
-    key: bytes, plan: list[tuple[int, int]], track: bool
+    key: bytes, plan: list[tuple[int, int]], track: bool, protect: bool
 ) -> None:
-    """Replay protection (RFC 6238 5.2) holds with and without drift tracking (RFC 6238 6)."""
-    verifier = TotpVerifier(
-        key, policy=TotpPolicy(steps_back=2, steps_forward=2, track_drift=track)
+    """Replay protection (RFC 6238 5.2), or drift tracking alone (RFC 6238 6), never accepts a
+    step at or before the last accepted one."""
+    policy = TotpPolicy(
+        steps_back=2, steps_forward=2, track_drift=track, replay_protection=protect or not track
     )
+    verifier = TotpVerifier(key, policy=policy)
     state, now, accepted = TotpState(), 1_800_000_000.0, []
     for advance, device_offset in plan:
         now += advance

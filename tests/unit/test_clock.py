@@ -204,3 +204,13 @@ def test_real_durations_are_measured_right_inside_the_bridge() -> None:
             digest = hashlib.sha256(digest).digest()
         assert time.perf_counter() == frozen_start  # what freezegun does to perf_counter
         assert real_monotonic() - real_start >= 0.02
+
+
+def test_a_move_the_bridge_cannot_follow_leaves_the_clock_where_it_was() -> None:
+    """Past year 9999 the system time cannot be frozen: a clear error, and the clock unmoved."""
+    clock = VirtualClock("9999-12-31T00:00:00Z")
+    with frozen_system_time(clock):
+        with pytest.raises(InstantError, match="9999"):
+            clock.advance("2d")
+        assert clock.now() == parse_instant("9999-12-31T00:00:00Z")
+        assert time.time() == clock.now()

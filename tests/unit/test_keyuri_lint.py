@@ -40,6 +40,7 @@ MINIMAL_BAD = {
     "not-otpauth": f"https://example.com/enroll?secret={SECRET}",
     "type-invalid": CANONICAL.replace("//totp/", "//motp/"),
     "uri-case": CANONICAL.replace("otpauth://totp/", "OTPAUTH://TOTP/"),
+    "encoded-parameter-name": CANONICAL.replace("?secret=", "?s%65cret="),
     "label-missing": CANONICAL.replace("/Example:alice@example.com", ""),
     "fragment": CANONICAL + "#note",
     "percent-encoding": CANONICAL.replace("alice", "al%ZZice"),

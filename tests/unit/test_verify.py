@@ -113,10 +113,46 @@ def test_earlier_step_after_a_later_one_is_stale() -> None:
 
 
 def test_replay_protection_off_reproduces_a_vulnerable_verifier() -> None:
-    """With replay protection off (peer bug reproduction), the same code verifies twice."""
-    verifier = TotpVerifier(SEED, policy=TotpPolicy(replay_protection=False))
+    """With replay protection and drift tracking off (a peer's bug), a code verifies twice."""
+    policy = TotpPolicy(replay_protection=False, track_drift=False)
+    verifier = TotpVerifier(SEED, policy=policy)
     first = verifier.verify(code(STEP), T)
     assert verifier.verify(code(STEP), T, first.state).accepted
+
+
+def test_drift_tracking_alone_still_refuses_old_steps() -> None:
+    """RFC 6238 6: drift tracking never accepts a step at or before the last accepted one."""
+    verifier = TotpVerifier(SEED, policy=TotpPolicy(replay_protection=False, track_drift=True))
+    first = verifier.verify(code(STEP), T)
+    assert verifier.verify(code(STEP), T, first.state).reason is Reason.REPLAYED
+    assert verifier.verify(code(STEP - 1), T, first.state).reason is Reason.STALE
+
+
+def test_drift_is_capped_by_max_drift_steps() -> None:
+    """RFC 6238 6: a limit on how far out of sync a prover may get, however drift walked."""
+    verifier = TotpVerifier(SEED, policy=TotpPolicy(max_drift_steps=3))
+    state, now = TotpState(), T
+    offsets = []
+    for _ in range(6):  # a phone that runs further ahead at every login
+        offset = (state.drift or 0) + 1
+        result = verifier.verify(code(verifier.step(now) + offset), now, state)
+        offsets.append((offset, result.reason))
+        if result.accepted:
+            state = result.state
+        now += 300
+    assert [r for o, r in offsets if o <= 3] == [Reason.ACCEPTED] * 3
+    assert offsets[3] == (4, Reason.OUTSIDE_WINDOW)
+    assert state.drift == 3
+
+
+def test_no_drift_limit_lets_the_window_walk() -> None:
+    """max_drift_steps=None: the window follows the drift without bound (django-otp's way)."""
+    verifier = TotpVerifier(SEED, policy=TotpPolicy(max_drift_steps=None))
+    state, now = TotpState(), T
+    for expected in range(1, 16):
+        result = verifier.verify(code(verifier.step(now) + expected), now, state)
+        assert result.accepted and result.state.drift == expected
+        state, now = result.state, now + 300
 
 
 def test_drift_is_recorded_and_recentres_the_window() -> None:
@@ -153,8 +189,9 @@ def test_state_round_trips_through_a_dict() -> None:
     assert TotpState.from_dict(state.as_dict()) == state
     hstate = HotpState(counter=9, pending=40, run=1)
     assert HotpState.from_dict(hstate.as_dict()) == hstate
-    with pytest.raises(OtpParameterError):
-        TotpState.from_dict({"last_step": "five"})
+    for bad in ({"last_step": "five"}, {"last_step": True}, {"drift": 1.5}):
+        with pytest.raises(OtpParameterError):
+            TotpState.from_dict(bad)
 
 
 def test_policies_refuse_negative_sizes() -> None:
