@@ -1,0 +1,36 @@
+"""Fake SMS (Twilio Messages) and Authy providers that answer their real HTTP APIs.
+
+Each provider is a backend (state and logic), a service (HTTP shapes) and routes, mounted on
+``requests`` with :func:`mounted`; the ``requests`` clients the reference service uses ship
+alongside. See :mod:`twofa_sim.providers._core` for what they share.
+"""
+
+from __future__ import annotations
+
+from twofa_sim.providers._core import (
+    Exchange,
+    FakeService,
+    FaultRule,
+    Faults,
+    Reply,
+    Request,
+    Route,
+    SeededRandom,
+)
+from twofa_sim.providers.mount import mounted
+from twofa_sim.providers.network import Delivery, Sms, SmsNetwork
+
+__all__ = [
+    "Delivery",
+    "Exchange",
+    "FakeService",
+    "FaultRule",
+    "Faults",
+    "Reply",
+    "Request",
+    "Route",
+    "SeededRandom",
+    "Sms",
+    "SmsNetwork",
+    "mounted",
+]

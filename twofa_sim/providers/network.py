@@ -1,0 +1,111 @@
+"""The simulated phone network: SMS delivery in virtual time, and an inbox per phone number.
+
+Every fake provider that sends SMS (the Twilio Messages fake, Authy's SMS tokens) hands messages
+to one :class:`SmsNetwork`, which decides when (and whether, and how often) each reaches the
+handset: a delay with jitter, loss, duplicates; jitter larger than the gap between two messages
+delivers them out of order. A message is in the recipient's inbox once the virtual clock has
+reached its delivery time. Tests and scenarios read inboxes as QA reads a Mailpit inbox.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from twofa_sim.clock import Clock
+from twofa_sim.errors import InputError
+from twofa_sim.providers._core import SeededRandom
+
+__all__ = ["Delivery", "Sms", "SmsNetwork"]
+
+
+@dataclass
+class Delivery:
+    """How the network treats messages: ``delay`` seconds plus up to ``jitter`` more (uniform),
+    ``loss`` and ``duplicate`` probabilities (a duplicate arrives up to ``jitter`` + 1 s later).
+    """
+
+    delay: float = 2.0
+    jitter: float = 0.0
+    loss: float = 0.0
+    duplicate: float = 0.0
+
+    def __post_init__(self) -> None:
+        for name in ("delay", "jitter"):
+            if getattr(self, name) < 0:
+                raise InputError(f"{name} must be >= 0 seconds", where=name)
+        for name in ("loss", "duplicate"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise InputError(f"{name} must be a probability 0-1", where=name)
+
+
+@dataclass(frozen=True)
+class Sms:
+    """One SMS as the handset receives it."""
+
+    sid: str
+    """The sender's message ID (Twilio SID, or the Authy request's)."""
+    sender: str
+    to: str
+    body: str
+    sent_at: float
+    delivered_at: float
+    provider: str
+    copy: int = 0
+    """0 for the message, 1 for a duplicate the network made."""
+
+
+_CODE = re.compile(r"(?<!\d)(\d{4,10})(?!\d)")
+
+
+@dataclass
+class SmsNetwork:
+    """Carries SMS from providers to phones in virtual time."""
+
+    clock: Clock
+    rng: SeededRandom
+    delivery: Delivery = field(default_factory=Delivery)
+    _scheduled: list[Sms] = field(default_factory=list)
+    lost: list[Sms] = field(default_factory=list)
+    """Messages the network dropped (for inspection: they never reach an inbox)."""
+
+    def send(self, *, sid: str, sender: str, to: str, body: str, provider: str) -> None:
+        """Hand a message to the network now; it arrives (or not) per :attr:`delivery`."""
+        now = self.clock.now()
+        policy = self.delivery
+        arrive = now + policy.delay + (self.rng.uniform(0, policy.jitter) if policy.jitter else 0)
+        message = Sms(sid, sender, to, body, now, arrive, provider)
+        if policy.loss and self.rng.random() < policy.loss:
+            self.lost.append(message)
+            return
+        self._scheduled.append(message)
+        if policy.duplicate and self.rng.random() < policy.duplicate:
+            later = arrive + self.rng.uniform(0, policy.jitter + 1.0)
+            self._scheduled.append(Sms(sid, sender, to, body, now, later, provider, copy=1))
+
+    def inbox(self, number: str) -> list[Sms]:
+        """Messages delivered to ``number`` by now, in the order they arrived."""
+        now = self.clock.now()
+        arrived = [m for m in self._scheduled if m.to == number and m.delivered_at <= now]
+        return sorted(arrived, key=lambda m: (m.delivered_at, m.sent_at, m.copy))
+
+    def in_flight(self, number: str | None = None) -> list[Sms]:
+        """Messages sent but not yet delivered (to ``number``, or to anyone)."""
+        now = self.clock.now()
+        return [
+            m
+            for m in self._scheduled
+            if m.delivered_at > now and (number is None or m.to == number)
+        ]
+
+    def latest_code(self, number: str) -> str | None:
+        """The one-time code in the newest message delivered to ``number`` (None if none)."""
+        for message in reversed(self.inbox(number)):
+            found = _CODE.search(message.body)
+            if found:
+                return found.group(1)
+        return None
+
+    def reset(self) -> None:
+        self._scheduled.clear()
+        self.lost.clear()
