@@ -1,0 +1,196 @@
+"""Phones and the authenticator apps on them: scan a QR PNG, show codes at the phone's own time.
+
+An :class:`AuthenticatorApp` behaves as its :class:`~twofa_sim.appcompat.AppProfile` says real
+apps do: for every parameter a URI sets to a non-default value (algorithm, digits, period) it
+honours it, ignores it (and shows SHA1/6/30 codes that silently fail) or refuses the scan. The
+scan is a real decode of the image with zbar; codes come from pyotp, an implementation
+independent of the verifier in :mod:`twofa_sim.otp`, at the phone's :class:`DeviceClock` time.
+
+>>> from twofa_sim.clock import DeviceClock, VirtualClock
+>>> from twofa_sim.keyuri import build_uri
+>>> from twofa_sim.qr import render_png
+>>> clock = VirtualClock(59)
+>>> app = AuthenticatorApp("freeotp-2018", DeviceClock(clock))
+>>> uri = build_uri(secret="GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", account="a", issuer="X", digits=8)
+>>> app.scan(render_png(uri)).accepted
+True
+>>> app.code("X", "a")
+'94287082'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import pyotp
+from PIL import Image, UnidentifiedImageError
+
+from twofa_sim.appcompat import PARAMETERS, AppProfile, Parameter, Support, profile
+from twofa_sim.clock import Clock
+from twofa_sim.errors import KeyUriError, TwofaSimError
+from twofa_sim.keyuri import KeyUri, parse_uri
+from twofa_sim.qr import decode_zbar
+
+__all__ = [
+    "AppAccount",
+    "AuthenticatorApp",
+    "NoSuchAccountError",
+    "ScanResult",
+]
+
+_DEFAULTS: dict[Parameter, object] = {"algorithm": "SHA1", "digits": 6, "period": 30}
+_DIGESTS: dict[str, Callable[..., Any]] = {
+    "SHA1": hashlib.sha1,
+    "SHA256": hashlib.sha256,
+    "SHA512": hashlib.sha512,
+}
+
+
+class NoSuchAccountError(TwofaSimError, KeyError):
+    """The app holds no account with that issuer and name."""
+
+
+class _AnyLengthHOTP(pyotp.HOTP):
+    # Real apps take the Key URI Format's own 80-bit example; pyotp refuses keys under 112 bits
+    # unless a subclass lowers the bar (its documented extension point).
+    min_secret_length_bits: ClassVar[int] = 0
+
+
+@dataclass(frozen=True)
+class AppAccount:
+    """One entry in an app: what the URI asked for and what the app actually uses.
+
+    ``ignored`` names the parameters the app replaced by its default (its codes are then wrong
+    for the server); ``assumed`` names those for which no report says what the app does, taken
+    as honoured.
+    """
+
+    uri: KeyUri
+    algorithm: str
+    digits: int
+    period: int
+    counter: int | None
+    ignored: tuple[Parameter, ...] = ()
+    assumed: tuple[Parameter, ...] = ()
+
+    @property
+    def issuer(self) -> str | None:
+        return self.uri.issuer
+
+    @property
+    def name(self) -> str:
+        return self.uri.account
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """What happened when an app scanned an image: the account added, or why the scan failed."""
+
+    accepted: bool
+    account: AppAccount | None = None
+    reason: str = ""
+
+
+@dataclass
+class AuthenticatorApp:
+    """A TOTP/HOTP authenticator app of one profile, running on a phone whose clock is ``clock``."""
+
+    profile_id: str
+    clock: Clock
+    accounts: list[AppAccount] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.profile: AppProfile = profile(self.profile_id)
+        self._counters: dict[int, int] = {}
+
+    def scan(self, png: bytes) -> ScanResult:
+        """Scan a QR code image, as the app's camera would, and add the account if it can."""
+        try:
+            with Image.open(io.BytesIO(png)) as image:
+                image.load()
+                texts = decode_zbar(image)
+        except (UnidentifiedImageError, OSError):
+            return ScanResult(False, reason="not an image")
+        if not texts:
+            return ScanResult(False, reason="no QR code found")
+        if len(texts) > 1:
+            return ScanResult(False, reason=f"{len(texts)} QR codes in view")
+        return self.add_uri(texts[0])
+
+    def add_uri(self, uri: str) -> ScanResult:
+        """Add an account from an otpauth URI (what a scan does once the code is read)."""
+        try:
+            parsed = parse_uri(uri)
+        except KeyUriError as exc:
+            return ScanResult(False, reason=f"not a usable otpauth URI: {exc.what}")
+        asked: dict[Parameter, object] = {
+            "algorithm": parsed.algorithm,
+            "digits": parsed.digits,
+            "period": parsed.period if parsed.type == "totp" else 30,
+        }
+        used, ignored, assumed = dict(asked), [], []
+        for parameter in PARAMETERS:
+            if asked[parameter] == _DEFAULTS[parameter]:
+                continue
+            support = self.profile.support(parameter)
+            if support is Support.REFUSED:
+                return ScanResult(
+                    False,
+                    reason=f"{self.profile.label} refuses {parameter}={asked[parameter]}",
+                )
+            if support is Support.IGNORED:
+                used[parameter] = _DEFAULTS[parameter]
+                ignored.append(parameter)
+            elif support is None:
+                assumed.append(parameter)
+        if used["algorithm"] not in _DIGESTS:
+            return ScanResult(False, reason=f"unsupported algorithm {used['algorithm']}")
+        account = AppAccount(
+            uri=parsed,
+            algorithm=str(used["algorithm"]),
+            digits=int(str(used["digits"])),
+            period=int(str(used["period"])),
+            counter=parsed.counter if parsed.type == "hotp" else None,
+            ignored=tuple(ignored),
+            assumed=tuple(assumed),
+        )
+        self.accounts.append(account)
+        if account.counter is not None:
+            self._counters[len(self.accounts) - 1] = account.counter
+        return ScanResult(True, account)
+
+    def find(self, issuer: str | None, name: str) -> AppAccount:
+        """The account for ``issuer`` and account ``name`` (the newest if scanned twice)."""
+        return self.accounts[self._index(issuer, name)]
+
+    def code(self, issuer: str | None, name: str) -> str:
+        """The code the app shows now for that account (TOTP at the phone's time)."""
+        index = self._index(issuer, name)
+        account = self.accounts[index]
+        generator = _AnyLengthHOTP(
+            account.uri.secret.upper().replace(" ", "").rstrip("="),
+            digits=account.digits,
+            digest=_DIGESTS[account.algorithm],
+        )
+        if account.counter is not None:
+            return generator.at(self._counters[index])
+        return generator.at(int(self.clock.now() // account.period))
+
+    def press(self, issuer: str | None, name: str) -> str:
+        """HOTP: show the next code (the counter moves on whether or not it is used)."""
+        index = self._index(issuer, name)
+        if self.accounts[index].counter is None:
+            raise TwofaSimError(f"{name!r} is a TOTP account: it has no button to press")
+        self._counters[index] += 1
+        return self.code(issuer, name)
+
+    def _index(self, issuer: str | None, name: str) -> int:
+        for index in range(len(self.accounts) - 1, -1, -1):
+            account = self.accounts[index]
+            if account.name == name and (issuer is None or account.issuer == issuer):
+                return index
+        raise NoSuchAccountError(f"{self.profile.label} has no account {issuer}:{name}")
