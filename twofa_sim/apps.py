@@ -20,6 +20,7 @@ True
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 from collections.abc import Callable
@@ -33,12 +34,16 @@ from twofa_sim.appcompat import PARAMETERS, AppProfile, Parameter, Support, prof
 from twofa_sim.clock import Clock
 from twofa_sim.errors import KeyUriError, TwofaSimError
 from twofa_sim.keyuri import KeyUri, parse_uri
+from twofa_sim.providers.authy.models import ApprovalRequest, AuthyBackend, Device
+from twofa_sim.providers.network import Sms, SmsNetwork
 from twofa_sim.qr import decode_zbar
 
 __all__ = [
     "AppAccount",
     "AuthenticatorApp",
+    "AuthyApp",
     "NoSuchAccountError",
+    "Phone",
     "ScanResult",
 ]
 
@@ -194,3 +199,74 @@ class AuthenticatorApp:
             if account.name == name and (issuer is None or account.issuer == issuer):
                 return index
         raise NoSuchAccountError(f"{self.profile.label} has no account {issuer}:{name}")
+
+
+class AuthyApp:
+    """The Authy app on a phone whose number is an Authy user: Authy's own tokens and pushes.
+
+    Tokens are Authy's, not the QR kind: the last 7 digits of an 8-digit SHA1 TOTP with a 10 s
+    step, from the secret of this phone's registered device (computed here with pyotp, so the
+    fake Authy API's verification is checked by an independent implementation). OneTouch
+    approval requests are answered through the Authy backend, as the real app answers through
+    Authy's cloud.
+    """
+
+    STEP = 10
+    SHOWN_DIGITS = 7
+
+    def __init__(self, authy_id: int, device: Device, clock: Clock, backend: AuthyBackend) -> None:
+        self.authy_id = authy_id
+        self.device = device
+        self.clock = clock
+        self._backend = backend
+
+    def token(self) -> str:
+        """The token the app shows now, at the phone's time."""
+        secret = base64.b32encode(self.device.secret).decode("ascii")
+        generator = _AnyLengthHOTP(secret, digits=8, digest=hashlib.sha1)
+        return generator.at(int(self.clock.now() // self.STEP))[-self.SHOWN_DIGITS :]
+
+    def pending(self) -> list[ApprovalRequest]:
+        """OneTouch approval requests waiting for an answer on this phone."""
+        return list(self._backend.pending_requests(self.authy_id))
+
+    def approve(self, uuid: str) -> None:
+        """Tap "Approve" on a OneTouch request."""
+        self._backend.respond(uuid, True, device_id=self.device.id)
+
+    def deny(self, uuid: str) -> None:
+        """Tap "Deny" on a OneTouch request."""
+        self._backend.respond(uuid, False, device_id=self.device.id)
+
+
+@dataclass
+class Phone:
+    """A phone: a number that receives SMS, a clock of its own, and the apps it runs."""
+
+    number: str
+    clock: Clock
+    network: SmsNetwork
+    apps: dict[str, AuthenticatorApp] = field(default_factory=dict)
+    authy: AuthyApp | None = None
+
+    def app(self, profile_id: str | None = None) -> AuthenticatorApp:
+        """The app of that profile; without one, the phone's only app."""
+        if profile_id is None:
+            if len(self.apps) != 1:
+                raise TwofaSimError(
+                    f"phone {self.number} runs {len(self.apps)} apps; name one: "
+                    + ", ".join(self.apps)
+                )
+            return next(iter(self.apps.values()))
+        try:
+            return self.apps[profile_id]
+        except KeyError:
+            raise TwofaSimError(f"phone {self.number} does not run {profile_id}") from None
+
+    def inbox(self) -> list[Sms]:
+        """The SMS delivered to this phone so far, in arrival order."""
+        return self.network.inbox(self.number)
+
+    def latest_code(self) -> str | None:
+        """The code in the newest SMS (what a user would type), or None."""
+        return self.network.latest_code(self.number)

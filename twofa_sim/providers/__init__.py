@@ -17,10 +17,22 @@ from twofa_sim.providers._core import (
     Route,
     SeededRandom,
 )
+from twofa_sim.providers.authy import AuthyApiError, AuthyClient, AuthyService, AuthyUnavailable
 from twofa_sim.providers.mount import mounted
 from twofa_sim.providers.network import Delivery, Sms, SmsNetwork
+from twofa_sim.providers.twilio import (
+    TwilioApiError,
+    TwilioClient,
+    TwilioError,
+    TwilioService,
+    TwilioUnavailable,
+)
 
 __all__ = [
+    "AuthyApiError",
+    "AuthyClient",
+    "AuthyService",
+    "AuthyUnavailable",
     "Delivery",
     "Exchange",
     "FakeService",
@@ -32,5 +44,10 @@ __all__ = [
     "SeededRandom",
     "Sms",
     "SmsNetwork",
+    "TwilioApiError",
+    "TwilioClient",
+    "TwilioError",
+    "TwilioService",
+    "TwilioUnavailable",
     "mounted",
 ]

@@ -116,8 +116,12 @@ class Reply:
     headers: Mapping[str, str] = field(default_factory=dict)
 
     def encoded(self) -> tuple[int, dict[str, str], str]:
-        text = self.body if isinstance(self.body, str) else json.dumps(self.body)
-        content_type = "text/plain" if isinstance(self.body, str) else "application/json"
+        """Status, headers and text; JSON written as the providers write it: compact, UTF-8."""
+        if isinstance(self.body, str):
+            text, content_type = self.body, "text/plain; charset=utf-8"
+        else:
+            text = json.dumps(self.body, separators=(",", ":"), ensure_ascii=False)
+            content_type = "application/json; charset=utf-8"
         return self.status, {"Content-Type": content_type, **self.headers}, text
 
 

@@ -1,0 +1,376 @@
+"""One simulated world: the clock, the SMS network, the fake providers, the phones, one seed.
+
+A world is built from a plain description (what a scenario file's ``given:`` will hold)::
+
+    world = World({
+        "seed": 7,
+        "start": "2026-03-01T09:00:00Z",
+        "sms": {"delay": "3s", "jitter": "2s"},
+        "phones": [
+            {"number": "+15551230001", "offset": "40s", "drift_ppm": 20,
+             "apps": ["google-authenticator-android-2012"], "authy": True},
+        ],
+        "faults": {"twilio": [{"kind": "http_503", "start": "10m", "until": "20m"}]},
+    })
+    with world:                      # the fakes answer on requests; system time frozen if asked
+        world.advance("30s")
+        world.phone("+15551230001").latest_code()
+
+Entering mounts the fakes on ``requests`` (and, with ``freeze_system_time: true``, starts the
+freezegun bridge); leaving unmounts everything, even on error. The same description and seed
+build the same world: every ID, secret, code and delay comes from the one seed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any
+
+from twofa_sim.apps import AuthenticatorApp, AuthyApp, Phone
+from twofa_sim.clock import (
+    DeviceClock,
+    VirtualClock,
+    frozen_system_time,
+    parse_duration,
+    parse_instant,
+)
+from twofa_sim.errors import InputError, TwofaSimError
+from twofa_sim.providers import Delivery, FaultRule, SeededRandom, SmsNetwork, mounted
+from twofa_sim.providers._core import FAULT_KINDS, FakeService
+from twofa_sim.providers.authy import AuthyService
+from twofa_sim.providers.twilio import TwilioService
+
+__all__ = ["FaultSpec", "PhoneSpec", "World", "WorldSpec"]
+
+_E164 = re.compile(r"^\+[1-9]\d{1,14}$")
+_DEFAULT_START = "2026-01-01T00:00:00Z"
+
+
+@dataclass(frozen=True)
+class PhoneSpec:
+    """A phone: its number, how wrong its clock is, and what runs on it."""
+
+    number: str
+    offset: float = 0.0
+    drift_ppm: float = 0.0
+    apps: tuple[str, ...] = ()
+    authy: bool = False
+    """The number is an Authy user, and the phone runs the Authy app (one registered device)."""
+
+
+@dataclass(frozen=True)
+class FaultSpec:
+    """A fault one provider injects; ``start``/``until`` are seconds after the world's start."""
+
+    provider: str
+    kind: str
+    endpoint: str | None = None
+    start: float | None = None
+    until: float | None = None
+    probability: float = 1.0
+    times: int | None = None
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class WorldSpec:
+    """A validated world description."""
+
+    seed: int | str = 0
+    start: float = field(default_factory=lambda: parse_instant(_DEFAULT_START))
+    phones: tuple[PhoneSpec, ...] = ()
+    delivery: Delivery = field(default_factory=Delivery)
+    faults: tuple[FaultSpec, ...] = ()
+    freeze_system_time: bool = False
+
+    @classmethod
+    def read(cls, description: Mapping[str, Any], *, where: str = "given") -> WorldSpec:
+        """Validate a plain description; errors name the field (``given.phones[1].offset``)."""
+        return _read_spec(description, where)
+
+
+class World:
+    """Builds and owns one simulated world. Use it as a context manager to mount the fakes."""
+
+    def __init__(self, description: Mapping[str, Any] | WorldSpec | None = None) -> None:
+        spec = (
+            description if isinstance(description, WorldSpec) else WorldSpec.read(description or {})
+        )
+        self.spec = spec
+        self.rng = SeededRandom(spec.seed)
+        self.clock = VirtualClock(spec.start)
+        self.network = SmsNetwork(self.clock, self.rng.stream("network"), spec.delivery)
+        self.twilio = TwilioService(self.clock, self.rng.stream("twilio"), self.network)
+        self.authy = AuthyService(self.clock, self.rng.stream("authy"), self.network)
+        self.phones: dict[str, Phone] = {}
+        for phone in spec.phones:
+            self.phones[phone.number] = self._build_phone(phone)
+        for fault in spec.faults:
+            self._service(fault.provider).faults.add(
+                fault.kind,  # type: ignore[arg-type]
+                endpoint=fault.endpoint,
+                start=None if fault.start is None else spec.start + fault.start,
+                until=None if fault.until is None else spec.start + fault.until,
+                probability=fault.probability,
+                times=fault.times,
+                seconds=fault.seconds,
+            )
+        self._stack: ExitStack | None = None
+
+    # --- building ---------------------------------------------------------------------------
+
+    def _build_phone(self, spec: PhoneSpec) -> Phone:
+        clock = DeviceClock(self.clock, offset=spec.offset, drift_ppm=spec.drift_ppm)
+        apps = {profile_id: AuthenticatorApp(profile_id, clock) for profile_id in spec.apps}
+        authy = None
+        if spec.authy:
+            backend = self.authy.backend
+            user = backend.create_user(
+                email=f"{spec.number.lstrip('+')}@phones.twofa-sim.invalid",
+                cellphone=spec.number[-10:],
+                country_code=_country_code(spec.number),
+            )
+            device = backend.register_device(user.id, name="iphone")
+            authy = AuthyApp(user.id, device, clock, backend)
+        return Phone(spec.number, clock, self.network, apps, authy)
+
+    def _service(self, name: str) -> FakeService:
+        services: dict[str, FakeService] = {"twilio": self.twilio, "authy": self.authy}
+        return services[name]
+
+    # --- using ------------------------------------------------------------------------------
+
+    @property
+    def services(self) -> tuple[FakeService, ...]:
+        return (self.twilio, self.authy)
+
+    def phone(self, number: str) -> Phone:
+        """The phone with this number."""
+        try:
+            return self.phones[number]
+        except KeyError:
+            known = ", ".join(self.phones) or "none"
+            raise InputError(
+                f"no phone {number!r} in this world", hint=f"phones: {known}"
+            ) from None
+
+    def advance(self, by: float | str) -> float:
+        """Move the world's clock (and so every phone's) by a duration."""
+        return self.clock.advance(by)
+
+    def now(self) -> float:
+        return self.clock.now()
+
+    def reset(self) -> None:
+        """Forget every provider's state, the network's messages and the exchange logs."""
+        for service in self.services:
+            service.reset()
+        self.network.reset()
+
+    def __enter__(self) -> World:
+        if self._stack is not None:
+            raise TwofaSimError("this world is already entered")
+        stack = ExitStack()
+        try:
+            stack.enter_context(mounted(*self.services))
+            if self.spec.freeze_system_time:
+                stack.enter_context(frozen_system_time(self.clock))
+        except BaseException:
+            stack.close()
+            raise
+        self._stack = stack
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        stack, self._stack = self._stack, None
+        if stack is not None:
+            stack.close()
+
+    def fingerprint(self) -> Iterator[str]:
+        """Every value the seed decided, one line each, for comparing two worlds byte for byte."""
+        yield f"seed={self.spec.seed!r} start={self.spec.start!r}"
+        yield f"twilio={self.twilio.account_sid} {self.twilio.auth_token}"
+        yield f"authy={self.authy.api_key}"
+        for number, phone in self.phones.items():
+            if phone.authy is not None:
+                yield f"{number} authy_id={phone.authy.authy_id} device={phone.authy.device.id}"
+                yield f"{number} authy_secret={phone.authy.device.secret.hex()}"
+        for service in self.services:
+            for exchange in service.exchanges:
+                yield f"{exchange.provider} {exchange.at!r} {exchange.endpoint} {exchange.status}"
+                yield f"  {exchange.request!r} -> {exchange.response!r}"
+        for number in self.phones:
+            for sms in self.network.inbox(number):
+                yield f"sms {sms!r}"
+
+
+def _country_code(number: str) -> int:
+    # The simulation's numbers are North American unless they say otherwise; the country code
+    # only matters to Authy's user records.
+    return 1 if number.startswith("+1") else int(number[1:3])
+
+
+# --- reading a description ---------------------------------------------------------------------
+
+
+def _read_spec(description: Mapping[str, Any], where: str) -> WorldSpec:
+    if not isinstance(description, Mapping):
+        raise InputError("must be a mapping", where=where)
+    _only(description, {"seed", "start", "phones", "sms", "faults", "freeze_system_time"}, where)
+    seed = description.get("seed", 0)
+    if isinstance(seed, bool) or not isinstance(seed, int | str):
+        raise InputError(
+            f"seed must be an integer or a string, not {seed!r}", where=f"{where}.seed"
+        )
+    start = _field(parse_instant, description.get("start", _DEFAULT_START), f"{where}.start")
+    phones = tuple(
+        _read_phone(item, f"{where}.phones[{index}]")
+        for index, item in enumerate(_list(description.get("phones", []), f"{where}.phones"))
+    )
+    numbers = [p.number for p in phones]
+    for number in numbers:
+        if numbers.count(number) > 1:
+            raise InputError(f"phone {number} is listed twice", where=f"{where}.phones")
+    delivery = _read_delivery(description.get("sms", {}), f"{where}.sms")
+    faults = _read_faults(description.get("faults", {}), f"{where}.faults")
+    freeze = description.get("freeze_system_time", False)
+    if not isinstance(freeze, bool):
+        raise InputError("must be true or false", where=f"{where}.freeze_system_time")
+    return WorldSpec(seed, start, phones, delivery, faults, freeze)
+
+
+def _read_phone(item: object, where: str) -> PhoneSpec:
+    if not isinstance(item, Mapping):
+        raise InputError("a phone must be a mapping with at least a number", where=where)
+    _only(item, {"number", "offset", "drift_ppm", "apps", "authy"}, where)
+    number = item.get("number")
+    if not isinstance(number, str) or not _E164.match(number):
+        raise InputError(
+            f"{number!r} is not an E.164 phone number",
+            where=f"{where}.number",
+            hint="write it like +15551230001 (quote it in YAML)",
+        )
+    offset = _field(parse_duration, item.get("offset", 0), f"{where}.offset")
+    drift = item.get("drift_ppm", 0)
+    if isinstance(drift, bool) or not isinstance(drift, int | float):
+        raise InputError(f"drift_ppm must be a number, not {drift!r}", where=f"{where}.drift_ppm")
+    apps = _list(item.get("apps", []), f"{where}.apps")
+    from twofa_sim.appcompat import load_profiles
+
+    known = {p.id for p in load_profiles()}
+    for index, app in enumerate(apps):
+        if app not in known:
+            raise InputError(
+                f"unknown app profile {app!r}",
+                where=f"{where}.apps[{index}]",
+                hint=f"known: {', '.join(sorted(known))}",
+            )
+    authy = item.get("authy", False)
+    if not isinstance(authy, bool):
+        raise InputError("must be true or false", where=f"{where}.authy")
+    return PhoneSpec(number, offset, float(drift), tuple(apps), authy)
+
+
+def _read_delivery(item: object, where: str) -> Delivery:
+    if not isinstance(item, Mapping):
+        raise InputError("must be a mapping", where=where)
+    _only(item, {"delay", "jitter", "loss", "duplicate"}, where)
+    options: dict[str, float] = {}
+    for name in ("delay", "jitter"):
+        if name in item:
+            options[name] = _field(parse_duration, item[name], f"{where}.{name}")
+    for name in ("loss", "duplicate"):
+        if name in item:
+            value = item[name]
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise InputError(
+                    f"must be a probability 0-1, not {value!r}", where=f"{where}.{name}"
+                )
+            options[name] = float(value)
+    delivery: Delivery = _field(lambda _: Delivery(**options), None, where)
+    return delivery
+
+
+def _read_faults(item: object, where: str) -> tuple[FaultSpec, ...]:
+    if not isinstance(item, Mapping):
+        raise InputError("must be a mapping of provider to a list of faults", where=where)
+    _only(item, {"twilio", "authy"}, where)
+    faults = []
+    for provider, rules in item.items():
+        for index, rule in enumerate(_list(rules, f"{where}.{provider}")):
+            faults.append(_read_fault(provider, rule, f"{where}.{provider}[{index}]"))
+    return tuple(faults)
+
+
+def _read_fault(provider: str, rule: object, where: str) -> FaultSpec:
+    if not isinstance(rule, Mapping):
+        raise InputError("a fault must be a mapping with at least a kind", where=where)
+    _only(rule, {"kind", "endpoint", "start", "until", "probability", "times", "seconds"}, where)
+    kind = rule.get("kind")
+    if kind not in FAULT_KINDS:
+        raise InputError(
+            f"unknown fault kind {kind!r}",
+            where=f"{where}.kind",
+            hint=f"one of {', '.join(FAULT_KINDS)}",
+        )
+    start = _field(parse_duration, rule["start"], f"{where}.start") if "start" in rule else None
+    until = _field(parse_duration, rule["until"], f"{where}.until") if "until" in rule else None
+    seconds = _field(parse_duration, rule.get("seconds", 0), f"{where}.seconds")
+    spec = FaultSpec(
+        provider,
+        str(kind),
+        endpoint=rule.get("endpoint"),
+        start=start,
+        until=until,
+        probability=rule.get("probability", 1.0),
+        times=rule.get("times"),
+        seconds=seconds,
+    )
+    # Let FaultRule check the values it owns (probability, latency seconds...).
+    _field(
+        lambda _: FaultRule(
+            spec.kind,  # type: ignore[arg-type]
+            endpoint=spec.endpoint,
+            probability=spec.probability,
+            times=spec.times,
+            seconds=spec.seconds,
+        ),
+        None,
+        where,
+    )
+    return spec
+
+
+def _only(item: Mapping[str, Any], allowed: set[str], where: str) -> None:
+    unknown = sorted(set(item) - allowed)
+    if unknown:
+        raise InputError(
+            f"unknown field {unknown[0]!r}",
+            where=where,
+            hint=f"allowed: {', '.join(sorted(allowed))}",
+        )
+
+
+def _list(item: object, where: str) -> Sequence[Any]:
+    if not isinstance(item, list | tuple):
+        raise InputError(f"must be a list, not {type(item).__name__}", where=where)
+    return item
+
+
+def _field(read: Any, value: Any, where: str) -> Any:
+    """``read(value)``, with any InputError it raises located at ``where``."""
+    try:
+        return read(value)
+    except InputError as exc:
+        raise exc.at(where) from None
+    except (TypeError, ValueError) as exc:
+        raise InputError(str(exc), where=where) from None
