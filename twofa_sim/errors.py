@@ -18,6 +18,10 @@
     ├── DecoderUnavailableError       a QR decoder's native library is missing: CLI exit code 3
     └── ClockBridgeError (also RuntimeError)  system time is already frozen by someone else
 
+The fake providers' clients raise their own subclasses of :class:`TwofaSimError`, defined beside
+them: ``TwilioError`` (``TwilioApiError`` for an error envelope, ``TwilioUnavailable`` when no
+answer came) and ``AuthyApiError`` (``AuthyUnavailable``, ``AuthyFormatError``).
+
 An :class:`InputError` carries *where* (an argument name, a file, ``file:line:col``), *what* went
 wrong and an optional *hint*; ``str(error)`` is the one line the command line prints. Messages
 never contain a secret or a one-time code.
