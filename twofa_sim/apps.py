@@ -34,6 +34,7 @@ from twofa_sim.appcompat import PARAMETERS, AppProfile, Parameter, Support, prof
 from twofa_sim.clock import Clock
 from twofa_sim.errors import KeyUriError, TwofaSimError
 from twofa_sim.keyuri import KeyUri, parse_uri
+from twofa_sim.otp import MAX_COUNTER
 from twofa_sim.providers.authy.models import ApprovalRequest, AuthyBackend, Device
 from twofa_sim.providers.network import Sms, SmsNetwork
 from twofa_sim.qr import decode_zbar
@@ -100,6 +101,18 @@ class ScanResult:
     reason: str = ""
 
 
+def _impossible(used: dict[Parameter, object], counter: int | None) -> str:
+    """What no app can compute codes with (a URI's nonsense values), or ''."""
+    digits, period = used["digits"], used["period"]
+    if not isinstance(digits, int) or not 6 <= digits <= 10:
+        return f"digits={digits}"
+    if not isinstance(period, int) or period < 1:
+        return f"period={period}"
+    if counter is not None and not 0 <= counter <= MAX_COUNTER:
+        return f"counter={counter}"
+    return ""
+
+
 @dataclass
 class AuthenticatorApp:
     """A TOTP/HOTP authenticator app of one profile, running on a phone whose clock is ``clock``."""
@@ -154,6 +167,9 @@ class AuthenticatorApp:
                 assumed.append(parameter)
         if used["algorithm"] not in _DIGESTS:
             return ScanResult(False, reason=f"unsupported algorithm {used['algorithm']}")
+        impossible = _impossible(used, parsed.counter if parsed.type == "hotp" else None)
+        if impossible:
+            return ScanResult(False, reason=f"{self.profile.label} cannot use {impossible}")
         account = AppAccount(
             uri=parsed,
             algorithm=str(used["algorithm"]),

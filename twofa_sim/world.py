@@ -23,7 +23,7 @@ build the same world: every ID, secret, code and delay comes from the one seed.
 
 from __future__ import annotations
 
-import re
+import math
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -39,14 +39,16 @@ from twofa_sim.clock import (
     parse_instant,
 )
 from twofa_sim.errors import InputError, TwofaSimError
+from twofa_sim.phone import parse_e164
 from twofa_sim.providers import Delivery, FaultRule, SeededRandom, SmsNetwork, mounted
 from twofa_sim.providers._core import FAULT_KINDS, FakeService
 from twofa_sim.providers.authy import AuthyService
+from twofa_sim.providers.authy import urls as authy_urls
 from twofa_sim.providers.twilio import TwilioService
+from twofa_sim.providers.twilio import urls as twilio_urls
 
 __all__ = ["FaultSpec", "PhoneSpec", "World", "WorldSpec"]
 
-_E164 = re.compile(r"^\+[1-9]\d{1,14}$")
 _DEFAULT_START = "2026-01-01T00:00:00Z"
 
 
@@ -129,10 +131,11 @@ class World:
         authy = None
         if spec.authy:
             backend = self.authy.backend
+            number = parse_e164(spec.number)
             user = backend.create_user(
                 email=f"{spec.number.lstrip('+')}@phones.twofa-sim.invalid",
-                cellphone=spec.number[-10:],
-                country_code=_country_code(spec.number),
+                cellphone=number.national_number,
+                country_code=number.country_code,
             )
             device = backend.register_device(user.id, name="iphone")
             authy = AuthyApp(user.id, device, clock, backend)
@@ -196,7 +199,10 @@ class World:
             stack.close()
 
     def fingerprint(self) -> Iterator[str]:
-        """Every value the seed decided, one line each, for comparing two worlds byte for byte."""
+        """Every value the seed decided, one line each, for comparing two worlds byte for byte.
+
+        It holds secrets and codes (that is the point): compare it, never print it in a report.
+        """
         yield f"seed={self.spec.seed!r} start={self.spec.start!r}"
         yield f"twilio={self.twilio.account_sid} {self.twilio.auth_token}"
         yield f"authy={self.authy.api_key}"
@@ -211,12 +217,17 @@ class World:
         for number in self.phones:
             for sms in self.network.inbox(number):
                 yield f"sms {sms!r}"
-
-
-def _country_code(number: str) -> int:
-    # The simulation's numbers are North American unless they say otherwise; the country code
-    # only matters to Authy's user records.
-    return 1 if number.startswith("+1") else int(number[1:3])
+        for sms in self.network.in_flight():
+            yield f"in flight {sms!r}"
+        for sms in self.network.lost:
+            yield f"lost {sms!r}"
+        backend = self.authy.backend
+        for token in backend.tokens:
+            yield f"authy token {token!r}"
+        for request in backend.requests.values():
+            yield f"approval {request!r}"
+        for callback in backend.callbacks:
+            yield f"callback {callback!r}"
 
 
 # --- reading a description ---------------------------------------------------------------------
@@ -252,23 +263,17 @@ def _read_phone(item: object, where: str) -> PhoneSpec:
     if not isinstance(item, Mapping):
         raise InputError("a phone must be a mapping with at least a number", where=where)
     _only(item, {"number", "offset", "drift_ppm", "apps", "authy"}, where)
-    number = item.get("number")
-    if not isinstance(number, str) or not _E164.match(number):
-        raise InputError(
-            f"{number!r} is not an E.164 phone number",
-            where=f"{where}.number",
-            hint="write it like +15551230001 (quote it in YAML)",
-        )
+    number = _field(parse_e164, item.get("number"), f"{where}.number").e164
     offset = _field(parse_duration, item.get("offset", 0), f"{where}.offset")
     drift = item.get("drift_ppm", 0)
-    if isinstance(drift, bool) or not isinstance(drift, int | float):
+    if isinstance(drift, bool) or not isinstance(drift, int | float) or not math.isfinite(drift):
         raise InputError(f"drift_ppm must be a number, not {drift!r}", where=f"{where}.drift_ppm")
     apps = _list(item.get("apps", []), f"{where}.apps")
     from twofa_sim.appcompat import load_profiles
 
     known = {p.id for p in load_profiles()}
     for index, app in enumerate(apps):
-        if app not in known:
+        if not isinstance(app, str) or app not in known:
             raise InputError(
                 f"unknown app profile {app!r}",
                 where=f"{where}.apps[{index}]",
@@ -324,15 +329,35 @@ def _read_fault(provider: str, rule: object, where: str) -> FaultSpec:
         )
     start = _field(parse_duration, rule["start"], f"{where}.start") if "start" in rule else None
     until = _field(parse_duration, rule["until"], f"{where}.until") if "until" in rule else None
+    if start is not None and until is not None and until <= start:
+        raise InputError("until must come after start", where=f"{where}.until")
     seconds = _field(parse_duration, rule.get("seconds", 0), f"{where}.seconds")
+    times = rule.get("times")
+    if times is not None and (isinstance(times, bool) or not isinstance(times, int) or times < 1):
+        raise InputError(
+            f"times must be a whole number >= 1, not {times!r}", where=f"{where}.times"
+        )
+    probability = rule.get("probability", 1.0)
+    if isinstance(probability, bool) or not isinstance(probability, int | float):
+        raise InputError(
+            f"probability must be a number 0-1, not {probability!r}", where=f"{where}.probability"
+        )
+    endpoint = rule.get("endpoint")
+    endpoints = _ENDPOINTS[provider]
+    if endpoint is not None and endpoint not in endpoints:
+        raise InputError(
+            f"{provider} has no endpoint {endpoint!r}",
+            where=f"{where}.endpoint",
+            hint=f"one of {', '.join(endpoints)}",
+        )
     spec = FaultSpec(
         provider,
         str(kind),
-        endpoint=rule.get("endpoint"),
+        endpoint=endpoint,
         start=start,
         until=until,
-        probability=rule.get("probability", 1.0),
-        times=rule.get("times"),
+        probability=float(probability),
+        times=times,
         seconds=seconds,
     )
     # Let FaultRule check the values it owns (probability, latency seconds...).
@@ -348,6 +373,9 @@ def _read_fault(provider: str, rule: object, where: str) -> FaultSpec:
         where,
     )
     return spec
+
+
+_ENDPOINTS = {"twilio": twilio_urls.ENDPOINTS, "authy": authy_urls.ENDPOINTS}
 
 
 def _only(item: Mapping[str, Any], allowed: set[str], where: str) -> None:

@@ -831,7 +831,10 @@ def test_no_answer_raises_authy_unavailable(sim: Sim, kind: str) -> None:
         sim.client.request_sms(authy_id)
     assert isinstance(caught.value, AuthyApiError) and caught.value.retryable
     assert sim.clock.now() == START + (10.0 if kind == "timeout" else 0.0)
-    assert sim.service.exchanges[-1].status is None and sim.service.exchanges[-1].fault
+    last = sim.service.exchanges[-1]
+    assert last.fault
+    # A timeout loses the answer to work done; a dropped connection never reached Authy.
+    assert (last.status is None) == (kind == "connection_error")
 
 
 def test_unknown_paths_get_a_404_envelope(sim: Sim) -> None:

@@ -152,3 +152,19 @@ def test_unknown_profile() -> None:
     """An app profile that is not in the data is refused, naming the known ones."""
     with pytest.raises(InputError, match="google-authenticator-android-2012"):
         AuthenticatorApp("nokia-authenticator-1999", VirtualClock(0))
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        (f"otpauth://totp/ACME:alice?secret={SECRET}&issuer=ACME&digits=0", "digits=0"),
+        (f"otpauth://totp/ACME:alice?secret={SECRET}&issuer=ACME&digits=11", "digits=11"),
+        (f"otpauth://totp/ACME:alice?secret={SECRET}&issuer=ACME&period=0", "period=0"),
+        (f"otpauth://hotp/ACME:alice?secret={SECRET}&issuer=ACME&counter={2**64}", "counter="),
+    ],
+)
+def test_a_uri_no_app_can_compute_is_refused_at_scan(text: str, reason: str) -> None:
+    """An honouring app refuses nonsense parameters at scan time, saying which (no later crash)."""
+    _, app = phone_app("freeotp-2018")
+    result = app.scan(render_png(text))
+    assert not result.accepted and reason in result.reason

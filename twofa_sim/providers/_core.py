@@ -279,25 +279,44 @@ class FakeService:
     def dispatch(
         self, prepared: requests.PreparedRequest
     ) -> tuple[int, dict[str, str], str] | Exception:
-        """Answer one intercepted request (the ``responses`` callback)."""
+        """Answer one intercepted request (the ``responses`` callback).
+
+        Faults decide first. ``connection_error`` fails before the provider sees the request;
+        ``timeout`` (and ``latency`` past the client's timeout) let the provider do the work and
+        lose the answer, so "was the SMS sent?" is as ambiguous as it is in production.
+        """
         request = _read(prepared)
         route, params = self._route(request.method, request.path)
         endpoint = route.endpoint if route else "unknown"
         request = _with_params(request, params)
-        now = self.clock.now()
-        failure = self._inject(request, endpoint, now)
-        if isinstance(failure, Exception):
-            self._log(endpoint, request, None, None, fault=type(failure).__name__)
-            return failure
-        if failure is not None:
-            reply, fault = failure
-        else:
-            reply, fault = (
-                (route.handler(request) if route else self.error_reply(404, "not_found")),
-                None,
-            )
-        self._log(endpoint, request, reply.status, reply.body, fault=fault)
+        outcome = self._inject(request, endpoint, self.clock.now())
+        if isinstance(outcome, tuple):
+            reply, kind = outcome
+            self._log(endpoint, request, reply.status, reply.body, fault=kind)
+            return reply.encoded()
+        if isinstance(outcome, requests.exceptions.ConnectionError) and not isinstance(
+            outcome, requests.exceptions.Timeout
+        ):
+            self._log(endpoint, request, None, None, fault="connection_error")
+            return outcome
+        reply, bug = self._answer(route, request)
+        if isinstance(outcome, requests.exceptions.Timeout):
+            fault = bug or "answer lost (timeout)"
+            self._log(endpoint, request, reply.status, reply.body, fault=fault)
+            self.clock.advance(request.timeout or 30.0)
+            return outcome
+        self._log(endpoint, request, reply.status, reply.body, fault=bug)
         return reply.encoded()
+
+    def _answer(self, route: Route | None, request: Request) -> tuple[Reply, str | None]:
+        """The handler's reply. A fake's own bug answers 500, as a real server would; the second
+        value then says what broke, for the exchange log."""
+        if route is None:
+            return self.error_reply(404, "not_found"), None
+        try:
+            return route.handler(request), None
+        except Exception as exc:
+            return self.error_reply(500, "http_500"), f"fake error: {type(exc).__name__}: {exc}"
 
     def _route(self, method: str, path: str) -> tuple[Route | None, dict[str, str]]:
         for route in self.routes():
@@ -309,17 +328,15 @@ class FakeService:
 
     def _inject(
         self, request: Request, endpoint: str, now: float
-    ) -> tuple[Reply, str] | Exception | None:
+    ) -> tuple[Reply, str] | requests.exceptions.RequestException | None:
         for rule in self.faults.draw(endpoint, now, self.rng):
             if rule.kind == "latency":
                 if request.timeout is not None and rule.seconds >= request.timeout:
-                    self.clock.advance(request.timeout)
                     return requests.exceptions.ReadTimeout(
                         f"{self.name}: no answer within {request.timeout} s (injected latency)"
                     )
                 self.clock.advance(rule.seconds)
             elif rule.kind == "timeout":
-                self.clock.advance(request.timeout or 30.0)
                 return requests.exceptions.ReadTimeout(f"{self.name}: read timed out (injected)")
             elif rule.kind == "connection_error":
                 return requests.exceptions.ConnectionError(
@@ -364,10 +381,12 @@ def _read(prepared: requests.PreparedRequest) -> Request:
         body = raw
     else:  # no body, or a stream (our clients never stream)
         body = ""
-    # Form fields from the body, then the query string (clients put some parameters there).
-    fields = parse_qsl(body, keep_blank_values=True) + parse_qsl(
-        parts.query, keep_blank_values=True
+    # Form fields from the body (or a JSON object's top-level fields), then the query string
+    # (clients put some parameters there).
+    fields = _json_fields(body, prepared.headers.get("Content-Type")) or parse_qsl(
+        body, keep_blank_values=True
     )
+    fields += parse_qsl(parts.query, keep_blank_values=True)
     form: dict[str, str] = {}
     for key, value in fields:
         form.setdefault(key, value)
@@ -388,6 +407,23 @@ def _read(prepared: requests.PreparedRequest) -> Request:
         body=body,
         timeout=float(timeout) if timeout is not None else None,
     )
+
+
+def _json_fields(body: str, content_type: str | bytes | None) -> list[tuple[str, str]]:
+    """A JSON object body's top-level fields as text (nested values as compact JSON)."""
+    kind = content_type.decode("latin-1") if isinstance(content_type, bytes) else content_type
+    if not kind or "json" not in kind.lower():
+        return []
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError):
+        return []
+    if not isinstance(data, dict):
+        return []
+    return [
+        (str(k), v if isinstance(v, str) else json.dumps(v, separators=(",", ":")))
+        for k, v in data.items()
+    ]
 
 
 def _with_params(request: Request, params: Mapping[str, str]) -> Request:

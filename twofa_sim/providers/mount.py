@@ -36,7 +36,7 @@ def mounted(*services: FakeService) -> Iterator[responses.RequestsMock]:
     for service in services:
         for base in service.base_urls:
             pattern = re.compile(re.escape(base.rstrip("/")) + r"(/.*)?(\?.*)?$")
-            for method in ("GET", "POST", "PUT", "DELETE", "PATCH"):
+            for method in ("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"):
                 mock.add_callback(method, pattern, callback=service.dispatch)
     with mock:
         yield mock

@@ -16,7 +16,7 @@ from twofa_sim.clock import Clock
 from twofa_sim.errors import InputError
 from twofa_sim.providers._core import SeededRandom
 
-__all__ = ["Delivery", "Sms", "SmsNetwork"]
+__all__ = ["Delivery", "Sms", "SmsNetwork", "extract_code"]
 
 
 @dataclass
@@ -55,7 +55,11 @@ class Sms:
     """0 for the message, 1 for a duplicate the network made."""
 
 
-_CODE = re.compile(r"(?<!\d)(\d{4,10})(?!\d)")
+_CODE = re.compile(r"(?<![0-9])([0-9]{4,10})(?![0-9])")
+# A code announced as one: "code is 654321", "token: 1234567", "OTP 998877", "PIN 4821".
+_ANNOUNCED = re.compile(
+    r"(?i)\b(?:code|token|passcode|password|otp|pin)\b[^0-9\n]{0,24}?([0-9]{4,10})(?![0-9])"
+)
 
 
 @dataclass
@@ -101,11 +105,35 @@ class SmsNetwork:
     def latest_code(self, number: str) -> str | None:
         """The one-time code in the newest message delivered to ``number`` (None if none)."""
         for message in reversed(self.inbox(number)):
-            found = _CODE.search(message.body)
-            if found:
-                return found.group(1)
+            code = extract_code(message.body)
+            if code is not None:
+                return code
         return None
 
     def reset(self) -> None:
         self._scheduled.clear()
         self.lost.clear()
+
+
+def extract_code(body: str) -> str | None:
+    """The one-time code a person would type from an SMS body, or None.
+
+    A run of 4 to 10 ASCII digits announced as a code ("code is", "token:", "OTP", "PIN") wins;
+    otherwise the first run of 6 to 8 digits (the usual OTP lengths); otherwise the only run of
+    4 to 10 digits. Dates, order numbers and years around a code are not taken for it.
+
+    >>> extract_code("2026-03-01: your ACME code is 654321")
+    '654321'
+    >>> extract_code("Order 1234 - verification code 998877")
+    '998877'
+    >>> extract_code("482913 is your login code")
+    '482913'
+    """
+    announced = _ANNOUNCED.search(body)
+    if announced:
+        return str(announced.group(1))
+    runs: list[str] = _CODE.findall(body)
+    usual = [run for run in runs if 6 <= len(run) <= 8]
+    if usual:
+        return usual[0]
+    return runs[0] if len(runs) == 1 else None

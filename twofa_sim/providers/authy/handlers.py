@@ -87,7 +87,7 @@ class AuthyService(FakeService):
         )
         self._routes = tuple(
             Route(method, pattern, self._guarded(getattr(self, handler)), endpoint)
-            for method, pattern, endpoint, handler in ROUTES
+            for method, pattern, handler, endpoint in ROUTES
         )
 
     @property
@@ -218,8 +218,10 @@ class AuthyService(FakeService):
         raw_seconds = _text(fields.get("seconds_to_expire"))
         if raw_seconds in (None, ""):
             seconds = DEFAULT_SECONDS_TO_EXPIRE
-        elif raw_seconds.isascii() and raw_seconds.isdigit():
+        elif raw_seconds.isascii() and raw_seconds.isdigit() and len(raw_seconds) <= 10:
             seconds = int(raw_seconds)
+            if seconds > MAX_SECONDS_TO_EXPIRE:
+                raise InvalidParameter("Invalid parameter: seconds_to_expire")
         else:
             raise InvalidParameter("Invalid parameter: seconds_to_expire")
         created = self.backend.create_approval_request(
@@ -287,6 +289,8 @@ def _iso(unix: float) -> str:
 # --- reading requests --------------------------------------------------------------------------
 
 _BRACKETS = re.compile(r"\[([^\[\]]*)\]")
+_MAX_KEY_DEPTH = 8  # logos[][url] is 3 deep; past this a key is an attack, not a request
+MAX_SECONDS_TO_EXPIRE = 10 * 365 * 86400  # the fake's bound: a decade is no approval request
 _KEY = re.compile(r"([^\[\]]+)((?:\[[^\[\]]*\])*)")
 
 
@@ -298,7 +302,7 @@ def _fields(request: Request) -> dict[str, Any]:
     if "json" in content_type and request.body.strip():
         try:
             data = json.loads(request.body)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise InvalidRequest("Invalid request: the body is not JSON") from None
         if not isinstance(data, dict):
             raise InvalidRequest("Invalid request: the body is not a JSON object")
@@ -314,6 +318,8 @@ def _nest(pairs: list[tuple[str, str]]) -> dict[str, Any]:
     for key, value in pairs:
         match = _KEY.fullmatch(key)
         path = [match.group(1), *_BRACKETS.findall(match.group(2))] if match else [key]
+        if len(path) > _MAX_KEY_DEPTH:
+            raise InvalidRequest(f"Invalid request: parameter {path[0]!r} is nested too deeply")
         _put(root, path, value)
     return root
 
@@ -367,6 +373,6 @@ def _logos(value: object) -> list[dict[str, str]]:
 
 def _authy_id(request: Request) -> int:
     raw = unquote(request.params["authy_id"])
-    if not (raw.isascii() and raw.isdigit()):
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 18):
         raise UserNotFound()
     return int(raw)

@@ -245,7 +245,7 @@ class AuthyBackend:
         if not (number.isascii() and number.isdigit() and 6 <= len(number) <= 14):
             fields["cellphone"] = "is invalid"
         code = str(country_code).lstrip("+")
-        if not (code.isascii() and code.isdigit() and 1 <= int(code) <= 999):
+        if not (code.isascii() and code.isdigit() and len(code) <= 4 and 1 <= int(code) <= 999):
             fields["country_code"] = "is not supported"
         if fields:
             raise UserNotValid(fields=fields)

@@ -273,7 +273,7 @@ def _basic_credentials(header: str | None) -> tuple[str, str] | None:
 
 
 def _integer(value: str | None, default: int) -> int:
-    try:
-        return int(value) if value is not None else default
-    except ValueError:
+    """A paging parameter: a whole number up to a million, else the default."""
+    if value is None or not (value.isascii() and value.isdigit() and len(value) <= 6):
         return default
+    return int(value)

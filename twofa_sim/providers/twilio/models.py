@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from twofa_sim.clock import Clock
+from twofa_sim.phone import is_possible_e164
 from twofa_sim.providers._core import SeededRandom
 from twofa_sim.providers.network import SmsNetwork
 from twofa_sim.providers.twilio.exceptions import (
@@ -249,7 +250,7 @@ class TwilioBackend:
     @staticmethod
     def _check_recipient(to: str, sender: str) -> None:
         error: TwilioApiError | None = None
-        if not E164.fullmatch(to) or to == _MAGIC_TO_INVALID:
+        if not is_possible_e164(to) or to == _MAGIC_TO_INVALID:
             error = InvalidToNumber.for_number(to)
         elif to == _MAGIC_TO_UNROUTABLE:
             error = ToUnreachable.for_numbers(to, sender)

@@ -8,7 +8,7 @@ the catch-all ``unknown`` endpoint and answers Twilio's 404 (20404).
 
 from __future__ import annotations
 
-__all__ = ["API_VERSION", "BASE_URLS", "CATCH_ALL", "ROUTES", "messages_path"]
+__all__ = ["API_VERSION", "BASE_URLS", "CATCH_ALL", "ENDPOINTS", "ROUTES", "messages_path"]
 
 BASE_URLS: tuple[str, ...] = ("https://api.twilio.com",)
 API_VERSION = "2010-04-01"
@@ -20,6 +20,9 @@ ROUTES: tuple[tuple[str, str, str, str], ...] = (
     ("GET", rf"{_ACCOUNT}/Messages\.json", "list_messages", "messages.list"),
     ("GET", rf"{_ACCOUNT}/Messages/(?P<MessageSid>[^/]+)\.json", "fetch_message", "messages.fetch"),
 )
+
+ENDPOINTS: tuple[str, ...] = tuple(endpoint for *_, endpoint in ROUTES)
+"""The endpoint names fault rules may name."""
 
 CATCH_ALL: tuple[tuple[str, str, str, str], ...] = tuple(
     (method, r"/.*", "not_found", "unknown") for method in ("GET", "POST", "PUT", "DELETE", "PATCH")
