@@ -138,6 +138,9 @@ class _Broken(FakeService):
     def error_reply(self, status: int, kind: str) -> Reply:
         return Reply(status, {"error": kind})
 
+    def reset_backend(self) -> None:
+        """No state to forget."""
+
 
 def test_a_fakes_own_bug_is_a_500_and_is_logged_as_such() -> None:
     """A handler that crashes answers 500 (as a real server would) and the log says why."""

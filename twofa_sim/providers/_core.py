@@ -16,6 +16,7 @@ import json
 import random
 import re
 import uuid
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -242,7 +243,7 @@ class Faults:
 # --- the service: HTTP in, backend calls, HTTP out -----------------------------------------------
 
 
-class FakeService:
+class FakeService(ABC):
     """Base of a fake provider's HTTP face. Subclasses set ``name``, ``base_urls`` and ``routes()``
     and render their provider's error envelope in ``error_reply()``.
     """
@@ -258,13 +259,15 @@ class FakeService:
 
     # Subclasses -------------------------------------------------------------------------------
 
+    @abstractmethod
     def routes(self) -> Sequence[Route]:
-        raise NotImplementedError  # pragma: no cover - abstract
+        """The provider's endpoints."""
 
+    @abstractmethod
     def error_reply(self, status: int, kind: str) -> Reply:
         """The provider's own error body for an injected fault or an unknown path."""
-        raise NotImplementedError  # pragma: no cover - abstract
 
+    @abstractmethod
     def reset_backend(self) -> None:
         """Clear the backend's state (messages, users ...)."""
 
