@@ -11,10 +11,13 @@
     │   ├── OtpParameterError         digits, algorithm, period, counter, T0 out of range
     │   ├── KeyUriError               not an otpauth URI we can read, or cannot be built
     │   ├── ImageError                file missing, or bytes that are no image
-    │   └── QRCapacityError           data too large for any QR symbol
+    │   ├── QRCapacityError           data too large for any QR symbol
+    │   └── UnknownUserError          the reference service has no such user
     ├── QRReadError                   an image was read but gave no single QR: CLI exit code 1
     │   ├── NoQRCodeError
     │   └── MultipleQRCodesError
+    ├── ProviderUnavailableError      a provider failed mid-operation; nothing changed, retry
+    ├── RetryLaterError               cooldown, push rate limit, lockout or back-off
     ├── DecoderUnavailableError       a QR decoder's native library is missing: CLI exit code 3
     └── ClockBridgeError (also RuntimeError)  system time is already frozen by someone else
 
@@ -42,10 +45,13 @@ __all__ = [
     "MultipleQRCodesError",
     "NoQRCodeError",
     "OtpParameterError",
+    "ProviderUnavailableError",
     "QRCapacityError",
     "QRReadError",
+    "RetryLaterError",
     "SecretError",
     "TwofaSimError",
+    "UnknownUserError",
     "WeakSecretError",
 ]
 
@@ -154,3 +160,25 @@ class DecoderUnavailableError(TwofaSimError):
 
 class ClockBridgeError(TwofaSimError, RuntimeError):
     """The freezegun bridge cannot start: the system time is already frozen by someone else."""
+
+
+class UnknownUserError(InputError):
+    """An operation named a user the reference service does not have."""
+
+
+class ProviderUnavailableError(TwofaSimError):
+    """A provider (SMS, Authy) failed or did not answer; nothing was changed: try again."""
+
+    def __init__(self, provider: str, detail: str) -> None:
+        self.provider = provider
+        self.detail = detail
+        super().__init__(f"{provider} could not be reached ({detail}); nothing changed, try again")
+
+
+class RetryLaterError(TwofaSimError):
+    """The service refuses for now (resend cooldown, push rate limit, lockout, back-off)."""
+
+    def __init__(self, reason: str, retry_after: float, message: str) -> None:
+        self.reason = reason
+        self.retry_after = retry_after
+        super().__init__(message)

@@ -42,14 +42,17 @@ from twofa_sim.errors import InputError, TwofaSimError
 from twofa_sim.phone import parse_e164
 from twofa_sim.providers import Delivery, FaultRule, SeededRandom, SmsNetwork, mounted
 from twofa_sim.providers._core import FAULT_KINDS, FakeService
-from twofa_sim.providers.authy import AuthyService
+from twofa_sim.providers.authy import AuthyClient, AuthyService
 from twofa_sim.providers.authy import urls as authy_urls
-from twofa_sim.providers.twilio import TwilioService
+from twofa_sim.providers.twilio import TwilioClient, TwilioService
 from twofa_sim.providers.twilio import urls as twilio_urls
+from twofa_sim.reference import ReferenceService, SecurityPolicy, Store
 
 __all__ = ["FaultSpec", "PhoneSpec", "World", "WorldSpec"]
 
 _DEFAULT_START = "2026-01-01T00:00:00Z"
+SMS_FROM = "+15005550006"
+"""The sender the reference service uses: the Twilio test number that passes every check."""
 
 
 @dataclass(frozen=True)
@@ -122,6 +125,7 @@ class World:
                 seconds=fault.seconds,
             )
         self._stack: ExitStack | None = None
+        self._services = 0
 
     # --- building ---------------------------------------------------------------------------
 
@@ -150,6 +154,27 @@ class World:
     @property
     def services(self) -> tuple[FakeService, ...]:
         return (self.twilio, self.authy)
+
+    def reference_service(
+        self,
+        *,
+        store: Store | None = None,
+        policy: SecurityPolicy | None = None,
+        issuer: str = "twofa-sim",
+    ) -> ReferenceService:
+        """A reference service wired to this world's fakes, clock and seed (a new instance on
+        the same ``store`` is a restart: it knows only what the store kept)."""
+        self._services += 1
+        return ReferenceService(
+            clock=self.clock,
+            twilio=TwilioClient(self.twilio.account_sid, self.twilio.auth_token),
+            authy=AuthyClient(self.authy.api_key),
+            sms_from=SMS_FROM,
+            store=store,
+            policy=policy,
+            random=self.rng.stream(f"reference/{self._services}").randbytes,
+            issuer=issuer,
+        )
 
     def phone(self, number: str) -> Phone:
         """The phone with this number."""

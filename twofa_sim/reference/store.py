@@ -1,0 +1,227 @@
+"""Where the reference service keeps users, teams and the audit log: in memory, or in SQLite.
+
+Both stores give the same guarantees:
+
+- ``with store.user(name) as tx:`` holds that user exclusively (threads included); ``tx.record``
+  is a private copy, saved when the block ends normally and dropped if it raises, so a failed
+  operation leaves the user exactly as it was;
+- the audit log is appended under its own lock and chained (:mod:`twofa_sim.reference.audit`);
+- :class:`SqliteStore` survives a restart: a new service on the same file sees everything.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Protocol
+
+from twofa_sim.reference.audit import AuditEntry, make_entry
+from twofa_sim.reference.records import Team, UserRecord
+
+__all__ = ["MemoryStore", "SqliteStore", "Store", "Transaction"]
+
+
+class Transaction:
+    """One user's record, held exclusively; set ``record`` to create the user."""
+
+    def __init__(self, record: UserRecord | None) -> None:
+        self.record = record
+
+
+class Store(Protocol):
+    """What the service needs from storage."""
+
+    def user(self, username: str) -> Any:
+        """A context manager yielding a :class:`Transaction` for ``username``."""
+        ...
+
+    def load(self, username: str) -> UserRecord | None: ...
+
+    def usernames(self) -> list[str]: ...
+
+    def team(self, name: str) -> Team | None: ...
+
+    def teams(self) -> list[Team]: ...
+
+    def save_team(self, team: Team) -> None: ...
+
+    def append_audit(
+        self, *, at: float, event: str, user: str | None, outcome: str, details: dict[str, Any]
+    ) -> AuditEntry: ...
+
+    def audit(self) -> list[AuditEntry]: ...
+
+    def close(self) -> None: ...
+
+
+def _dump(record: UserRecord) -> str:
+    return json.dumps(record.as_dict(), sort_keys=True, separators=(",", ":"))
+
+
+def _undump(text: str) -> UserRecord:
+    return UserRecord.from_dict(json.loads(text))
+
+
+class _Locks:
+    """One lock per user, made on first use."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._locks: dict[str, threading.Lock] = {}
+
+    def of(self, key: str) -> threading.Lock:
+        with self._guard:
+            return self._locks.setdefault(key, threading.Lock())
+
+
+class MemoryStore:
+    """Everything in this process's memory (documents kept as JSON, so copies never alias)."""
+
+    def __init__(self) -> None:
+        self._users: dict[str, str] = {}
+        self._teams: dict[str, str] = {}
+        self._audit: list[AuditEntry] = []
+        self._locks = _Locks()
+        self._audit_lock = threading.Lock()
+
+    @contextmanager
+    def user(self, username: str) -> Iterator[Transaction]:
+        with self._locks.of(username):
+            text = self._users.get(username)
+            tx = Transaction(None if text is None else _undump(text))
+            yield tx
+            if tx.record is not None:
+                self._users[username] = _dump(tx.record)
+
+    def load(self, username: str) -> UserRecord | None:
+        text = self._users.get(username)
+        return None if text is None else _undump(text)
+
+    def usernames(self) -> list[str]:
+        return sorted(self._users)
+
+    def team(self, name: str) -> Team | None:
+        text = self._teams.get(name)
+        return None if text is None else Team(**json.loads(text))
+
+    def teams(self) -> list[Team]:
+        return [Team(**json.loads(text)) for _, text in sorted(self._teams.items())]
+
+    def save_team(self, team: Team) -> None:
+        self._teams[team.name] = json.dumps(team.as_dict())
+
+    def append_audit(
+        self, *, at: float, event: str, user: str | None, outcome: str, details: dict[str, Any]
+    ) -> AuditEntry:
+        with self._audit_lock:
+            previous = self._audit[-1] if self._audit else None
+            entry = make_entry(
+                previous, at=at, event=event, user=user, outcome=outcome, details=details
+            )
+            self._audit.append(entry)
+            return entry
+
+    def audit(self) -> list[AuditEntry]:
+        return list(self._audit)
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS users (username TEXT PRIMARY KEY, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS teams (name TEXT PRIMARY KEY, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS audit (seq INTEGER PRIMARY KEY, doc TEXT NOT NULL);
+"""
+
+
+class SqliteStore:
+    """Everything in one SQLite file (stdlib ``sqlite3``): a restarted service picks up where the
+    last one stopped. Writes are transactions (``BEGIN IMMEDIATE``), so a crash mid-operation
+    leaves the previous state."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.executescript(_SCHEMA)
+        self._lock = threading.RLock()
+
+    @contextmanager
+    def user(self, username: str) -> Iterator[Transaction]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                row = self._db.execute(
+                    "SELECT doc FROM users WHERE username = ?", (username,)
+                ).fetchone()
+                tx = Transaction(None if row is None else _undump(row[0]))
+                yield tx
+                if tx.record is not None:
+                    self._db.execute(
+                        "INSERT INTO users (username, doc) VALUES (?, ?) "
+                        "ON CONFLICT(username) DO UPDATE SET doc = excluded.doc",
+                        (username, _dump(tx.record)),
+                    )
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def load(self, username: str) -> UserRecord | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT doc FROM users WHERE username = ?", (username,)
+            ).fetchone()
+        return None if row is None else _undump(row[0])
+
+    def usernames(self) -> list[str]:
+        with self._lock:
+            rows = self._db.execute("SELECT username FROM users ORDER BY username").fetchall()
+        return [row[0] for row in rows]
+
+    def team(self, name: str) -> Team | None:
+        with self._lock:
+            row = self._db.execute("SELECT doc FROM teams WHERE name = ?", (name,)).fetchone()
+        return None if row is None else Team(**json.loads(row[0]))
+
+    def teams(self) -> list[Team]:
+        with self._lock:
+            rows = self._db.execute("SELECT doc FROM teams ORDER BY name").fetchall()
+        return [Team(**json.loads(row[0])) for row in rows]
+
+    def save_team(self, team: Team) -> None:
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO teams (name, doc) VALUES (?, ?) "
+                "ON CONFLICT(name) DO UPDATE SET doc = excluded.doc",
+                (team.name, json.dumps(team.as_dict())),
+            )
+
+    def append_audit(
+        self, *, at: float, event: str, user: str | None, outcome: str, details: dict[str, Any]
+    ) -> AuditEntry:
+        with self._lock:
+            row = self._db.execute("SELECT doc FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+            previous = None if row is None else AuditEntry.from_dict(json.loads(row[0]))
+            entry = make_entry(
+                previous, at=at, event=event, user=user, outcome=outcome, details=details
+            )
+            self._db.execute(
+                "INSERT INTO audit (seq, doc) VALUES (?, ?)",
+                (entry.seq, json.dumps(entry.as_dict(), sort_keys=True)),
+            )
+            return entry
+
+    def audit(self) -> list[AuditEntry]:
+        with self._lock:
+            rows = self._db.execute("SELECT doc FROM audit ORDER BY seq").fetchall()
+        return [AuditEntry.from_dict(json.loads(row[0])) for row in rows]
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
