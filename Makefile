@@ -11,14 +11,16 @@ SIM := $(BIN)/twofa-sim
 setup:
 	@PYTHON=$(PYTHON) VENV=$(VENV) bash scripts/setup.sh
 
-## demo: the main job. Checks every RFC vector, then makes an enrollment URI, renders it as a QR
-## code and reads it back with both decoders.
+## demo: the main job. Checks every RFC vector, round-trips an enrollment QR code through both
+## decoders, then tells the seed's whole flow against the reference service (twofa-sim demo).
 demo: setup
 	$(SIM) vectors
 	@mkdir -p reports
 	$(SIM) uri make --issuer "twofa-sim demo" --account "alice@example.com" \
 		| $(SIM) qr make - -o reports/demo-enrollment.png
 	$(SIM) qr read reports/demo-enrollment.png
+	$(SIM) demo
+	$(SIM) demo --channel authy-push --app freeotp --device-offset 20s --store sqlite
 
 ## test: the whole suite, in parallel, with the reproducible Hypothesis profile.
 test: setup

@@ -142,7 +142,9 @@ class World:
                 country_code=number.country_code,
             )
             device = backend.register_device(user.id, name="iphone")
-            authy = AuthyApp(user.id, device, clock, backend)
+            # The Authy app keeps its token clock in step with Authy's servers, so its tokens
+            # follow true time, not the phone's clock (an assumption: see the README).
+            authy = AuthyApp(user.id, device, self.clock, backend)
         return Phone(spec.number, clock, self.network, apps, authy)
 
     def _service(self, name: str) -> FakeService:
