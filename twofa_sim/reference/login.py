@@ -53,7 +53,9 @@ class LoginMixin:
         def _id(self) -> str: ...
         def _queue(self, record: UserRecord, **fields: Any) -> PendingCode: ...
         def _send_sms(self, record: UserRecord, code: PendingCode, to: str, what: str) -> None: ...
-        def _push(self, record: UserRecord, code: PendingCode, message: str) -> None: ...
+        def _push(
+            self, record: UserRecord, pending: _Pending, code: PendingCode, message: str
+        ) -> None: ...
         def _cooldown(self, record: UserRecord) -> None: ...
         def _password_ok(self, record: UserRecord, password: str) -> bool: ...
         def _refused(self, pending: _Pending, u: str, event: str, o: Outcome) -> Outcome: ...
@@ -77,7 +79,7 @@ class LoginMixin:
         return None
 
     def _failed(self, record: UserRecord, pending: _Pending, reason: str) -> None:
-        """Count a second-factor failure; lock the account at the limit."""
+        """Count a failure (a password or a code); lock the account at the limit."""
         now = self.clock.now()
         record.failures += 1
         record.last_failure_at = now
@@ -95,7 +97,7 @@ class LoginMixin:
                 pending,
                 record.username,
                 "locked",
-                "Your account is locked after too many failed codes",
+                "Your account is locked after too many failed attempts",
             )
 
     def _succeeded(self, record: UserRecord) -> None:
@@ -249,13 +251,28 @@ class LoginMixin:
         """The first step: the (simulated) password. An unknown user and a wrong password get
         the same answer (ASVS 5.0 6.3.8: users are not deducible from failures)."""
         if self.store.load(username) is None:
+            # Do the work a wrong password costs, so the answer's timing says nothing either.
+            codes.password_digest(b"\0" * 16, password, self.policy.code_hash_iterations)
             return LoginResult("refused", reason="bad_credentials")
         with self._user(username) as (record, pending):
+            # Wrong passwords count in the same counter as wrong codes (NIST 800-63B 5.2.2), so
+            # guessing the password locks the account too; a locked account refuses every
+            # password, right or wrong, and says so (a guesser learns the name exists only after
+            # the limit's worth of guesses). The back-off gates the second step, where codes are
+            # guessed: a user who mistyped a code may start a new login straight away.
+            blocked = self._blocked(record)
+            if blocked is not None and blocked.reason == "locked":
+                self._refused(pending, username, "login.password", blocked)
+                return LoginResult(
+                    "refused", reason=blocked.reason, retry_after=blocked.retry_after
+                )
             if not self._password_ok(record, password):
+                self._failed(record, pending, "bad_credentials")
                 self._event(pending, username, "login.password", "failed", reason="bad_credentials")
                 return LoginResult("refused", reason="bad_credentials")
             must_enroll = not record.two_factor and self._team_requires(username)
             if not record.factors:
+                self._succeeded(record)
                 self._event(pending, username, "login", "ok", factor="password")
                 return LoginResult("logged_in", must_enroll=must_enroll)
             now = self.clock.now()
@@ -291,7 +308,7 @@ class LoginMixin:
                 self._send_sms(record, code, record.phone or "", "login")
                 record.last_sent_at = self.clock.now()
             elif channel == "authy-push":
-                self._push(record, code, "Log in?")
+                self._push(record, pending, code, "Log in?")
             self._event(
                 pending, username, "login.code_sent", "ok", channel=channel, request=code.request_id
             )

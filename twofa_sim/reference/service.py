@@ -159,7 +159,7 @@ class ReferenceService(LoginMixin):
                     record, purpose="phone", channel=channel, phone=number.e164, authy_id=authy_id
                 )
                 if channel == "authy-push":
-                    self._push(record, code, f"Verify your phone number for {self.issuer}")
+                    self._push(record, pending, code, f"Verify your phone number for {self.issuer}")
             else:
                 code = self._queue(record, purpose="phone", channel="sms", phone=number.e164)
                 self._send_sms(record, code, number.e164, "verification")
@@ -290,9 +290,14 @@ class ReferenceService(LoginMixin):
     # --- turning it off, teams ------------------------------------------------------------------
 
     def disable_two_factor(self, username: str, password: str) -> Outcome:
-        """Turn two-factor off (after the password again): every factor and code is dropped."""
+        """Turn two-factor off (after the password again): every factor and code is dropped.
+        Refused while the account is locked: the password alone must not undo a lockout."""
         with self._user(username) as (record, pending):
+            blocked = self._blocked(record)
+            if blocked is not None and blocked.reason == "locked":
+                return self._refused(pending, username, "two_factor.disable", blocked)
             if not self._password_ok(record, password):
+                self._failed(record, pending, "bad_password")  # no side door for guessing
                 self._event(
                     pending, username, "two_factor.disable", "failed", reason="bad_password"
                 )
@@ -382,7 +387,7 @@ class ReferenceService(LoginMixin):
         except TwilioError as exc:
             raise self._unavailable("SMS", exc) from exc
 
-    def _push(self, record: UserRecord, code: PendingCode, message: str) -> None:
+    def _push(self, record: UserRecord, pending: _Pending, code: PendingCode, message: str) -> None:
         from twofa_sim.providers.authy import AuthyApiError
 
         now = self.clock.now()
@@ -391,6 +396,16 @@ class ReferenceService(LoginMixin):
             from twofa_sim.errors import RetryLaterError
 
             retry = min(recent) + self.policy.push_window - now
+            # Refused pushes are what push bombing looks like: log them (ASVS 5.0 16.3.3).
+            self._event(
+                pending,
+                record.username,
+                "push.refused",
+                "rate_limited",
+                recent=len(recent),
+                reason="rate_limited",
+                rule="push-rate-limit",
+            )
             raise RetryLaterError(
                 "rate_limited", retry, f"too many push requests; try again in {retry:.0f} s"
             )

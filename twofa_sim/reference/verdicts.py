@@ -59,6 +59,8 @@ class LoginResult:
     reason: str = ""
     must_enroll: bool = False
     """A team of the user's requires two-factor, and the user has not turned it on."""
+    retry_after: float | None = None
+    """Seconds until the account may try again, when refused as ``locked`` or ``throttled``."""
 
 
 @dataclass(frozen=True)
