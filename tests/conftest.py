@@ -20,3 +20,8 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile("dev")
+
+pytest_plugins = ["pytester"]
+
+# Broken scenario files on purpose: the loader's tests read them; pytest must not collect them.
+collect_ignore = ["bad_inputs"]

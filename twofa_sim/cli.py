@@ -558,6 +558,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         click.echo(f"{PROG}: aborted", err=True)
         return 130
     except InputError as exc:
+        problems = getattr(exc, "problems", None)
+        if problems:  # a scenario file's problems: FILE:LINE:COLUMN lines, as editors read them
+            click.echo(str(exc), err=True)
+            files = len({p.file for p in problems})
+            noun = "problem" if len(problems) == 1 else "problems"
+            click.echo(
+                f"{_command_name(args)}: {len(problems)} {noun} in {files} file(s); "
+                "nothing was run",
+                err=True,
+            )
+            return EXIT_USAGE
         click.echo(f"{_command_name(args)}: error: {exc}", err=True)
         return EXIT_USAGE
     except CommandFailed as exc:
@@ -585,3 +596,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return EXIT_INTERNAL
     return result if isinstance(result, int) else EXIT_OK
+
+
+# The scenario commands live in their own module; importing it registers them on ``cli``.
+from twofa_sim import _cli_run  # noqa: E402, F401

@@ -19,7 +19,6 @@ import contextlib
 import json
 import math
 import os
-import re
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -41,7 +40,7 @@ from twofa_sim.reference import (
     SqliteStore,
     Store,
 )
-from twofa_sim.secret import redact_uri
+from twofa_sim.secret import HIDDEN, mask_codes, mask_phone, redact_uri
 from twofa_sim.world import World
 
 __all__ = ["APPS", "CHANNELS", "STORES", "DemoReport", "demo_world", "run_demo"]
@@ -63,10 +62,7 @@ START = "2026-03-01T09:00:00Z"
 PHONE = "+15551230001"
 USER = "alice"
 _PASSWORD = "correct horse battery staple"
-HIDDEN = "••••••"
-"""How a code is shown: always six dots, whatever its length."""
 _MAX_OFFSET = 366 * 86400.0
-_CODE_RUN = re.compile(r"(?<![0-9])[0-9]{4,10}(?![0-9])")
 _PHONE_FIELDS = frozenset({"to", "from", "user[cellphone]", "cellphone", "phone_number"})
 _SECRET_WORDS = ("token", "code", "secret", "number", "password", "key", "otp", "pin")
 _HARMLESS_FIELDS = frozenset({"user[country_code]", "country_code"})
@@ -351,7 +347,7 @@ class _Story:
             self.hidden |= {code} if code is not None else set()
             action = "waits for an SMS"
             if inbox:
-                sender, body = _mask_phone(inbox[-1].sender), _mask_codes(inbox[-1].body)
+                sender, body = mask_phone(inbox[-1].sender), mask_codes(inbox[-1].body)
                 action = f'gets an SMS from {sender}: "{body}"'
             outcome = "nothing arrived" if code is None else "code received"
             self.judge("receive-code", "phone", action, outcome, "code received")
@@ -524,27 +520,15 @@ def _said(outcome: Outcome) -> str:
     return _SAYS.get(outcome.reason) or outcome.detail or outcome.reason.replace("_", " ")
 
 
-def _mask_codes(text: str) -> str:
-    """Every run of 4 to 10 digits (what a code looks like) replaced by six dots."""
-    return _CODE_RUN.sub(HIDDEN, redact_uri(text))
-
-
-def _mask_phone(text: str) -> str:
-    digits = text.lstrip("+")
-    if len(digits) <= 4:
-        return text
-    return ("+" if text.startswith("+") else "") + "*" * (len(digits) - 4) + digits[-4:]
-
-
 def _redact_field(key: str, value: str) -> str:
     """A provider request field as the report may show it: phone numbers masked, anything that
     may be a code or secret hidden, codes in free text masked."""
     lowered = key.lower()
     if lowered in _PHONE_FIELDS:
-        return _mask_phone(value)
+        return mask_phone(value)
     if lowered not in _HARMLESS_FIELDS and any(word in lowered for word in _SECRET_WORDS):
         return HIDDEN
-    return _mask_codes(value)
+    return mask_codes(value)
 
 
 # --- the entry point ---------------------------------------------------------------------------

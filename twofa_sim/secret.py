@@ -26,11 +26,14 @@ from twofa_sim.errors import OtpParameterError, SecretError, WeakSecretError
 
 __all__ = [
     "DEFAULT_SECRET_BITS",
+    "HIDDEN",
     "MIN_ENROLL_BITS",
     "RECOMMENDED_BITS",
     "decode_secret",
     "encode_secret",
     "generate_secret",
+    "mask_codes",
+    "mask_phone",
     "mask_secret",
     "redact_uri",
     "require_enrollable",
@@ -147,3 +150,27 @@ def redact_uri(text: str) -> str:
         return f"{lead}{name}={mask_secret(unquote(value))}"
 
     return _QUERY_PARAM.sub(masked, text)
+
+
+HIDDEN = "••••••"
+"""How a one-time code is shown: always six dots, whatever its length."""
+
+_CODE_RUN = re.compile(r"(?<![0-9])[0-9]{4,10}(?![0-9])")
+
+
+def mask_codes(text: str) -> str:
+    """``text`` with every run of 4 to 10 digits (what a code looks like) replaced by
+    :data:`HIDDEN`, and any otpauth secret masked (:func:`redact_uri`).
+
+    >>> mask_codes("Your code is 482913. otpauth://totp/X:a?secret=JBSWY3DPEHPK3PXP")
+    'Your code is ••••••. otpauth://totp/X:a?secret=JBSW…(80 bits)'
+    """
+    return _CODE_RUN.sub(HIDDEN, redact_uri(text))
+
+
+def mask_phone(text: str) -> str:
+    """A phone number with all but its last four digits starred: ``+*******0001``."""
+    digits = text.lstrip("+")
+    if len(digits) <= 4:
+        return text
+    return ("+" if text.startswith("+") else "") + "*" * (len(digits) - 4) + digits[-4:]

@@ -316,6 +316,7 @@ class ReferenceMachine(RuleBasedStateMachine):
 ReferenceMachine.TestCase.settings = settings(
     max_examples=25,
     stateful_step_count=20,
+    deadline=None,
     phases=[Phase.explicit, Phase.reuse, Phase.generate],
 )
 test_reference_machine = ReferenceMachine.TestCase

@@ -1,0 +1,234 @@
+"""Running scenarios: verdicts, located failures, captures, repeat, properties, determinism."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.scenario.conftest import Write
+from twofa_sim.scenario.loader import load_scenarios
+from twofa_sim.scenario.results import run_all
+from twofa_sim.scenario.runner import ScenarioResult, run_scenario
+
+HEAD = """
+id: t
+title: T
+given:
+  start: 2026-03-01T09:00:00Z
+  users: [alice]
+  phones:
+    - {number: "+15551230001", apps: [google-authenticator]}
+steps:
+"""
+
+SMS_ON = """
+  - submit_phone:
+  - advance: 5s
+  - enter_code:
+"""
+
+TOTP_ON = """
+  - generate_qr:
+  - scan_qr:
+  - confirm_app:
+  - advance: 30s
+"""
+
+
+def one(write: Write, steps: str, target: str = "reference", seed: int = 0) -> ScenarioResult:
+    (scenario,) = load_scenarios(write(HEAD + steps))
+    return run_scenario(scenario, target=target, seed=seed)
+
+
+def test_a_passing_scenario_records_every_step_with_its_virtual_time(write: Write) -> None:
+    result = one(write, SMS_ON + "  - expect_account: {two_factor: true, factors: [sms]}\n")
+    assert result.verdict == "passed"
+    assert [s.action for s in result.steps] == [
+        "submit_phone",
+        "advance",
+        "enter_code",
+        "expect_account",
+    ]
+    assert [s.t for s in result.steps] == ["2026-03-01T09:00:00Z"] * 2 + [
+        "2026-03-01T09:00:05Z"
+    ] * 2
+    assert [s.line for s in result.steps] == [10, 11, 12, 13]
+    sms = [e for e in result.steps[2].evidence if e["kind"] == "sms"]
+    assert sms and "••••••" in sms[0]["text"]
+
+
+def test_a_wrong_expectation_fails_at_its_line_with_expected_and_actual(write: Write) -> None:
+    result = one(write, SMS_ON + "  - enter_code: {expect: accepted}\n  - advance: 1s\n")
+    assert result.verdict == "failed"
+    failed = result.failed_step
+    assert failed is not None
+    assert (failed.line, failed.action) == (13, "enter_code")
+    assert (failed.expected, failed.actual) == ("accepted", "rejected (replayed)")
+    assert result.steps[-1].verdict == "skipped"
+    assert result.context, "the world's last events are kept for a failure"
+
+
+def test_an_action_refused_without_expect_fails(write: Write) -> None:
+    result = one(write, "  - submit_phone: {phone: '+1555'}\n")
+    assert result.verdict == "failed"
+    assert "submit_phone was refused: rejected (invalid_input)" in result.detail
+
+
+def test_a_refusal_can_be_expected_with_its_reason(write: Write) -> None:
+    result = one(write, SMS_ON + "  - enter_code: {expect: replayed}\n")
+    assert result.verdict == "passed"
+
+
+def test_captures_carry_codes_between_steps(write: Write) -> None:
+    steps = (
+        SMS_ON
+        + TOTP_ON
+        + """
+  - read_code: {from: totp, capture: old}
+  - login_with: {factor: totp}
+  - advance: 5s
+  - login:
+  - submit_code: {factor: totp, code: "{old}", expect: replayed}
+"""
+    )
+    assert one(write, steps).verdict == "passed"
+
+
+def test_repeat_names_the_round_that_failed(write: Write) -> None:
+    steps = (
+        SMS_ON
+        + TOTP_ON
+        + """
+  - repeat:
+      times: 12
+      steps:
+        - advance: 20m
+        - login:
+        - submit_code: {factor: totp, code: "000000", expect: wrong_code}
+"""
+    )
+    result = one(write, steps)
+    assert result.verdict == "failed"
+    repeat = next(s for s in result.steps if s.action == "repeat")
+    # ten wrong codes lock the account (the default limit): the 11th login is refused
+    assert repeat.detail.startswith("round 11 of 12: login was refused"), repeat.detail
+    assert repeat.actual.startswith("rejected (locked)")
+
+
+def test_a_step_needing_a_feature_the_target_lacks_fails_and_says_so(write: Write) -> None:
+    result = one(write, SMS_ON + "  - expect_audit: {event: two_factor.enabled}\n", "pyotp-naive")
+    assert result.verdict == "failed"
+    assert "target pyotp-naive does not provide audit" in result.detail
+
+
+def test_the_naive_target_fails_on_a_replayed_sms_code(write: Write) -> None:
+    steps = SMS_ON + "  - enter_code: {expect: rejected}\n"
+    assert one(write, steps).verdict == "passed"
+    naive = one(write, steps, "pyotp-naive")
+    assert (naive.verdict, naive.failed_step and naive.failed_step.actual) == (
+        "failed",
+        "accepted",
+    )
+
+
+def test_the_same_seed_gives_byte_identical_results(write: Write) -> None:
+    path = write(HEAD + SMS_ON + TOTP_ON + "  - login_with: {factor: totp}\n")
+    scenarios = load_scenarios(path)
+    texts = [json.dumps(run_all(scenarios, seed=s).as_dict()) for s in (5, 5, 6)]
+    assert texts[0] == texts[1]
+    assert texts[0] != texts[2]
+
+
+def test_no_code_or_secret_reaches_the_results(write: Write) -> None:
+    steps = (
+        SMS_ON
+        + TOTP_ON
+        + """
+  - read_code: {from: totp, capture: c}
+  - login: {password: wrong, expect: bad_credentials}
+  - login:
+  - submit_code: {factor: totp, code: "{c}"}
+  - login:
+  - submit_code: {factor: totp, code: "{c}", expect: accepted}
+"""
+    )
+    result = one(write, steps)
+    assert result.verdict == "failed"  # the replay, expected accepted: its detail shows values
+    text = json.dumps(result.as_dict())
+    assert len(result.secrets) >= 3
+    for secret in result.secrets:
+        assert secret not in text, secret
+
+
+@pytest.mark.parametrize("target", ["reference", "pyotp-naive"])
+def test_a_property_shrinks_to_the_smallest_counterexample(write: Write, target: str) -> None:
+    """for_all: phones 0 to 200 s fast; a login fails past the window, and hypothesis shrinks
+    the offset to the smallest one that fails (the window's edge), reported with the seed."""
+    text = HEAD.replace(
+        "given:", "for_all:\n  offset: {between: [0s, 200s]}\nexamples: 30\ngiven:"
+    ).replace("apps: [google-authenticator]}", 'apps: [google-authenticator], offset: "{offset}"}')
+    text += TOTP_ON.replace("  - confirm_app:\n", "  - confirm_app: {expect: rejected}\n") + (
+        "  - expect_account: {two_factor: false}\n"
+    )
+    (scenario,) = load_scenarios(write(text))
+    result = run_scenario(scenario, target=target, seed=3)
+    assert result.verdict == "failed"
+    assert result.counterexample is not None
+    offset = result.counterexample["offset"]
+    assert 0 <= offset <= 31, offset  # codes up to one step ahead are accepted: fails early
+    assert "smallest counter-example" in result.detail
+    assert result.examples is not None and result.examples >= 1
+
+
+def test_a_property_that_holds_passes_with_the_examples_counted(write: Write) -> None:
+    text = HEAD.replace(
+        "given:", "for_all:\n  offset: {between: [-29s, 29s]}\nexamples: 8\ngiven:"
+    ).replace("apps: [google-authenticator]}", 'apps: [google-authenticator], offset: "{offset}"}')
+    (scenario,) = load_scenarios(write(text + TOTP_ON + "  - login_with: {factor: totp}\n"))
+    result = run_scenario(scenario, seed=1)
+    assert (result.verdict, result.examples) == ("passed", 8)
+
+
+def test_a_restart_with_sqlite_keeps_the_lockout(write: Write) -> None:
+    text = HEAD.replace(
+        "given:", "given:\n  store: sqlite\n  policy: {max_consecutive_failures: 3}"
+    )
+    steps = (
+        TOTP_ON
+        + """
+  - repeat:
+      times: 3
+      steps:
+        - advance: 20s
+        - login:
+        - submit_code: {factor: totp, code: "000000", expect: rejected}
+  - restart:
+  - login: {expect: locked}
+  - expect_account: {locked: true}
+"""
+    )
+    (scenario,) = load_scenarios(write(text + steps))
+    assert run_scenario(scenario).verdict == "passed"
+
+
+def test_results_json_has_the_documented_shape(write: Write, tmp_path: Path) -> None:
+    (scenario,) = load_scenarios(
+        write(HEAD.replace("title: T", "title: T\ncovers: [ASVS5-6.5.1]") + SMS_ON)
+    )
+    data = run_all([scenario], seed=2).as_dict()
+    assert data["schema_version"] == 1 and data["seed"] == 2 and data["target"] == "reference"
+    assert data["summary"] | {} == data["summary"]
+    assert {k: data["summary"][k] for k in ("passed", "failed", "errors")} == {
+        "passed": 1,
+        "failed": 0,
+        "errors": 0,
+    }
+    (entry,) = data["scenarios"]
+    assert set(entry) >= {"id", "title", "file", "line", "covers", "verdict", "steps"}
+    assert set(entry["steps"][0]) >= {"line", "action", "verdict", "t", "detail"}
+    rows = {r["id"]: r for r in data["requirements"]}
+    assert rows["ASVS5-6.5.1"]["verdict"] == "passed"
+    assert rows["ASVS5-6.5.1"]["scenarios"] == ["t"]
+    assert rows["NIST-63B-5.2.2"]["verdict"] == "uncovered"

@@ -1,0 +1,193 @@
+"""The twofa-sim pytest plugin (entry point ``pytest11``): scenario files as tests, and fixtures.
+
+``pytest scenarios/`` collects every ``*.scenario.yaml``: one test per scenario, named by its
+id; tags become marks (``-m sms``); ``-k``, ``-n auto`` (xdist) and ``--junit-xml`` work (the
+requirement IDs and the seed are junit properties). A broken file fails collection with
+``FILE:LINE:COLUMN: message`` lines; a failing scenario shows the failing step with its file and
+line, expected against actual, and the world's last events, not a Python traceback.
+
+Options: ``--twofa-target NAME|module:Class`` (default ``reference``), ``--twofa-seed N``.
+
+Fixtures for Python tests, each a fresh simulated world per test:
+
+* ``twofa_world``: a mounted :class:`~twofa_sim.world.World` built from the
+  ``twofa_world_description`` fixture (override it to change the world; by default one phone,
+  ``+15551230001``, running Google Authenticator, with the Authy app);
+* ``virtual_clock``: the world's :class:`~twofa_sim.clock.VirtualClock`;
+* ``sms_inbox``: the default phone (``.inbox()``, ``.latest_code()``);
+* ``authy``: the fake Authy service (pushes, tokens, its state);
+* ``reference_service``: a :class:`~twofa_sim.reference.ReferenceService` wired to the world;
+* ``authenticator_app``: the default phone's authenticator app.
+
+This module imports only pytest at load time; twofa-sim is imported when something is used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from twofa_sim.scenario.loader import Scenario
+    from twofa_sim.scenario.runner import ScenarioResult
+
+DEFAULT_PHONE = "+15551230001"
+_SUFFIX = ".scenario.yaml"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("twofa-sim", "twofa-sim scenarios")
+    group.addoption(
+        "--twofa-target",
+        default="reference",
+        help="the system scenarios run against: reference, pyotp-naive, or module:Class",
+    )
+    group.addoption("--twofa-seed", type=int, default=0, help="the run's seed (default 0)")
+
+
+def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.Collector | None:
+    if file_path.name.endswith(_SUFFIX):
+        collector: pytest.Collector = ScenarioFile.from_parent(parent, path=file_path)
+        return collector
+    return None
+
+
+class ScenarioFile(pytest.File):
+    """A scenario file: one item per scenario."""
+
+    def collect(self) -> Iterator[pytest.Item]:
+        from twofa_sim.scenario.loader import load_scenarios
+        from twofa_sim.scenario.source import ScenarioFileError
+
+        try:
+            scenarios = load_scenarios(self.path)
+        except ScenarioFileError as exc:
+            raise self.CollectError(str(exc)) from None
+        for scenario in scenarios:
+            item = ScenarioItem.from_parent(self, name=scenario.id, scenario=scenario)
+            for tag in scenario.tags:
+                self.config.addinivalue_line("markers", f"{tag}: scenario tag")
+                item.add_marker(tag)
+            yield item
+
+
+class ScenarioFailed(Exception):
+    """A scenario did not pass; carries its result for the report."""
+
+    def __init__(self, result: ScenarioResult) -> None:
+        super().__init__(result.detail)
+        self.result = result
+
+
+class ScenarioItem(pytest.Item):
+    """One scenario, run against the target in a fresh world."""
+
+    def __init__(self, *, scenario: Scenario, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.scenario = scenario
+
+    def runtest(self) -> None:
+        from twofa_sim.scenario.runner import run_scenario
+
+        result = run_scenario(
+            self.scenario,
+            target=self.config.getoption("twofa_target"),
+            seed=self.config.getoption("twofa_seed"),
+        )
+        self.user_properties.append(("covers", " ".join(self.scenario.covers)))
+        self.user_properties.append(("seed", str(result.seed)))
+        self.user_properties.append(("target", self.config.getoption("twofa_target")))
+        if result.verdict != "passed":
+            raise ScenarioFailed(result)
+
+    def repr_failure(
+        self,
+        excinfo: pytest.ExceptionInfo[BaseException],
+        style: Any = None,
+    ) -> str:
+        if not isinstance(excinfo.value, ScenarioFailed):
+            return str(super().repr_failure(excinfo, style=style))
+        return failure_text(excinfo.value.result, self.config.getoption("twofa_seed"))
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.path, self.scenario.line - 1, f"scenario {self.scenario.id}"
+
+
+def failure_text(result: ScenarioResult, run_seed: int) -> str:
+    """A failed scenario as a QA engineer reads it: where, expected, actual, what happened."""
+    scenario = result.scenario
+    lines = [f"scenario {scenario.id}: {scenario.title}  [{result.verdict}]"]
+    step = result.failed_step
+    if step is not None:
+        lines.append(f"{scenario.file}:{step.line}: {step.action.strip()}: {step.detail}")
+        if step.expected or step.actual:
+            lines.append(f"    expected: {step.expected}")
+            lines.append(f"    actual:   {step.actual}")
+        lines.append(f"    at virtual time {step.t}")
+    else:
+        lines.append(f"{scenario.file}:{scenario.line}: {result.detail}")
+    if result.counterexample is not None:
+        lines.append(f"smallest counter-example: {result.counterexample}")
+    if result.context:
+        lines.append("the world's last events:")
+        lines.extend(f"    {line}" for line in result.context)
+    lines.append(
+        f"seed {result.seed}; replay: twofa-sim run {scenario.file} -k {scenario.id} "
+        f"--seed {run_seed}"
+    )
+    return "\n".join(lines)
+
+
+# --- fixtures ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def twofa_world_description() -> dict[str, Any]:
+    """The world ``twofa_world`` builds (override this fixture to change it)."""
+    return {
+        "start": "2026-01-01T09:00:00Z",
+        "phones": [{"number": DEFAULT_PHONE, "apps": ["google-authenticator-2024"], "authy": True}],
+    }
+
+
+@pytest.fixture
+def twofa_world(twofa_world_description: dict[str, Any]) -> Iterator[Any]:
+    """A simulated world, mounted: the fake providers answer ``requests`` for this test."""
+    from twofa_sim.world import World
+
+    with World(twofa_world_description) as world:
+        yield world
+
+
+@pytest.fixture
+def virtual_clock(twofa_world: Any) -> Any:
+    """The world's virtual clock: ``advance("30s")``, ``now()``."""
+    return twofa_world.clock
+
+
+@pytest.fixture
+def sms_inbox(twofa_world: Any) -> Any:
+    """The default phone: ``.inbox()`` lists its SMS, ``.latest_code()`` reads the newest code."""
+    return twofa_world.phone(next(iter(twofa_world.phones)))
+
+
+@pytest.fixture
+def authy(twofa_world: Any) -> Any:
+    """The fake Authy service (``.backend`` holds users, pushes and tokens)."""
+    return twofa_world.authy
+
+
+@pytest.fixture
+def reference_service(twofa_world: Any) -> Any:
+    """The reference 2FA service, wired to the world's clock, fakes and seed."""
+    return twofa_world.reference_service()
+
+
+@pytest.fixture
+def authenticator_app(twofa_world: Any) -> Any:
+    """The default phone's authenticator app: ``.scan(png)``, ``.code(issuer, account)``."""
+    phone = twofa_world.phone(next(iter(twofa_world.phones)))
+    return phone.app()

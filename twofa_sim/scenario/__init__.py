@@ -1,0 +1,1 @@
+"""Scenario files: the format, the loader, the steps, the runner, the Target protocol."""

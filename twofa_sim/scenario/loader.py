@@ -1,0 +1,593 @@
+"""Scenario files to validated :class:`Scenario` objects, or located errors.
+
+Everything that can be checked without running is checked when a file is loaded (collection time
+under pytest): YAML syntax, the format (JSON Schema, with jsonschema), unknown steps (with a
+did-you-mean), step fields, requirement IDs against the catalog, captures used before they are
+defined, users and phones that are not in ``given``, duplicate ids across the library. All of a
+file's problems are reported at once, each as ``FILE:LINE:COLUMN: message`` with the line and a
+hint.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import os
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, cast
+
+import jsonschema
+
+from twofa_sim.errors import InputError
+from twofa_sim.scenario.context import APP_ALIASES, placeholders
+from twofa_sim.scenario.source import Document, Problem, ScenarioFileError, load_file
+from twofa_sim.scenario.steps import EXPECT, EXPECT_WORDS, REGISTRY, StepSpec
+
+__all__ = [
+    "SUFFIX",
+    "Scenario",
+    "StepDef",
+    "document_schema",
+    "find_files",
+    "load_paths",
+    "load_scenarios",
+]
+
+SUFFIX = ".scenario.yaml"
+_ID = "^[a-z0-9][a-z0-9._-]*$"
+_TAG = "^[A-Za-z_][A-Za-z0-9_-]*$"
+
+_VALUE_RANGE: dict[str, Any] = {
+    "type": "array",
+    "items": {"type": ["number", "string"]},
+    "minItems": 2,
+    "maxItems": 2,
+}
+_FOR_ALL: dict[str, Any] = {
+    "type": "object",
+    "description": "values hypothesis draws for each example; use them as {name}",
+    "propertyNames": {"pattern": "^[A-Za-z_][A-Za-z0-9_]*$"},
+    "additionalProperties": {
+        "type": "object",
+        "additionalProperties": False,
+        "minProperties": 1,
+        "maxProperties": 1,
+        "properties": {
+            "between": {
+                **_VALUE_RANGE,
+                "description": "a number or duration between the two (inclusive): [-29s, 29s]",
+            },
+            "integers": {**_VALUE_RANGE, "items": {"type": "integer"}},
+            "choice": {"type": "array", "minItems": 1},
+        },
+    },
+}
+_USER: dict[str, Any] = {
+    "anyOf": [
+        {"type": "string"},
+        {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["name"],
+            "properties": {
+                "name": {"type": "string", "minLength": 1},
+                "password": {"type": "string"},
+                "phone": {"type": "string"},
+            },
+        },
+    ]
+}
+_GIVEN: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "start": {"type": ["string", "number"], "description": "ISO 8601 instant or Unix seconds"},
+        "seed": {"type": ["integer", "string"]},
+        "policy": {"type": "object", "description": "reference policy settings to override"},
+        "users": {"type": "array", "items": _USER},
+        "phones": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["number"],
+                "properties": {
+                    "number": {"type": "string"},
+                    "offset": {"type": ["string", "number"]},
+                    "drift_ppm": {"type": ["number", "string"]},
+                    "apps": {"type": "array", "items": {"type": "string"}},
+                    "authy": {"type": ["boolean", "string"]},
+                },
+            },
+        },
+        "sms": {"type": "object"},
+        "faults": {"type": "object"},
+        "store": {"enum": ["memory", "sqlite"]},
+        "freeze_system_time": {"type": "boolean"},
+    },
+}
+
+
+def document_schema(*, for_editors: bool = True) -> dict[str, Any]:
+    """The JSON Schema of one scenario document (what ``twofa-sim schema`` prints)."""
+    step_names = sorted(REGISTRY)
+    if for_editors:
+        steps_item: dict[str, Any] = {
+            "type": "object",
+            "minProperties": 1,
+            "maxProperties": 1,
+            "propertyNames": {"enum": step_names},
+            "properties": {
+                name: spec.schema(for_editors=True) for name, spec in sorted(REGISTRY.items())
+            },
+        }
+    else:
+        steps_item = {"type": "object"}
+    covers_item: dict[str, Any] = {"type": "string"}
+    if for_editors:
+        from twofa_sim.requirements import load_catalog
+
+        covers_item = {"enum": list(load_catalog().ids)}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://twofa-sim.invalid/schema/scenario-1.json",
+        "title": "twofa-sim scenario",
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["id", "title", "steps"],
+        "properties": {
+            "id": {"type": "string", "pattern": _ID, "description": "unique in the library"},
+            "title": {"type": "string", "minLength": 1},
+            "covers": {
+                "type": "array",
+                "items": covers_item,
+                "description": "requirement IDs (twofa-sim requirements)",
+            },
+            "tags": {"type": "array", "items": {"type": "string", "pattern": _TAG}},
+            "given": _GIVEN,
+            "for_all": _FOR_ALL,
+            "examples": {"type": "integer", "minimum": 1, "maximum": 10000},
+            "steps": {"type": "array", "minItems": 1, "items": steps_item},
+        },
+        "$defs": {"expect": EXPECT},
+    }
+
+
+@dataclass(frozen=True)
+class StepDef:
+    """One step as written: its name, its fields (shorthand expanded), where it is."""
+
+    name: str
+    args: Mapping[str, Any]
+    line: int
+    path: tuple[str | int, ...]
+    substeps: tuple[StepDef, ...] = ()
+
+    @property
+    def spec(self) -> StepSpec:
+        return REGISTRY[self.name]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A validated scenario."""
+
+    id: str
+    title: str
+    file: str
+    line: int
+    covers: tuple[str, ...]
+    tags: tuple[str, ...]
+    given: Mapping[str, Any]
+    steps: tuple[StepDef, ...]
+    for_all: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    examples: int = 25
+    document: Document | None = field(default=None, repr=False, compare=False)
+
+
+# --- loading ----------------------------------------------------------------------------------
+
+
+def find_files(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
+    """Scenario files under ``paths`` (files are taken as given; directories are searched for
+    ``*.scenario.yaml``), sorted; a path that does not exist is an error."""
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found.extend(sorted(path.rglob(f"*{SUFFIX}")))
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise InputError(f"no such file or directory: {path}", where=str(path))
+    return sorted(dict.fromkeys(found))
+
+
+def load_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Scenario]:
+    """Every scenario under ``paths``; all problems of all files in one
+    :class:`ScenarioFileError`."""
+    problems: list[Problem] = []
+    scenarios: list[Scenario] = []
+    seen: dict[str, Scenario] = {}
+    for path in find_files(paths):
+        try:
+            loaded = load_scenarios(path)
+        except ScenarioFileError as exc:
+            problems.extend(exc.problems)
+            continue
+        for scenario in loaded:
+            first = seen.get(scenario.id)
+            if first is not None and scenario.document is not None:
+                problems.append(
+                    scenario.document.problem(
+                        ("id",),
+                        f"duplicate scenario id {scenario.id!r}",
+                        hint=f"first used at {first.file}:{first.line}",
+                    )
+                )
+                continue
+            seen[scenario.id] = scenario
+            scenarios.append(scenario)
+    if problems:
+        raise ScenarioFileError(problems)
+    return scenarios
+
+
+def load_scenarios(path: str | os.PathLike[str]) -> list[Scenario]:
+    """The scenarios of one file (one or several YAML documents)."""
+    documents = load_file(path)
+    problems: list[Problem] = []
+    scenarios: list[Scenario] = []
+    seen: dict[str, int] = {}
+    for document in documents:
+        checker = _Checker(document)
+        scenario = checker.scenario()
+        problems.extend(checker.problems)
+        if scenario is None:
+            continue
+        if scenario.id in seen:
+            problems.append(
+                document.problem(
+                    ("id",),
+                    f"duplicate scenario id {scenario.id!r}",
+                    hint=f"first used at line {seen[scenario.id]} of this file",
+                )
+            )
+            continue
+        seen[scenario.id] = scenario.line
+        scenarios.append(scenario)
+    if not documents:
+        raise ScenarioFileError(
+            [Problem(str(path), 1, 1, "the file holds no scenario", hint="see twofa-sim schema")]
+        )
+    if problems:
+        raise ScenarioFileError(problems)
+    return scenarios
+
+
+# --- checking one document --------------------------------------------------------------------
+
+
+def _did_you_mean(word: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"did you mean {close[0]!r}?" if close else ""
+
+
+_WHERE = re.compile(r"\.?([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]")
+
+
+def _path_of(where: str) -> tuple[str | int, ...]:
+    """``given.phones[1].offset`` -> ("given", "phones", 1, "offset")."""
+    return tuple(
+        int(index) if index else name for name, index in _WHERE.findall(where) if name or index
+    )
+
+
+class _Checker:
+    def __init__(self, document: Document) -> None:
+        self.document = document
+        self.problems: list[Problem] = []
+
+    def problem(
+        self, path: Sequence[str | int], message: str, hint: str = "", *, key: bool = False
+    ) -> None:
+        self.problems.append(self.document.problem(path, message, hint, key=key))
+
+    def schema_errors(
+        self, value: Any, schema: Mapping[str, Any], base: tuple[str | int, ...]
+    ) -> None:
+        validator = jsonschema.Draft202012Validator(schema)
+        for error in sorted(validator.iter_errors(value), key=lambda e: list(map(str, e.path))):
+            path = base + tuple(error.absolute_path)
+            message, hint, key = _explain(error)
+            if key:
+                path = (*path, key)
+            self.problem(path, message, hint, key=bool(key))
+
+    def scenario(self) -> Scenario | None:
+        data = self.document.data
+        if not isinstance(data, Mapping):
+            self.problem((), "a scenario must be a mapping (id:, title:, steps:)")
+            return None
+        self.schema_errors(data, document_schema(for_editors=False), ())
+        if self.problems:
+            return None
+        self.covers(data.get("covers", []))
+        variables = set(data.get("for_all", {}))
+        self.given(data.get("given", {}), variables)
+        for_all = data.get("for_all", {})
+        self.for_all(for_all)
+        users = self.user_names(data.get("given", {}))
+        phones = self.phone_numbers(data.get("given", {}))
+        steps = self.steps(data["steps"], ("steps",), set(variables), users, phones)
+        if self.problems:
+            return None
+        return Scenario(
+            id=data["id"],
+            title=data["title"],
+            file=self.document.file,
+            line=self.document.mark(()).line,
+            covers=tuple(data.get("covers", [])),
+            tags=tuple(data.get("tags", [])),
+            given=data.get("given", {}),
+            steps=tuple(steps),
+            for_all=for_all,
+            examples=int(data.get("examples", 25)),
+            document=self.document,
+        )
+
+    def covers(self, covers: list[str]) -> None:
+        from twofa_sim.requirements import load_catalog
+
+        catalog = load_catalog()
+        for index, requirement in enumerate(covers):
+            if requirement not in catalog:
+                close = catalog.suggest(requirement, max_results=1)
+                hint = f"did you mean {close[0]!r}?" if close else ""
+                self.problem(
+                    ("covers", index),
+                    f"unknown requirement {requirement!r}",
+                    hint or "twofa-sim requirements lists them",
+                )
+
+    def given(self, given: Mapping[str, Any], variables: set[str]) -> None:
+        from twofa_sim.scenario.target import policy_from
+        from twofa_sim.world import WorldSpec
+
+        for name, _index in placeholders(given):
+            if name not in variables:
+                self.problem(("given",), f"{{{name}}} is not a for_all value", hint="")
+        if variables & {n for n, _ in placeholders(given)}:
+            return  # checked per example, once the values are drawn
+        try:
+            WorldSpec.read(world_description(given), where="given")
+        except InputError as exc:
+            self.problem(_path_of(exc.where or "given"), exc.what, exc.hint or "")
+        try:
+            policy_from(given.get("policy", {}))
+        except InputError as exc:
+            unknown = exc.what.startswith("no policy setting")
+            self.problem(
+                _path_of(exc.where or "given.policy"), exc.what, exc.hint or "", key=unknown
+            )
+
+    def for_all(self, for_all: Mapping[str, Mapping[str, Any]]) -> None:
+        from twofa_sim.clock import parse_duration
+
+        for name, spec in for_all.items():
+            for kind in ("between", "integers"):
+                if kind in spec:
+                    try:
+                        low, high = (parse_duration(v) for v in spec[kind])
+                    except InputError as exc:
+                        self.problem(("for_all", name, kind), exc.what, exc.hint or "")
+                        continue
+                    if low > high:
+                        self.problem(("for_all", name, kind), f"{low:g} is above {high:g}")
+
+    def user_names(self, given: Mapping[str, Any]) -> set[str]:
+        names: set[str] = set()
+        for item in given.get("users", []):
+            names.add(item if isinstance(item, str) else item["name"])
+        return names
+
+    def phone_numbers(self, given: Mapping[str, Any]) -> set[str]:
+        from twofa_sim.phone import parse_e164
+
+        numbers: set[str] = set()
+        for phone in given.get("phones", []):
+            with contextlib.suppress(InputError):  # reported by the given check
+                numbers.add(parse_e164(str(phone["number"])).e164)
+        return numbers
+
+    def steps(
+        self,
+        items: list[Any],
+        base: tuple[str | int, ...],
+        defined: set[str],
+        users: set[str],
+        phones: set[str],
+    ) -> list[StepDef]:
+        steps: list[StepDef] = []
+        for index, item in enumerate(items):
+            path = (*base, index)
+            if not isinstance(item, Mapping) or len(item) != 1:
+                names = ", ".join(map(repr, item)) if isinstance(item, Mapping) else ""
+                self.problem(
+                    path,
+                    "a step is one action: '- name: fields'"
+                    + (f" (found {len(item)}: {names})" if isinstance(item, Mapping) else ""),
+                    hint="put expectations in their own step, or in the action's expect:",
+                )
+                continue
+            ((name, value),) = item.items()
+            spec = REGISTRY.get(name)
+            if spec is None:
+                hint = _did_you_mean(str(name), REGISTRY) or "twofa-sim steps lists them"
+                self.problem((*path, name), f"unknown step {name!r}", hint, key=True)
+                continue
+            args = spec.normalise(value)
+            before = len(self.problems)
+            if not isinstance(args, Mapping):
+                self.problem(
+                    (*path, name),
+                    f"{name} takes a mapping of fields",
+                    hint=f"for example: {spec.example.strip().lstrip('- ')}",
+                )
+                continue
+            schema = spec.schema()
+            if name == "repeat":
+                schema = {
+                    **schema,
+                    "properties": {
+                        **schema["properties"],
+                        "steps": {"type": "array", "minItems": 1},
+                    },
+                }
+            self.schema_errors(args, schema, (*path, name))
+            if len(self.problems) > before:
+                continue
+            self.references(args, (*path, name), defined, users, phones)
+            substeps: tuple[StepDef, ...] = ()
+            if name == "repeat":
+                inner = self.steps(
+                    list(args["steps"]), (*path, name, "steps"), defined | {"i"}, users, phones
+                )
+                substeps = tuple(inner)
+            capture = args.get("capture")
+            if isinstance(capture, str):
+                defined.add(capture)
+            line = self.document.mark(path).line
+            steps.append(StepDef(name, args, line, path, substeps))
+        return steps
+
+    def references(
+        self,
+        args: Mapping[str, Any],
+        path: tuple[str | int, ...],
+        defined: set[str],
+        users: set[str],
+        phones: set[str],
+    ) -> None:
+        from twofa_sim.phone import parse_e164
+
+        for key, value in args.items():
+            if key == "steps":
+                continue
+            for name, _ in placeholders(value):
+                if name not in defined:
+                    hint = _did_you_mean(name, defined) or (
+                        "defined so far: " + ", ".join(sorted(defined))
+                        if defined
+                        else "capture it first (read_code: {from: sms, capture: NAME})"
+                    )
+                    self.problem((*path, key), f"{{{name}}} is used before it is defined", hint)
+            if not isinstance(value, str) or "{" in value:
+                continue
+            if key == "user" and value not in users:
+                self.problem(
+                    (*path, key),
+                    f"no user {value!r} in given.users",
+                    _did_you_mean(value, users) or f"users: {', '.join(sorted(users)) or 'none'}",
+                )
+            elif key == "phone" and path[-1] not in ("change_phone", "submit_phone"):
+                try:
+                    number = parse_e164(value).e164
+                except InputError as exc:
+                    self.problem((*path, key), exc.what, exc.hint or "")
+                    continue
+                if number not in phones:
+                    self.problem(
+                        (*path, key),
+                        f"no phone {value} in given.phones",
+                        f"phones: {', '.join(sorted(phones)) or 'none'}",
+                    )
+            elif key == "app" and value not in APP_ALIASES and "-" not in value:
+                self.problem(
+                    (*path, key),
+                    f"unknown app {value!r}",
+                    _did_you_mean(value, APP_ALIASES) or ", ".join(APP_ALIASES),
+                )
+
+
+def _explain(error: jsonschema.ValidationError) -> tuple[str, str, str]:
+    """A jsonschema error as (message, hint, offending key or '')."""
+    validator = error.validator
+    instance = error.instance
+    schema = error.schema if isinstance(error.schema, Mapping) else {}
+    if validator == "additionalProperties" and isinstance(instance, Mapping):
+        allowed = list(schema.get("properties", {}))
+        extra = [k for k in instance if k not in allowed]
+        key = str(extra[0]) if extra else ""
+        return (
+            f"unknown field {key!r}",
+            _did_you_mean(key, allowed) or f"fields: {', '.join(allowed)}",
+            key,
+        )
+    if validator == "required":
+        missing = str(error.message).split("'")[1] if "'" in error.message else error.message
+        return f"missing field {missing!r}", "", ""
+    if validator == "enum":
+        choices = [str(c) for c in cast(list[Any], error.validator_value)]
+        return (
+            f"{instance!r} is not one of the allowed values",
+            _did_you_mean(str(instance), choices) or f"one of: {', '.join(choices[:12])}",
+            "",
+        )
+    if validator == "type":
+        wanted = error.validator_value
+        wanted = " or ".join(wanted) if isinstance(wanted, list) else wanted
+        hint = ""
+        if wanted == "boolean" and isinstance(instance, str):
+            hint = "write true or false (yes, no, on and off are text in scenario files)"
+        elif isinstance(instance, str) and wanted in ("integer", "number"):
+            hint = "write the number without quotes"
+        return f"expected {wanted}, found {_kind(instance)} {instance!r}", hint, ""
+    if validator == "anyOf" and error.schema is not None and "enum" in str(error.schema):
+        words = list(EXPECT_WORDS)
+        return (
+            f"{instance!r} is not an expectation",
+            _did_you_mean(str(instance), words) or "accepted, rejected, or a reason",
+            "",
+        )
+    if validator == "pattern":
+        return f"{instance!r} is not allowed here", f"it must match {error.validator_value}", ""
+    return str(error.message), "", ""
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    return {dict: "a mapping", list: "a list", str: "text", bool: "a boolean"}.get(
+        type(value), type(value).__name__
+    )
+
+
+def world_description(given: Mapping[str, Any]) -> dict[str, Any]:
+    """The part of ``given`` a :class:`~twofa_sim.world.World` is built from, app names
+    resolved to profiles."""
+    description = {
+        k: v
+        for k, v in given.items()
+        if k in ("seed", "start", "phones", "sms", "faults", "freeze_system_time")
+    }
+    phones = []
+    for phone in description.get("phones", []):
+        if isinstance(phone, Mapping):
+            phone = dict(phone)
+            if isinstance(phone.get("apps"), list):
+                phone["apps"] = [APP_ALIASES.get(a, a) for a in phone["apps"]]
+        phones.append(phone)
+    if phones:
+        description["phones"] = phones
+    return description
+
+
+def iter_steps(steps: Sequence[StepDef]) -> Iterator[StepDef]:
+    """Every step, nested ones included."""
+    for one in steps:
+        yield one
+        yield from iter_steps(one.substeps)

@@ -1,0 +1,440 @@
+"""Running scenarios: a fresh world per scenario, every step recorded with its virtual time.
+
+Everything random in a scenario (the world's IDs, secrets and codes, the target's randomness,
+hypothesis's draws for ``for_all``) comes from one seed: the scenario's ``given.seed`` if it has
+one, else a seed derived from the run's seed and the scenario id. The same seed gives the same
+result, byte for byte (no wall-clock time is recorded).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random as _random
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from twofa_sim.clock import format_instant, parse_duration
+from twofa_sim.errors import InputError, TwofaSimError
+from twofa_sim.scenario.context import (
+    DEFAULT_PASSWORD,
+    Run,
+    StepError,
+    StepFailed,
+    UserState,
+    expand,
+)
+from twofa_sim.scenario.loader import Scenario, StepDef, world_description
+from twofa_sim.scenario.steps import check_expect
+from twofa_sim.scenario.target import TargetContext, TargetFactory, load_target
+from twofa_sim.secret import mask_codes, mask_phone
+
+__all__ = ["ScenarioResult", "StepRecord", "run_scenario", "scenario_seed"]
+
+
+@dataclass
+class StepRecord:
+    """What one step did: ``verdict`` is passed, failed, error or skipped."""
+
+    line: int
+    action: str
+    verdict: str
+    t: str
+    detail: str = ""
+    expected: str = ""
+    actual: str = ""
+    evidence: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "line": self.line,
+            "action": self.action,
+            "verdict": self.verdict,
+            "t": self.t,
+            "detail": self.detail,
+        }
+        if self.expected or self.actual:
+            data["expected"], data["actual"] = self.expected, self.actual
+        if self.evidence:
+            data["evidence"] = self.evidence
+        return data
+
+
+@dataclass
+class ScenarioResult:
+    """One scenario's verdict (passed, failed, error) and its steps."""
+
+    scenario: Scenario
+    verdict: str
+    seed: int | str
+    steps: list[StepRecord]
+    detail: str = ""
+    context: list[str] = field(default_factory=list)
+    """The world's last events before a failure: provider exchanges, audit entries."""
+    examples: int | None = None
+    counterexample: dict[str, Any] | None = None
+    secrets: set[str] = field(default_factory=set, repr=False)
+    """Every code and secret the run handled (for leak checks; never written anywhere)."""
+
+    @property
+    def failed_step(self) -> StepRecord | None:
+        return next((s for s in self.steps if s.verdict in ("failed", "error")), None)
+
+    def as_dict(self) -> dict[str, Any]:
+        s = self.scenario
+        data: dict[str, Any] = {
+            "id": s.id,
+            "title": s.title,
+            "file": s.file,
+            "line": s.line,
+            "covers": list(s.covers),
+            "tags": list(s.tags),
+            "verdict": self.verdict,
+            "seed": self.seed,
+            "detail": self.detail,
+            "steps": [step.as_dict() for step in self.steps],
+        }
+        if self.context:
+            data["context"] = self.context
+        if self.examples is not None:
+            data["examples"] = self.examples
+        if self.counterexample is not None:
+            data["counterexample"] = self.counterexample
+        return data
+
+
+def scenario_seed(run_seed: int, scenario: Scenario) -> int | str:
+    """The scenario's own seed: ``given.seed``, else derived from the run's seed and its id."""
+    given = scenario.given.get("seed")
+    if isinstance(given, int | str) and not isinstance(given, bool):
+        return given
+    digest = hashlib.sha256(f"{run_seed}/{scenario.id}".encode()).digest()
+    return int.from_bytes(digest[:4], "big")
+
+
+def run_scenario(
+    scenario: Scenario,
+    *,
+    target: str | TargetFactory = "reference",
+    seed: int = 0,
+) -> ScenarioResult:
+    """Run one scenario against a target; ``for_all`` scenarios run under hypothesis."""
+    factory = load_target(target) if isinstance(target, str) else target
+    own_seed = scenario_seed(seed, scenario)
+    if scenario.for_all:
+        return _run_property(scenario, factory, own_seed)
+    return _run_once(scenario, factory, own_seed, {})
+
+
+# --- one example ------------------------------------------------------------------------------
+
+
+def _run_once(
+    scenario: Scenario, factory: TargetFactory, seed: int | str, values: Mapping[str, Any]
+) -> ScenarioResult:
+    def lookup(name: str, index: int | None) -> Any:
+        value = values[name]
+        return value if index is None else value[index]
+
+    try:
+        given = expand(dict(scenario.given), lookup) if values else dict(scenario.given)
+    except (KeyError, IndexError) as exc:  # pragma: no cover - the loader checks names
+        return _error(scenario, seed, f"given uses an undefined value: {exc}")
+    with ExitStack() as stack:
+        try:
+            run = stack.enter_context(_world_and_target(given, factory, seed))
+        except InputError as exc:
+            return _error(scenario, seed, f"given: {exc}")
+        run.captures.update(values)
+        records: list[StepRecord] = []
+        verdict, detail = _steps(run, scenario.steps, records)
+        remaining = _flatten(scenario.steps)[len(_top(records)) :]
+        for step in remaining:
+            records.append(StepRecord(step.line, step.name, "skipped", "", "not run"))
+        context = _context(run) if verdict != "passed" else []
+        return ScenarioResult(
+            scenario,
+            verdict,
+            seed,
+            [_scrub_record(r, run.secrets_seen) for r in records],
+            _scrub(detail, run.secrets_seen),
+            [_scrub(line, run.secrets_seen) for line in context],
+            secrets=set(run.secrets_seen),
+        )
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _top(records: list[StepRecord]) -> list[StepRecord]:
+    return [r for r in records if not r.action.startswith("  ")]
+
+
+def _flatten(steps: Sequence[StepDef]) -> list[StepDef]:
+    return list(steps)
+
+
+@contextmanager
+def _world_and_target(
+    given: Mapping[str, Any], factory: TargetFactory, seed: int | str
+) -> Iterator[Run]:
+    from twofa_sim.world import SMS_FROM, World
+
+    description = world_description(given)
+    description.setdefault("seed", seed)
+    if getattr(factory, "reads_system_time", False):
+        description["freeze_system_time"] = True
+    world = World(description)
+    workdir: Path | None = None
+    with ExitStack() as stack:
+        if given.get("store") == "sqlite":
+            workdir = Path(tempfile.mkdtemp(prefix="twofa-sim-"))
+            stack.callback(shutil.rmtree, workdir, ignore_errors=True)
+        stack.enter_context(world)
+        context = TargetContext(
+            clock=world.clock,
+            twilio_account_sid=world.twilio.account_sid,
+            twilio_auth_token=world.twilio.auth_token,
+            authy_api_key=world.authy.api_key,
+            sms_from=SMS_FROM,
+            random=world.rng.stream("target").randbytes,
+            policy=dict(given.get("policy", {})),
+            store=str(given.get("store", "memory")),
+            workdir=workdir,
+            world=world,
+        )
+        target = factory(context)
+        closer = getattr(target, "close", None)
+        if callable(closer):
+            stack.callback(closer)
+        users = _users(given, world)
+        run = Run(world=world, target=target, users=users, issuer=context.issuer)
+        for user in users.values():
+            target.register(user.name, user.password)
+        yield run
+
+
+def _users(given: Mapping[str, Any], world: Any) -> dict[str, UserState]:
+    from twofa_sim.phone import parse_e164
+
+    only_phone = next(iter(world.phones)) if len(world.phones) == 1 else None
+    users: dict[str, UserState] = {}
+    for item in given.get("users", []):
+        if isinstance(item, str):
+            item = {"name": item}
+        phone = item.get("phone")
+        number = parse_e164(str(phone)).e164 if phone else only_phone
+        users[item["name"]] = UserState(
+            item["name"], item.get("password", DEFAULT_PASSWORD), number
+        )
+    return users
+
+
+def _steps(
+    run: Run, steps: Sequence[StepDef], records: list[StepRecord], indent: str = ""
+) -> tuple[str, str]:
+    """Run steps in order until one fails; (verdict, detail)."""
+    for step in steps:
+        verdict, detail = _step(run, step, records, indent)
+        if verdict != "passed":
+            return verdict, detail
+    return "passed", ""
+
+
+def _step(run: Run, step: StepDef, records: list[StepRecord], indent: str) -> tuple[str, str]:
+    t = format_instant(run.world.now())
+    record = StepRecord(step.line, indent + step.name, "passed", t)
+    records.append(record)
+    run.evidence = record.evidence
+
+    def lookup(name: str, index: int | None) -> Any:
+        value = run.captures[name]
+        return value if index is None else value[index]
+
+    try:
+        if step.name == "repeat":
+            return _repeat(run, step, record, records, indent)
+        args = expand(dict(step.args), lookup)
+        result = step.spec.run(run, args)
+        if step.spec.action and result is not None:
+            run.last = result
+            expected = args.get("expect")
+            if expected is None:
+                if not result.ok:
+                    raise StepFailed(
+                        f"{step.name} was refused: {result.describe()}",
+                        expected="accepted (write expect: to allow otherwise)",
+                        actual=result.describe(),
+                    )
+            else:
+                check_expect(expected, result)
+            record.detail = result.describe()
+        else:
+            record.detail = "ok"
+    except StepFailed as exc:
+        record.verdict, record.detail = "failed", exc.detail
+        record.expected, record.actual = exc.expected, exc.actual
+        return "failed", f"{step.name}: {exc.detail}"
+    except (StepError, TwofaSimError, KeyError, IndexError, ValueError) as exc:
+        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
+        if isinstance(exc, KeyError | IndexError):
+            message = f"no such value: {message}"
+        record.verdict, record.detail = "error", str(message)
+        return "error", f"{step.name}: {message}"
+    except Exception as exc:
+        record.verdict = "error"
+        record.detail = f"{type(exc).__name__}: {exc}"
+        return "error", f"{step.name}: the target raised {record.detail}"
+    return "passed", ""
+
+
+def _repeat(
+    run: Run, step: StepDef, record: StepRecord, records: list[StepRecord], indent: str
+) -> tuple[str, str]:
+    times = int(step.args["times"])
+    outer = run.captures.get("i")
+    try:
+        for round_ in range(1, times + 1):
+            run.captures["i"] = round_
+            inner: list[StepRecord] = []
+            verdict, detail = _steps(run, step.substeps, inner, indent + "  ")
+            if verdict != "passed":
+                record.verdict = verdict
+                failed = next(r for r in inner if r.verdict == verdict)
+                record.detail = f"round {round_} of {times}: {failed.detail}"
+                record.expected, record.actual = failed.expected, failed.actual
+                records.extend(inner)
+                return verdict, f"repeat, round {round_}: {detail}"
+        record.detail = f"{times} rounds"
+        return "passed", ""
+    finally:
+        if outer is None:
+            run.captures.pop("i", None)
+        else:
+            run.captures["i"] = outer
+
+
+def _context(run: Run, limit: int = 6) -> list[str]:
+    """The world's last events: what the providers received, what the audit log says."""
+    lines: list[str] = []
+    exchanges = sorted(
+        (e for service in run.world.services for e in service.exchanges), key=lambda e: e.at
+    )
+    for exchange in exchanges[-limit:]:
+        lines.append(
+            f"{format_instant(exchange.at)} {exchange.provider} {exchange.endpoint} -> "
+            f"{exchange.status}"
+        )
+    if "audit" in getattr(run.target, "features", ()):
+        try:
+            events = list(run.target.audit_events())[-limit:]
+        except Exception:
+            events = []
+        for event in events:
+            reason = event.details.get("reason")
+            lines.append(
+                f"{format_instant(event.at)} audit {event.event} {event.outcome}"
+                + (f" ({reason})" if reason else "")
+                + (f" user={event.user}" if event.user else "")
+            )
+    return lines
+
+
+def _error(scenario: Scenario, seed: int | str, detail: str) -> ScenarioResult:
+    return ScenarioResult(scenario, "error", seed, [], mask_codes(detail))
+
+
+def _scrub(text: str, secrets: Iterable[str]) -> str:
+    """Every code and secret the run handled, masked where it stands as a whole token (texts
+    from outside, SMS bodies, are masked at the source with :func:`mask_codes`)."""
+    import re
+
+    for secret in sorted(secrets, key=len, reverse=True):
+        if len(secret) >= 2 and secret in text:
+            token = re.compile(rf"(?<![0-9A-Za-z]){re.escape(secret)}(?![0-9A-Za-z])")
+            text = token.sub("••••••", text)
+    return text
+
+
+def _scrub_record(record: StepRecord, secrets: set[str]) -> StepRecord:
+    record.detail = _scrub(record.detail, secrets)
+    record.expected = _scrub(record.expected, secrets)
+    record.actual = _scrub(record.actual, secrets)
+    return record
+
+
+# --- properties -------------------------------------------------------------------------------
+
+
+def _strategies(for_all: Mapping[str, Mapping[str, Any]]) -> Any:
+    from hypothesis import strategies as st
+
+    drawn: dict[str, Any] = {}
+    for name, spec in for_all.items():
+        if "between" in spec:
+            low, high = (parse_duration(v) for v in spec["between"])
+            drawn[name] = st.floats(low, high, allow_nan=False, allow_infinity=False)
+        elif "integers" in spec:
+            low_i, high_i = spec["integers"]
+            drawn[name] = st.integers(int(low_i), int(high_i))
+        else:
+            drawn[name] = st.sampled_from(list(spec["choice"]))
+    return st.fixed_dictionaries(drawn)
+
+
+def _run_property(scenario: Scenario, factory: TargetFactory, seed: int | str) -> ScenarioResult:
+    from hypothesis import HealthCheck, Phase, find, settings
+    from hypothesis.errors import NoSuchExample
+
+    tried = 0
+    last: list[ScenarioResult] = []
+
+    def fails(values: dict[str, Any]) -> bool:
+        nonlocal tried
+        tried += 1
+        result = _run_once(scenario, factory, seed, values)
+        last[:] = [result]
+        return result.verdict != "passed"
+
+    rng = _random.Random(f"{seed}/for_all")
+    try:
+        minimal = find(
+            _strategies(scenario.for_all),
+            fails,
+            settings=settings(
+                max_examples=scenario.examples,
+                database=None,
+                deadline=None,
+                suppress_health_check=list(HealthCheck),
+                phases=[Phase.explicit, Phase.generate, Phase.shrink],
+            ),
+            random=rng,
+        )
+    except NoSuchExample:
+        passed = last[0] if last else _run_once(scenario, factory, seed, {})
+        passed.examples = tried
+        return passed
+    result = _run_once(scenario, factory, seed, minimal)
+    result.examples = tried
+    result.counterexample = {k: _plain(v) for k, v in minimal.items()}
+    shown = ", ".join(f"{k}={_plain(v)!r}" for k, v in minimal.items())
+    result.detail = (
+        f"falsified after {tried} examples; smallest counter-example: {shown} (seed {seed}); "
+        + result.detail
+    )
+    return result
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def describe_phone(number: str | None) -> str:
+    return mask_phone(number) if number else "none"
+
+
+ResultCallback = Callable[[ScenarioResult], None]
