@@ -122,7 +122,7 @@ def test_it_is_a_target_and_says_what_it_lacks(target: NaiveTarget) -> None:
     the runner is told to bridge the system time."""
     assert isinstance(target, Target)
     assert load_target("pyotp-naive") is NaiveTarget
-    assert (target.name, target.features) == ("pyotp-naive", frozenset({"restart"}))
+    assert (target.name, target.features) == ("pyotp-naive", frozenset({"restart", "storage"}))
     assert NaiveTarget.reads_system_time is True
 
 

@@ -72,6 +72,8 @@ class Result:
     def describe(self) -> str:
         word = "accepted" if self.ok else "rejected"
         parts = [word if self.reason in ("", word) else f"{word} ({self.reason})"]
+        if self.data.get("detail"):
+            parts[0] += f": {self.data['detail']}"
         if self.status and self.status != self.reason:
             parts.append(f"status {self.status}")
         if self.retry_after:
@@ -90,6 +92,9 @@ class UserState:
     login_id: str | None = None
     enrollment: Enrollment | None = None
     recovery: list[str] = field(default_factory=list)
+    recovery_used: set[int] = field(default_factory=set)
+    """Indexes of the recovery codes this user has had accepted (the user crosses them out)."""
+    registered: bool = True
 
 
 @dataclass
@@ -108,6 +113,8 @@ class Run:
     """Every code and secret the run handled: reports are searched for them."""
     issuer: str = "twofa-sim"
     """The issuer the target writes in its otpauth URIs (how apps name the account)."""
+    totp_secrets: set[str] = field(default_factory=set)
+    """TOTP secrets the run saw: a verifier must keep these (RFC 4226 7.5), unlike codes."""
 
     # --- who and what ----------------------------------------------------------------------
 

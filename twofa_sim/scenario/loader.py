@@ -76,6 +76,10 @@ _USER: dict[str, Any] = {
                 "name": {"type": "string", "minLength": 1},
                 "password": {"type": "string"},
                 "phone": {"type": "string"},
+                "registered": {
+                    "type": "boolean",
+                    "description": "false: a name that has no account (an attacker's guess)",
+                },
             },
         },
     ]

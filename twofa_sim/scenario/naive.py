@@ -101,7 +101,7 @@ class NaiveTarget:
     """A minimal pyotp + Twilio 2FA app, honest and naive (see the module docstring)."""
 
     name = "pyotp-naive"
-    features: frozenset[str] = frozenset({"restart"})
+    features: frozenset[str] = frozenset({"restart", "storage"})
     reads_system_time: ClassVar[bool] = True
     """``TOTP.verify`` reads ``time.time()``: run it inside the freezegun bridge."""
 
@@ -264,6 +264,14 @@ class NaiveTarget:
     def notifications(self) -> Sequence[Notification]:
         """Always empty: the app tells the user nothing (feature ``notifications`` absent)."""
         return []
+
+    def stored_bytes(self) -> bytes:
+        """The users table as the app's database would hold it (feature ``storage``)."""
+        import dataclasses
+        import json
+
+        rows = {name: dataclasses.asdict(user) for name, user in self.users.items()}
+        return json.dumps(rows, sort_keys=True).encode()
 
     def restart(self) -> None:
         """A no-op: the users dict stands for the app's database, which survives a restart."""

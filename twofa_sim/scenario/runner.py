@@ -212,7 +212,8 @@ def _world_and_target(
         users = _users(given, world)
         run = Run(world=world, target=target, users=users, issuer=context.issuer)
         for user in users.values():
-            target.register(user.name, user.password)
+            if user.registered:
+                target.register(user.name, user.password)
         yield run
 
 
@@ -226,9 +227,9 @@ def _users(given: Mapping[str, Any], world: Any) -> dict[str, UserState]:
             item = {"name": item}
         phone = item.get("phone")
         number = parse_e164(str(phone)).e164 if phone else only_phone
-        users[item["name"]] = UserState(
-            item["name"], item.get("password", DEFAULT_PASSWORD), number
-        )
+        password = item.get("password", DEFAULT_PASSWORD)
+        registered = bool(item.get("registered", True))
+        users[item["name"]] = UserState(item["name"], password, number, registered=registered)
     return users
 
 

@@ -422,7 +422,12 @@ def _what_the_phone_shows(run: Run, user: UserState, channel: str, args: dict[st
     if channel == "recovery":
         if not user.recovery:
             raise StepError("no recovery codes: regenerate_recovery_codes first")
-        return user.recovery[int(args.get("index", 0))]
+        if "index" in args:
+            return user.recovery[int(args["index"])]
+        unused = [i for i in range(len(user.recovery)) if i not in user.recovery_used]
+        if not unused:
+            raise StepError("every recovery code has been used: regenerate_recovery_codes")
+        return user.recovery[unused[0]]
     raise StepError(f"no code to read for {channel}")
 
 
@@ -683,6 +688,8 @@ def _submit_code(run: Run, args: dict[str, Any]) -> Result:
     run.secret(code)
     with answer_of(run) as box:
         box.append(_outcome(run.target.verify_login(user.name, login_id, args["factor"], code)))
+    if box[0].ok and args["factor"] == "recovery" and code in user.recovery:
+        user.recovery_used.add(user.recovery.index(code))
     return box[0]
 
 
@@ -736,6 +743,7 @@ def _recovery(run: Run, args: dict[str, Any]) -> Result:
     run.require("recovery")
     with answer_of(run) as box:
         user.recovery = list(run.target.generate_recovery_codes(user.name))
+        user.recovery_used = set()
         run.secret(*user.recovery)
         if "capture" in args:
             run.captures[args["capture"]] = list(user.recovery)
@@ -1046,6 +1054,41 @@ def _expect_qr(run: Run, args: dict[str, Any]) -> None:
     for rule in args.get("lacks", []):
         if rule in rules:
             raise StepFailed(f"lint reported {rule}", expected=f"no {rule}", actual=rule)
+
+
+@step(
+    "expect_stored",
+    "expect",
+    "Search what the service keeps at rest (its database) for every one-time code, recovery code "
+    "and password the scenario has seen: none may be there in clear (TOTP secrets are exempt: "
+    "a verifier must keep them).",
+    "- expect_stored: {no_codes: true}",
+    fields={"no_codes": {"const": True}},
+    required=("no_codes",),
+)
+def _expect_stored(run: Run, args: dict[str, Any]) -> None:
+    import re
+
+    run.require("storage")
+    stored = run.target.stored_bytes().decode("latin-1")  # type: ignore[attr-defined]
+    passwords = {u.password for u in run.users.values()}
+    looked_for = (run.secrets_seen | passwords) - run.totp_secrets
+    found = []
+    for value in sorted(looked_for):
+        variants = {value, value.replace("-", "")}
+        for variant in variants:
+            token = rf"(?<![0-9A-Za-z]){re.escape(variant)}(?![0-9A-Za-z])"
+            if len(variant) >= 4 and re.search(token, stored):
+                found.append(value)
+                break
+    run.show("stored", searched=len(looked_for), size=len(stored), found=len(found))
+    if found:
+        kinds = sorted({"password" if v in passwords else "code" for v in found})
+        raise StepFailed(
+            f"{len(found)} {' and '.join(kinds)}(s) stored in clear",
+            expected="only hashes of codes and passwords at rest",
+            actual=f"{len(found)} found in clear",
+        )
 
 
 # --- control ----------------------------------------------------------------------------------

@@ -25,8 +25,10 @@ What an adapter must know:
   ``provider_unavailable`` or ``invalid_input``.
 * **Optional features.** ``features`` names what the target can show besides the flow itself:
   ``audit`` (:meth:`Target.audit_events`), ``notifications``, ``restart``, ``authy``,
-  ``recovery``. A scenario step that needs a feature the target lacks fails with a message
-  saying so: a missing audit log is a finding, not a pass.
+  ``recovery``, ``storage`` (an optional ``stored_bytes()`` returning what the service keeps at
+  rest, which ``expect_stored`` searches for codes and passwords in clear). A scenario step
+  that needs a feature the target lacks fails with a message saying so: a missing audit log
+  is a finding, not a pass.
 """
 
 from __future__ import annotations
@@ -72,7 +74,7 @@ __all__ = [
 SCENARIO_HASH_ITERATIONS = 1000
 """PBKDF2 rounds the reference target uses in scenario runs (see :class:`ReferenceTarget`)."""
 
-FEATURES = frozenset({"audit", "notifications", "restart", "authy", "recovery"})
+FEATURES = frozenset({"audit", "notifications", "restart", "authy", "recovery", "storage"})
 
 REASONS: dict[str, str] = {
     "accepted": "the code (or approval) was right",
@@ -328,6 +330,24 @@ class ReferenceTarget:
 
     def notifications(self) -> list[Notification]:
         return list(self.service.notifications)
+
+    def stored_bytes(self) -> bytes:
+        """Everything the service keeps at rest: the SQLite files, or the memory store's records
+        and audit log as JSON (feature ``storage``)."""
+        if self._sqlite is not None:
+            files = sorted(self._sqlite.parent.glob(self._sqlite.name + "*"))
+            return b"".join(path.read_bytes() for path in files if path.is_file())
+        import json
+
+        store = self.service.store
+        records = [r.as_dict() for u in store.usernames() if (r := store.load(u)) is not None]
+        audit = [e.as_dict() for e in store.audit()]
+        return json.dumps({"users": records, "audit": audit}, default=str).encode()
+
+    def audit_intact(self) -> bool:
+        """The audit log's hash chain verifies (an optional method: ``expect_audit: {intact:
+        true}`` uses it)."""
+        return self.service.audit_intact()
 
     def restart(self) -> None:
         """A new service instance on the same store: with SQLite only what the file kept

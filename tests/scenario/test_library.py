@@ -1,0 +1,84 @@
+"""The bundled library against pyotp-naive: it fails exactly the scenarios about what it lacks.
+
+(Against the reference, every scenario runs in ``make test`` itself: ``scenarios/`` is a test
+path, collected by the plugin.) A scenario that starts failing against the naive target, or
+stops, changes what the library proves: this test names it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from twofa_sim.scenario.loader import load_paths
+from twofa_sim.scenario.results import run_all
+
+LIBRARY = Path(__file__).parents[2] / "scenarios"
+
+NO_AUTHY = "no Authy: SMS only"
+NO_LOCKOUT = "no lockout, no back-off, no attempt limit"
+NAIVE_LACKS: dict[str, str] = {
+    "account-audit-log": "no audit log",
+    "account-disable-two-factor": "no notifications",
+    "account-notified-of-every-change": "no notifications",
+    "phone-change-number": "no notifications",
+    "account-seed-flow-authy-then-qr": NO_AUTHY,
+    "authy-app-token-replay": NO_AUTHY,
+    "authy-app-token-verify": NO_AUTHY,
+    "authy-not-a-user-falls-back-to-sms": NO_AUTHY,
+    "authy-push-bombing-limited": NO_AUTHY,
+    "authy-push-denied": NO_AUTHY,
+    "authy-push-number-must-match": NO_AUTHY,
+    "authy-push-verify": NO_AUTHY,
+    "login-with-authy-app": NO_AUTHY,
+    "login-with-authy-push": NO_AUTHY,
+    "providers-authy-outage-mid-enrollment": NO_AUTHY,
+    "account-codes-stored-hashed": "SMS codes kept in clear",
+    "clock-drift-limit": "no drift tracking",
+    "clock-drift-tracked-over-months": "no drift tracking",
+    "lockout-backoff-after-wrong-code": NO_LOCKOUT,
+    "lockout-brute-force-totp": NO_LOCKOUT,
+    "lockout-refuses-every-factor": NO_LOCKOUT,
+    "lockout-password-guessing": NO_LOCKOUT,
+    "lockout-sms-code-attempt-limit": NO_LOCKOUT,
+    "lockout-survives-restart": NO_LOCKOUT,
+    "phone-resend-cooldown": "no resend cooldown",
+    "login-with-recovery-code": "no recovery codes",
+    "recovery-guessing-locks": "no recovery codes",
+    "recovery-needs-two-factor-on": "no recovery codes",
+    "recovery-regenerated-codes-replace-old": "no recovery codes",
+    "recovery-code-single-use": "no recovery codes",
+    "login-sms-code-expired": "SMS codes never expire",
+    "phone-code-expired": "SMS codes never expire",
+    "phone-sms-delivered-after-expiry": "SMS codes never expire",
+    "phone-sms-code-replay": "SMS codes reusable",
+    "providers-sms-duplicated": "SMS codes reusable",
+    "qr-confirm-wrong-code": "QR secret active without confirmation",
+    "qr-regenerate-unscanned-keeps-old": "QR secret active without confirmation",
+    "qr-unconfirmed-secret-not-active": "QR secret active without confirmation",
+    "totp-replay-within-window": "no TOTP replay protection",
+    "totp-older-code-after-newer": "no TOTP replay protection",
+}
+
+
+@pytest.fixture(scope="module")
+def naive() -> dict[str, str]:
+    results = run_all(load_paths([LIBRARY]), target="pyotp-naive", seed=0)
+    return {r.scenario.id: r.verdict for r in results.results}
+
+
+def test_the_library_is_large_and_covers_every_factor() -> None:
+    scenarios = load_paths([LIBRARY])
+    assert len(scenarios) >= 40
+    tags = {tag for s in scenarios for tag in s.tags}
+    assert {"sms", "totp", "authy-app", "authy-push", "recovery", "property"} <= tags
+
+
+def test_naive_fails_exactly_the_scenarios_about_what_it_lacks(naive: dict[str, str]) -> None:
+    failed = {name for name, verdict in naive.items() if verdict != "passed"}
+    assert failed == set(NAIVE_LACKS), {
+        "fails but not listed": sorted(failed - set(NAIVE_LACKS)),
+        "listed but passes": sorted(set(NAIVE_LACKS) - failed),
+    }
+    assert all(naive[name] == "failed" for name in NAIVE_LACKS)  # failed, not errored
