@@ -17,7 +17,7 @@ import phonenumbers
 
 from twofa_sim.errors import InputError
 
-__all__ = ["PhoneNumber", "is_possible_e164", "parse_e164"]
+__all__ = ["PhoneNumber", "is_possible_e164", "normalise_phone", "parse_e164"]
 
 _E164_SHAPE = re.compile(r"\+[1-9][0-9]{1,14}")
 _HINT = "write it in E.164, like +15551230001 (a + , the country code, the number, no spaces)"
@@ -53,7 +53,40 @@ def parse_e164(text: str) -> PhoneNumber:
             f"{text!r} has the wrong number of digits for country code +{parsed.country_code}",
             hint=_HINT,
         )
-    return PhoneNumber(text, int(parsed.country_code or 0), str(parsed.national_number))
+    national = phonenumbers.national_significant_number(parsed)
+    return PhoneNumber(text, int(parsed.country_code or 0), national)
+
+
+_TYPED = re.compile(r"\+?[0-9 ()./\-]{2,40}")
+
+
+def normalise_phone(text: str) -> PhoneNumber:
+    """A number as a user types it on a form (``+1 415 555-2671``, ``+44 (20) 7946 0958``),
+    normalised to E.164; :class:`InputError` for anything that is not a possible number.
+
+    The country code is required: the reference service serves no single region, and guessing
+    one would send codes to the wrong country.
+
+    >>> normalise_phone("+1 (555) 123-0001").e164
+    '+15551230001'
+    """
+    if not isinstance(text, str) or not _TYPED.fullmatch(text.strip()):
+        raise InputError(f"{text!r} is not a phone number", where="phone", hint=_FORM_HINT)
+    if not text.strip().startswith("+"):
+        raise InputError(
+            f"{text!r} has no country code", where="phone", hint="start with + and the country code"
+        )
+    digits = "+" + re.sub(r"[^0-9]", "", text)
+    try:
+        number = parse_e164(digits)
+    except InputError as exc:
+        what = exc.what.replace(repr(digits), repr(text))
+        what = what.replace("is not an E.164 phone number", "is not a phone number")
+        raise InputError(what, where="phone", hint=_FORM_HINT) from None
+    return number
+
+
+_FORM_HINT = "a + , the country code, then the number; spaces, dashes and brackets are fine"
 
 
 def is_possible_e164(text: str) -> bool:

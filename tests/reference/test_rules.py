@@ -77,3 +77,28 @@ def test_the_policy_refuses_what_the_standards_forbid(changes: dict[str, float])
     are InputErrors naming the field where they can."""
     with pytest.raises(InputError):
         policy(**changes)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "words"),
+    [
+        ("lockout_duration", float("nan"), "must be finite"),
+        ("push_limit", True, "whole number"),
+        ("sms_code_digits", 6.5, "whole number"),
+        ("code_hash_iterations", 0, "at least 1"),
+        ("push_ttl", 0, "more than 0"),
+        ("login_ttl", 0.0, "more than 0"),
+        ("recovery_code_length", 3, "at least 8"),
+        ("confirm_totp", 1, "true or false"),
+        ("resend_cooldown", "30s", "number of seconds"),
+    ],
+)
+def test_a_policy_with_a_nonsense_value_is_refused_naming_the_field(
+    field: str, value: object, words: str
+) -> None:
+    """A policy a scenario or a caller sets must hold numbers that mean something: NaN, a
+    boolean for a count, zero hash rounds are refused with the field named."""
+    with pytest.raises(InputError) as caught:
+        SecurityPolicy(**{field: value})  # type: ignore[arg-type]
+    assert caught.value.where == field
+    assert words in caught.value.what

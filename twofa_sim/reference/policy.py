@@ -47,11 +47,23 @@ class SecurityPolicy:
     """False reproduces the seed document: a QR secret is active as soon as it is shown."""
 
     def __post_init__(self) -> None:
+        import math
+
         for item in fields(self):
             value = getattr(self, item.name)
-            if isinstance(value, bool) or not isinstance(value, int | float):
+            default = getattr(_DEFAULTS, item.name, None) if _DEFAULTS is not None else None
+            if isinstance(default, bool):
+                if not isinstance(value, bool):
+                    raise InputError(f"{item.name} must be true or false", where=item.name)
                 continue
-            if value < 0:
+            if isinstance(default, int) and (isinstance(value, bool) or not isinstance(value, int)):
+                raise InputError(f"{item.name} must be a whole number", where=item.name)
+            if isinstance(default, float):
+                if isinstance(value, bool) or not isinstance(value, int | float):
+                    raise InputError(f"{item.name} must be a number of seconds", where=item.name)
+                if not math.isfinite(value):
+                    raise InputError(f"{item.name} must be finite", where=item.name)
+            if isinstance(value, int | float) and not isinstance(value, bool) and value < 0:
                 raise InputError(f"{item.name} must not be negative", where=item.name)
         if not 6 <= self.sms_code_digits <= 10:
             raise InputError("SMS codes need 6 to 10 digits (ASVS 6.5.4)", where="sms_code_digits")
@@ -65,16 +77,26 @@ class SecurityPolicy:
                 "at most 100 consecutive failures (NIST SP 800-63B 5.2.2)",
                 where="max_consecutive_failures",
             )
-        if self.sms_code_attempts < 1 or self.push_limit < 1 or self.recovery_codes < 1:
-            raise InputError("attempt, push and recovery counts must be at least 1")
+        for name in ("sms_code_attempts", "push_limit", "recovery_codes", "code_hash_iterations"):
+            if getattr(self, name) < 1:
+                raise InputError(f"{name} must be at least 1", where=name)
+        for name in ("push_ttl", "login_ttl", "push_window"):
+            if getattr(self, name) <= 0:
+                raise InputError(f"{name} must be more than 0 seconds", where=name)
         if self.recovery_code_length < 8:
-            raise InputError("recovery codes need at least 8 characters", where="recovery")
+            raise InputError(
+                "recovery codes need at least 8 characters", where="recovery_code_length"
+            )
 
     @classmethod
     def seed_compat(cls) -> SecurityPolicy:
         """The seed document's flow as written: the QR secret is active without confirmation."""
         return cls(confirm_totp=False)
 
+
+_DEFAULTS: SecurityPolicy | None = None
+_DEFAULTS = SecurityPolicy()
+"""The defaults, whose types say what each field must be."""
 
 RULES: dict[str, tuple[str, str]] = {
     "totp-window": ("RFC 6238 5.2", "accept at most one step back and one forward"),

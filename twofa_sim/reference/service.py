@@ -25,7 +25,7 @@ from typing import Any
 from twofa_sim.clock import Clock
 from twofa_sim.errors import InputError, TwofaSimError, UnknownUserError
 from twofa_sim.keyuri import build_uri
-from twofa_sim.phone import parse_e164
+from twofa_sim.phone import normalise_phone
 from twofa_sim.qr import render_png
 from twofa_sim.reference import codes
 from twofa_sim.reference.audit import AuditEntry, verify_chain
@@ -148,7 +148,7 @@ class ReferenceService(LoginMixin):
         Authy user with the app (``authy_method``: ``push`` or ``app``)."""
         if authy_method not in ("push", "app"):
             raise InputError("authy_method is 'push' or 'app'", where="authy_method")
-        number = parse_e164(phone) if isinstance(phone, str) else parse_e164(str(phone))
+        number = normalise_phone(phone if isinstance(phone, str) else str(phone))
         with self._user(username) as (record, pending):
             self._cooldown(record)
             authy_id, has_app = self._authy_user(username, number)
