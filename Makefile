@@ -20,7 +20,7 @@ demo: setup
 		| $(SIM) qr make - -o reports/demo-enrollment.png
 	$(SIM) qr read reports/demo-enrollment.png
 	$(SIM) demo
-	$(SIM) demo --channel authy-push --app freeotp --device-offset 20s --store sqlite
+	$(SIM) run --jobs 2
 
 ## test: the whole suite, in parallel, with the reproducible Hypothesis profile.
 test: setup
