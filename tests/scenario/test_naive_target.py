@@ -18,7 +18,7 @@ from twofa_sim.keyuri import lint_uri, parse_uri
 from twofa_sim.otp import totp
 from twofa_sim.scenario.naive import NaiveTarget
 from twofa_sim.scenario.target import AccountView, Outcome, Target, TargetContext, load_target
-from twofa_sim.world import SMS_FROM, World
+from twofa_sim.world import World
 
 ALICE = "+15551230001"
 """An ordinary phone with an authenticator app, clock right."""
@@ -50,15 +50,7 @@ def description(**extra: Any) -> dict[str, Any]:
 
 
 def context(world: World) -> TargetContext:
-    return TargetContext(
-        clock=world.clock,
-        twilio_account_sid=world.twilio.account_sid,
-        twilio_auth_token=world.twilio.auth_token,
-        authy_api_key=world.authy.api_key,
-        sms_from=SMS_FROM,
-        random=world.rng.stream("target").randbytes,
-        world=world,
-    )
+    return TargetContext.for_world(world)
 
 
 @pytest.fixture

@@ -180,7 +180,7 @@ def _flatten(steps: Sequence[StepDef]) -> list[StepDef]:
 def _world_and_target(
     given: Mapping[str, Any], factory: TargetFactory, seed: int | str
 ) -> Iterator[Run]:
-    from twofa_sim.world import SMS_FROM, World
+    from twofa_sim.world import World
 
     description = world_description(given)
     description.setdefault("seed", seed)
@@ -193,17 +193,11 @@ def _world_and_target(
             workdir = Path(tempfile.mkdtemp(prefix="twofa-sim-"))
             stack.callback(shutil.rmtree, workdir, ignore_errors=True)
         stack.enter_context(world)
-        context = TargetContext(
-            clock=world.clock,
-            twilio_account_sid=world.twilio.account_sid,
-            twilio_auth_token=world.twilio.auth_token,
-            authy_api_key=world.authy.api_key,
-            sms_from=SMS_FROM,
-            random=world.rng.stream("target").randbytes,
+        context = TargetContext.for_world(
+            world,
             policy=dict(given.get("policy", {})),
             store=str(given.get("store", "memory")),
             workdir=workdir,
-            world=world,
         )
         target = factory(context)
         closer = getattr(target, "close", None)

@@ -149,6 +149,23 @@ class TargetContext:
     world: Any = None
     """The :class:`~twofa_sim.world.World` itself, for adapters that need more."""
 
+    @classmethod
+    def for_world(cls, world: Any, **settings: Any) -> TargetContext:
+        """The context of a :class:`~twofa_sim.world.World`: its clock, its fakes' credentials,
+        its seeded ``target`` random stream; ``settings`` fill the other fields."""
+        from twofa_sim.world import SMS_FROM
+
+        return cls(
+            clock=world.clock,
+            twilio_account_sid=world.twilio.account_sid,
+            twilio_auth_token=world.twilio.auth_token,
+            authy_api_key=world.authy.api_key,
+            sms_from=SMS_FROM,
+            random=world.rng.stream("target").randbytes,
+            world=world,
+            **settings,
+        )
+
 
 @runtime_checkable
 class Target(Protocol):
