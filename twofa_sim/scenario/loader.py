@@ -191,6 +191,11 @@ class Scenario:
     examples: int = 25
     document: Document | None = field(default=None, repr=False, compare=False)
 
+    def __getstate__(self) -> dict[str, Any]:
+        # Pickled for --jobs workers and back inside each result: leave the YAML nodes behind.
+        # Only loading reads them (to locate problems), and they are 90% of a pickled scenario.
+        return {**self.__dict__, "document": None}
+
 
 # --- loading ----------------------------------------------------------------------------------
 

@@ -126,9 +126,13 @@ def _results(
         for item in work:
             yield _run_one(item)
         return
-    chunk = max(1, len(work) // (jobs * 8))
+    chunk = max(1, len(work) // (jobs * 32))  # small batches keep the workers even
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        yield from pool.map(_run_one, work, chunksize=chunk)
+        for scenario, result in zip(
+            scenarios, pool.map(_run_one, work, chunksize=chunk), strict=True
+        ):
+            result.scenario = scenario  # the parent's own object, document included
+            yield result
 
 
 def write_json_atomically(path: Path, data: Any) -> None:
