@@ -139,6 +139,9 @@ def test_when_every_code_is_used_recovery_is_no_longer_a_factor(h: Harness) -> N
     for code in codes:
         assert few.service.verify_login("alice", few.login(), "recovery", code).ok
     assert "recovery" not in few.service.record("alice").factors
+    # a spent code typed again is still a replay: refused, logged, told, counted
     assert few.service.verify_login("alice", few.login(), "recovery", codes[0]).reason == (
-        "no_such_factor"
+        "replayed"
     )
+    assert few.service.record("alice").failures == 1
+    assert [n.kind for n in few.service.notifications].count("replay") == 1

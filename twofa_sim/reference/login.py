@@ -130,7 +130,13 @@ class LoginMixin:
         *,
         rule: str,
     ) -> Outcome:
-        """Check ``code`` (or the push's status) against a pending request, under every rule."""
+        """Check ``code`` (or the push's status) against a pending request, under every rule.
+
+        The lock and the back-off come first: while they hold, nothing is examined, so no
+        answer (not even "that code is spent") leaks and no attempt restarts the lock."""
+        blocked = self._blocked(record)
+        if blocked is not None:
+            return blocked
         if found.used:
             if (
                 found.accepted
@@ -145,9 +151,6 @@ class LoginMixin:
         if self.clock.now() >= found.expires_at:
             found.used = True
             return Outcome(False, "expired", detail="the code expired; ask for a new one")
-        blocked = self._blocked(record)
-        if blocked is not None:
-            return blocked
         if found.channel == "authy-push":
             return self._check_push(record, pending, found, code)
         if code is None or not code.isascii() or not code.isdigit() or len(code) > 12:
@@ -206,6 +209,11 @@ class LoginMixin:
             raise self._unavailable("Authy", exc) from exc
         if status == "pending":
             return Outcome(False, "push_pending", detail="approve the request in the Authy app")
+        if status not in ("approved", "denied", "expired"):
+            # Fail closed: only an explicit approval approves (ASVS 5.0 6.6.4).
+            from twofa_sim.errors import ProviderUnavailableError
+
+            raise ProviderUnavailableError("Authy", f"unexpected approval status {status!r}")
         found.used = True
         if status == "expired":
             return Outcome(False, "expired")
@@ -327,15 +335,19 @@ class LoginMixin:
             except _LoginGone as gone:
                 self._event(pending, username, "login.verify", "failed", reason=gone.reason)
                 return Outcome(False, gone.reason)
-            if factor not in record.factors:
-                return Outcome(False, "no_such_factor", detail=f"{factor} is not set up")
+            spent_recovery = factor == "recovery" and record.two_factor and bool(record.recovery)
             blocked = self._blocked(record)
-            if blocked is not None:
+            if factor not in record.factors and not spent_recovery:
+                # Logged like any refusal: probing for factors is an authentication event too.
+                outcome = Outcome(False, "no_such_factor", detail=f"{factor} is not set up")
+            elif blocked is not None:
                 # An Outcome is falsy when refused: compare with None, never use `or`.
                 outcome = blocked
             elif factor == "totp" and record.totp is not None:
                 outcome = self._totp(record, pending, record.totp, code or "", "login.totp")
             elif factor == "recovery":
+                # Every code spent, recovery is no longer a factor; a spent code typed again is
+                # still a replay (logged, told, counted), and any other code a wrong one.
                 outcome = self._recovery(record, pending, code or "")
             else:
                 found = self._latest(record, login_id, factor)
