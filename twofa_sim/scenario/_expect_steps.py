@@ -1,0 +1,327 @@
+"""The step library's expectations (registered in ``steps.REGISTRY`` on import)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from twofa_sim.scenario.context import Run, StepError, StepFailed
+from twofa_sim.scenario.steps import (
+    EXPECT,
+    FACTOR,
+    PHONE,
+    USER,
+    check_expect,
+    step,
+)
+from twofa_sim.secret import mask_codes, mask_phone
+
+# --- expectations -----------------------------------------------------------------------------
+
+
+@step(
+    "expect",
+    "expect",
+    "Check the previous action's answer: accepted, rejected, a reason, a login status, or a "
+    "mapping of result/reason/status/retry_after.",
+    "- expect: replayed",
+    fields={"that": EXPECT},
+    required=("that",),
+    shorthand="that",
+)
+def _expect(run: Run, args: dict[str, Any]) -> None:
+    if run.last is None:
+        raise StepError("nothing to check yet: expect follows an action")
+    check_expect(args["that"], run.last)
+
+
+def _compare(what: str, expected: Any, actual: Any) -> None:
+    if expected != actual:
+        raise StepFailed(
+            f"{what}: expected {expected!r}, got {actual!r}",
+            expected=repr(expected),
+            actual=repr(actual),
+        )
+
+
+@step(
+    "expect_account",
+    "expect",
+    "Check the account as the profile page shows it: two-factor on, its factors, the verified "
+    "phone, locked.",
+    "- expect_account: {user: alice, two_factor: true, factors: [sms, totp], locked: false}",
+    fields={
+        "user": USER,
+        "two_factor": {"type": "boolean"},
+        "factors": {"type": "array", "items": FACTOR, "uniqueItems": True},
+        "phone": {"type": ["string", "null"]},
+        "locked": {"type": "boolean"},
+    },
+)
+def _expect_account(run: Run, args: dict[str, Any]) -> None:
+    user = run.user(args)
+    account = run.target.account(user.name)
+    run.show(
+        "account",
+        two_factor=account.two_factor,
+        factors=list(account.factors),
+        locked=account.locked,
+        phone=mask_phone(account.phone) if account.phone else None,
+    )
+    if "two_factor" in args:
+        _compare("two-factor", args["two_factor"], account.two_factor)
+    if "factors" in args:
+        _compare("factors", sorted(args["factors"]), sorted(account.factors))
+    if "phone" in args:
+        from twofa_sim.phone import parse_e164
+
+        wanted = None if args["phone"] is None else parse_e164(str(args["phone"])).e164
+        if wanted != account.phone:
+            raise StepFailed(
+                "the verified phone is not the expected one",
+                expected=mask_phone(wanted) if wanted else "none",
+                actual=mask_phone(account.phone) if account.phone else "none",
+            )
+    if "locked" in args:
+        _compare("locked", args["locked"], account.locked)
+
+
+@step(
+    "expect_inbox",
+    "expect",
+    "Check a phone's SMS inbox: how many messages, and what the newest one says (codes in it "
+    "are masked in the evidence, not in the check).",
+    "- expect_inbox: {phone: '+15551230001', count: 1, last_contains: verification code}",
+    fields={
+        "phone": PHONE,
+        "user": USER,
+        "count": {"type": "integer", "minimum": 0},
+        "last_contains": {"type": "string"},
+        "codes": {"type": "integer", "minimum": 0, "description": "messages holding a code"},
+    },
+)
+def _expect_inbox(run: Run, args: dict[str, Any]) -> None:
+    from twofa_sim.providers.network import extract_code
+
+    phone = run.phone(args)
+    inbox = phone.inbox()
+    run.show_sms(phone)
+    if "count" in args:
+        _compare("SMS in the inbox", args["count"], len(inbox))
+    if "codes" in args:
+        _compare("SMS with a code", args["codes"], sum(1 for m in inbox if extract_code(m.body)))
+    if "last_contains" in args:
+        if not inbox:
+            raise StepFailed("the inbox is empty", expected=args["last_contains"], actual="none")
+        if args["last_contains"] not in inbox[-1].body:
+            raise StepFailed(
+                "the newest SMS does not say what was expected",
+                expected=repr(args["last_contains"]),
+                actual=repr(mask_codes(inbox[-1].body)),
+            )
+
+
+@step(
+    "expect_push",
+    "expect",
+    "Check the pushes sent to a phone's Authy app: how many, and the newest one's state.",
+    "- expect_push: {phone: '+15551230001', count: 3, state: pending}",
+    fields={
+        "phone": PHONE,
+        "user": USER,
+        "count": {"type": "integer", "minimum": 0},
+        "state": {"enum": ["pending", "approved", "denied", "expired"]},
+    },
+)
+def _expect_push(run: Run, args: dict[str, Any]) -> None:
+    phone = run.phone(args)
+    if phone.authy is None:
+        raise StepError(f"phone {mask_phone(phone.number)} has no Authy app")
+    backend = run.world.authy.backend
+    mine = [r for r in backend.requests.values() if r.authy_id == phone.authy.authy_id]
+    run.show("pushes", count=len(mine), states=[backend.status(r.uuid) for r in mine[-3:]])
+    if "count" in args:
+        _compare("pushes", args["count"], len(mine))
+    if "state" in args:
+        if not mine:
+            raise StepFailed("no push was sent", expected=args["state"], actual="none")
+        _compare("the newest push", args["state"], backend.status(mine[-1].uuid))
+
+
+@step(
+    "expect_audit",
+    "expect",
+    "Check the audit log: how many events of a kind (with an outcome, reason, user), and that the "
+    "chain is intact. count: 0 checks an event is absent.",
+    "- expect_audit: {event: replay.rejected, user: alice, count: 1}",
+    fields={
+        "event": {"type": "string"},
+        "outcome": {"type": "string"},
+        "reason": {"type": "string"},
+        "user": USER,
+        "count": {"type": "integer", "minimum": 0},
+        "at_least": {"type": "integer", "minimum": 0},
+        "intact": {"type": "boolean"},
+        "no_secrets": {"type": "boolean"},
+    },
+)
+def _expect_audit(run: Run, args: dict[str, Any]) -> None:
+    run.require("audit")
+    events = list(run.target.audit_events())
+    found = [
+        e
+        for e in events
+        if ("event" not in args or e.event == args["event"])
+        and ("outcome" not in args or e.outcome == args["outcome"])
+        and ("reason" not in args or e.details.get("reason") == args["reason"])
+        and ("user" not in args or e.user == args["user"])
+    ]
+    run.show(
+        "audit",
+        entries=[
+            {"at": e.at, "event": e.event, "user": e.user, "outcome": e.outcome}
+            | {k: mask_codes(str(v)) for k, v in e.details.items() if k in ("reason", "channel")}
+            for e in (found or events)[-5:]
+        ],
+    )
+    what = " ".join(f"{k}={args[k]}" for k in ("event", "outcome", "reason", "user") if k in args)
+    if "count" in args:
+        _compare(f"audit events {what}".strip(), args["count"], len(found))
+    if "at_least" in args and len(found) < args["at_least"]:
+        raise StepFailed(
+            f"too few audit events {what}".strip(),
+            expected=f"at least {args['at_least']}",
+            actual=str(len(found)),
+        )
+    if args.get("intact"):
+        intact = getattr(run.target, "audit_intact", None)
+        if intact is None:
+            raise StepFailed("the target cannot prove its audit chain", expected="intact chain")
+        _compare("audit chain intact", True, intact())
+    if args.get("no_secrets"):
+        import json
+
+        text = json.dumps([[e.event, e.outcome, dict(e.details)] for e in events], default=str)
+        leaked = sorted(s for s in run.secrets_seen if s and s in text)
+        if leaked:
+            raise StepFailed(
+                f"{len(leaked)} code(s) or secret(s) appear in the audit log",
+                expected="no code or secret",
+                actual=f"{len(leaked)} found",
+            )
+
+
+@step(
+    "expect_notification",
+    "expect",
+    "Check the messages sent to the user (factor changes, replays, lockouts).",
+    "- expect_notification: {user: alice, kind: replay, count: 1}",
+    fields={"user": USER, "kind": {"type": "string"}, "count": {"type": "integer", "minimum": 0}},
+)
+def _expect_notification(run: Run, args: dict[str, Any]) -> None:
+    run.require("notifications")
+    user = run.user(args)
+    notes = [n for n in run.target.notifications() if n.user == user.name]
+    found = [n for n in notes if "kind" not in args or n.kind == args["kind"]]
+    run.show("notifications", messages=[f"{n.kind}: {mask_codes(n.message)}" for n in notes[-5:]])
+    if "count" in args:
+        _compare(f"notifications {args.get('kind', '')}".strip(), args["count"], len(found))
+    elif not found:
+        raise StepFailed(
+            f"no {args.get('kind', '')} notification".replace("  ", " "),
+            expected="at least one",
+            actual="none",
+        )
+
+
+@step(
+    "expect_logged_in",
+    "expect",
+    "Check whether the user's current login completed.",
+    "- expect_logged_in: {user: alice, logged_in: false}",
+    fields={"user": USER, "logged_in": {"type": "boolean"}},
+    required=("logged_in",),
+)
+def _expect_logged_in(run: Run, args: dict[str, Any]) -> None:
+    user = run.user(args)
+    done = user.login_id is not None and run.target.logged_in(user.name, user.login_id)
+    _compare("logged in", args["logged_in"], done)
+
+
+@step(
+    "expect_qr",
+    "expect",
+    "Check the user's newest QR code: both decoders read it and agree with the URI, and its lint "
+    "findings (clean: no error or warning; has/lacks: rule ids).",
+    "- expect_qr: {user: alice, decoders_agree: true, clean: true}",
+    fields={
+        "user": USER,
+        "decoders_agree": {"type": "boolean"},
+        "clean": {"type": "boolean"},
+        "has": {"type": "array", "items": {"type": "string"}},
+        "lacks": {"type": "array", "items": {"type": "string"}},
+    },
+)
+def _expect_qr(run: Run, args: dict[str, Any]) -> None:
+    from twofa_sim.keyuri import lint_uri
+    from twofa_sim.qr import decode_image
+
+    user = run.user(args)
+    if user.enrollment is None:
+        raise StepError("no QR code yet: generate_qr first")
+    uri = user.enrollment.uri
+    findings = lint_uri(uri)
+    rules = {f.rule for f in findings}
+    run.show("lint", findings=[f"{f.severity} {f.rule}: {mask_codes(f.message)}" for f in findings])
+    if "decoders_agree" in args:
+        decoded = decode_image(user.enrollment.png, name="qr")
+        agree = decoded.agree and decoded.text == uri
+        run.show("decoders", zbar=decoded.zbar is not None, zxing=decoded.zxing is not None)
+        _compare("both decoders read the URI", args["decoders_agree"], agree)
+    if "clean" in args:
+        serious = sorted(f.rule for f in findings if f.severity in ("error", "warning"))
+        _compare("lint-clean", args["clean"], not serious)
+    for rule in args.get("has", []):
+        if rule not in rules:
+            raise StepFailed(
+                f"lint did not report {rule}",
+                expected=rule,
+                actual=", ".join(sorted(rules)) or "none",
+            )
+    for rule in args.get("lacks", []):
+        if rule in rules:
+            raise StepFailed(f"lint reported {rule}", expected=f"no {rule}", actual=rule)
+
+
+@step(
+    "expect_stored",
+    "expect",
+    "Search what the service keeps at rest (its database) for every one-time code, recovery code "
+    "and password the scenario has seen: none may be there in clear (TOTP secrets are exempt: "
+    "a verifier must keep them).",
+    "- expect_stored: {no_codes: true}",
+    fields={"no_codes": {"const": True}},
+    required=("no_codes",),
+)
+def _expect_stored(run: Run, args: dict[str, Any]) -> None:
+    import re
+
+    run.require("storage")
+    stored = run.target.stored_bytes().decode("latin-1")  # type: ignore[attr-defined]
+    passwords = {u.password for u in run.users.values()}
+    looked_for = (run.secrets_seen | passwords) - run.totp_secrets
+    found = []
+    for value in sorted(looked_for):
+        variants = {value, value.replace("-", "")}
+        for variant in variants:
+            token = rf"(?<![0-9A-Za-z]){re.escape(variant)}(?![0-9A-Za-z])"
+            if len(variant) >= 4 and re.search(token, stored):
+                found.append(value)
+                break
+    run.show("stored", searched=len(looked_for), size=len(stored), found=len(found))
+    if found:
+        kinds = sorted({"password" if v in passwords else "code" for v in found})
+        raise StepFailed(
+            f"{len(found)} {' and '.join(kinds)}(s) stored in clear",
+            expected="only hashes of codes and passwords at rest",
+            actual=f"{len(found)} found in clear",
+        )
