@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -223,7 +222,3 @@ def requirements(source: str | None, as_json: bool) -> None:
         _cli._emit_json(catalog_module.as_json(catalog))
         return
     click.echo(catalog_module.format_table(catalog, source))
-
-
-def _unused() -> None:  # pragma: no cover - keeps os imported for platform checks
-    os.getcwd()

@@ -12,7 +12,7 @@ import hashlib
 import random as _random
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +31,7 @@ from twofa_sim.scenario.context import (
 from twofa_sim.scenario.loader import Scenario, StepDef, world_description
 from twofa_sim.scenario.steps import check_expect
 from twofa_sim.scenario.target import TargetContext, TargetFactory, load_target
-from twofa_sim.secret import mask_codes, mask_phone
+from twofa_sim.secret import mask_codes
 
 __all__ = ["ScenarioResult", "StepRecord", "run_scenario", "scenario_seed"]
 
@@ -152,7 +152,7 @@ def _run_once(
         run.captures.update(values)
         records: list[StepRecord] = []
         verdict, detail = _steps(run, scenario.steps, records)
-        remaining = _flatten(scenario.steps)[len(_top(records)) :]
+        remaining = scenario.steps[len(_top(records)) :]
         for step in remaining:
             records.append(StepRecord(step.line, step.name, "skipped", "", "not run"))
         context = _context(run) if verdict != "passed" else []
@@ -170,10 +170,6 @@ def _run_once(
 
 def _top(records: list[StepRecord]) -> list[StepRecord]:
     return [r for r in records if not r.action.startswith("  ")]
-
-
-def _flatten(steps: Sequence[StepDef]) -> list[StepDef]:
-    return list(steps)
 
 
 @contextmanager
@@ -426,10 +422,3 @@ def _plain(value: Any) -> Any:
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
-
-
-def describe_phone(number: str | None) -> str:
-    return mask_phone(number) if number else "none"
-
-
-ResultCallback = Callable[[ScenarioResult], None]
