@@ -6,10 +6,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 SIM := $(BIN)/twofa-sim
 
-.PHONY: setup demo test bench lint format type check clean
+.PHONY: setup setup-browser demo test bench lint format type check clean
 
 setup:
 	@PYTHON=$(PYTHON) VENV=$(VENV) bash scripts/setup.sh
+
+setup-browser:
+	@PYTHON=$(PYTHON) VENV=$(VENV) bash scripts/setup.sh --browser
 
 ## demo: the main job. Checks every RFC vector, round-trips an enrollment QR code through both
 ## decoders, then tells the seed's whole flow against the reference service (twofa-sim demo).
@@ -22,8 +25,9 @@ demo: setup
 	$(SIM) demo
 	$(SIM) run --jobs 2
 
-## test: the whole suite, in parallel, with the reproducible Hypothesis profile.
-test: setup
+## test: the whole suite, in parallel, with the reproducible Hypothesis profile (Chromium is
+## installed if missing: a test opens report.html in it, headless).
+test: setup-browser
 	$(BIN)/python -m pytest -n auto --hypothesis-profile=ci -q
 
 ## bench: ratio benchmarks (not part of `make test`).

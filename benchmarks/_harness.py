@@ -54,6 +54,8 @@ class Ratio:
     target: float
     goal: Literal["at_most", "speedup", "info"]
     baseline_name: str
+    unit: Literal["s", "bytes", "KiB"] = "s"
+    """What ``ours`` and ``baseline`` count: seconds (the default), bytes, or KiB."""
 
     @property
     def value(self) -> float:
@@ -79,9 +81,14 @@ class Ratio:
         flag = "    " if self.goal == "info" else "ok  " if self.met else "MISS"
         return (
             f"{flag} {self.name:<46} {got:>14}  ({want}; "
-            f"ours {_seconds(self.ours)}, {self.baseline_name} {_seconds(self.baseline)})"
+            f"ours {_shown(self.ours, self.unit)}, {self.baseline_name} "
+            f"{_shown(self.baseline, self.unit)})"
         )
 
 
-def _seconds(value: float) -> str:
+def _shown(value: float, unit: str) -> str:
+    if unit == "bytes":
+        return f"{value / 1e6:.2f} MB"
+    if unit == "KiB":
+        return f"{value * 1024 / 1e6:.0f} MB"
     return f"{value * 1e3:.2f} ms" if value >= 1e-3 else f"{value * 1e6:.2f} us"

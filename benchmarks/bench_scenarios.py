@@ -281,18 +281,6 @@ def _representative() -> Scenario:
 # --- 3 and 4. jobs=2, and its memory ----------------------------------------------------------
 
 
-class _Memory(Ratio):
-    """A :class:`Ratio` of KiB, not seconds: the same verdict, a line in MB."""
-
-    def line(self) -> str:
-        flag = "ok  " if self.met else "MISS"
-        return (
-            f"{flag} {self.name:<46} {self.value:>13.2f}x  (target <= {self.target:g}x; "
-            f"ours {self.ours * 1024 / 1e6:.0f} MB, {self.baseline_name} "
-            f"{self.baseline * 1024 / 1e6:.0f} MB)"
-        )
-
-
 def _cpu(who: int) -> float:
     """CPU seconds (user + system) of this process, or of its reaped children."""
     usage = resource.getrusage(who)
@@ -353,14 +341,23 @@ def _parallel(library: list[Scenario]) -> list[Ratio]:
             "speedup",
             "jobs=1",
         ),
-        _Memory("  peak RSS, parent (jobs=2)", parent, MEMORY_BUDGET_KIB, 1.0, "at_most", "budget"),
-        _Memory(
+        Ratio(
+            "  peak RSS, parent (jobs=2)",
+            parent,
+            MEMORY_BUDGET_KIB,
+            1.0,
+            "at_most",
+            "budget",
+            unit="KiB",
+        ),
+        Ratio(
             "  peak RSS, largest worker (jobs=2)",
             workers,
             MEMORY_BUDGET_KIB,
             1.0,
             "at_most",
             "budget",
+            unit="KiB",
         ),
     ]
 

@@ -3,6 +3,7 @@
 #   1. Python >= 3.11 able to create a virtual environment
 #   2. the zbar shared library, which pyzbar loads at run time (Debian/Ubuntu: libzbar0)
 #   3. .venv holding twofa-sim (editable) with its test extra
+#   4. with --browser (what `make test` passes): Chromium, which the report test opens headless
 # System packages are installed with apt-get when running as root; otherwise the script stops
 # and prints the exact command to run.
 set -euo pipefail
@@ -48,6 +49,11 @@ fi
 
 if ! "$VENV/bin/python" -c 'import ctypes.util, sys; sys.exit(ctypes.util.find_library("zbar") is None)'; then
     apt_install libzbar0
+fi
+
+if [ "${1:-}" = "--browser" ] && ! command -v chromium >/dev/null 2>&1 \
+    && ! command -v chromium-browser >/dev/null 2>&1; then
+    apt_install chromium
 fi
 
 stamp="$VENV/.twofa-sim-installed"

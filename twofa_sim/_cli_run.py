@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from pathlib import Path
@@ -20,6 +21,9 @@ def library_path() -> Path:
     here = Path(__file__).resolve().parent
     for candidate in (here / "_library", here.parent / "scenarios"):
         if candidate.is_dir():
+            # relative to the working directory when under it: what reports show
+            with contextlib.suppress(ValueError):
+                return candidate.relative_to(Path.cwd())
             return candidate
     raise InputError("the bundled scenario library is not installed", where="PATH")
 
@@ -39,9 +43,9 @@ def library_path() -> Path:
 @click.option(
     "--report-dir",
     type=click.Path(path_type=Path, file_okay=False),
-    default=Path("reports/latest"),
+    default=Path("reports"),
     show_default=True,
-    help="Where results.json goes.",
+    help="Where runs go: DIR/<run-id>/, and DIR/latest for the newest complete one.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Also print results.json to stdout.")
 def run(
@@ -56,26 +60,43 @@ def run(
 ) -> None:
     """Run scenario files (default: the bundled library) against a target.
 
-    Exit 0 when every scenario passed, 1 when any failed or erred, 2 for bad input (a broken
-    scenario file is reported as FILE:LINE:COLUMN with the line and a hint).
+    Writes DIR/<run-id>/ (results.json, junit.xml, report.html, report.md, manifest.json; the
+    results stream into results.jsonl as scenarios finish) and moves DIR/latest to it. Exit 0
+    when every scenario passed, 1 when any failed or erred, 2 for bad input (a broken scenario
+    file is reported as FILE:LINE:COLUMN with the line and a hint).
     """
+    from twofa_sim.report.provenance import reproducibility
+    from twofa_sim.report.rundir import RunDirectory
     from twofa_sim.scenario.loader import load_paths
-    from twofa_sim.scenario.results import run_all, write_json_atomically
-    from twofa_sim.scenario.target import load_target
+    from twofa_sim.scenario.results import run_all
+    from twofa_sim.scenario.target import load_target, target_policy
 
-    load_target(target)  # a bad --target is bad input, before anything runs
-    scenarios = load_paths(paths or [library_path()])
+    factory = load_target(target)  # a bad --target is bad input, before anything runs
+    sources = list(paths) or [library_path()]
+    scenarios = load_paths(sources)
     chosen = [s for s in scenarios if _selected(s, keyword, tags)]
     if not chosen:
         raise InputError("no scenario matches", where="-k/--tag", hint=f"{len(scenarios)} loaded")
+    argv = click.get_current_context().find_root().meta.get(_cli.ARGV, ["run"])[1:]
+    extra = {
+        "reproducibility": reproducibility(seed=seed, target=target, paths=sources, argv=argv),
+        "policy": target_policy(factory),
+    }
     progress = _Progress(len(chosen), enabled=sys.stderr.isatty())
-    result = run_all(chosen, target=target, seed=seed, jobs=jobs, on_result=progress.update)
-    progress.close()
-    data = result.as_dict()
-    write_json_atomically(report_dir / "results.json", data)
+    with RunDirectory(report_dir, seed=seed) as directory:
+        directory.header({"seed": seed, "target": target, **extra})
+
+        def finished(result: Any) -> None:
+            directory.scenario(result.as_dict())
+            progress.update(result)
+
+        result = run_all(chosen, target=target, seed=seed, jobs=jobs, on_result=finished)
+        progress.close()
+        data = result.as_dict(**extra, run={"complete": True})
+        directory.finish(data)
     status = _cli.EXIT_OK if result.passed else _cli.EXIT_FAILED
     _cli._will_exit(status)
-    summary = _summary(data, report_dir / "results.json")
+    summary = _summary(data, directory.path)
     if as_json:
         click.echo(summary, err=True)
         click.echo(json.dumps(data, ensure_ascii=False, indent=1))
@@ -134,7 +155,7 @@ def _summary(data: dict[str, Any], path: Path) -> str:
         f"{sm['requirements_covered']} of {sm['requirements_testable']} testable; "
         f"target {data['target']}, seed {data['seed']}"
     )
-    rows.append(f"results: {_cli._display_path(path)}")
+    rows.append(f"report: {_cli._display_path(path / 'report.html')}")
     return "\n".join(rows)
 
 

@@ -37,6 +37,8 @@ class CommandFailed(Exception):
 
 
 _STATUS = "twofa_sim.exit_status"
+ARGV = "twofa_sim.argv"
+"""Where main() keeps the command line, for the command that reproduces a run."""
 
 
 def _will_exit(status: int) -> None:
@@ -538,6 +540,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # make_context + invoke rather than cli.main: click's main turns a closed stdout into
         # exit 1 itself, where we want the command's own status.
         with cli.make_context(PROG, args) as root:
+            root.meta[ARGV] = list(args)
             result = cli.invoke(root)
     except click.exceptions.Exit as exc:  # --help, --version
         return exc.exit_code
@@ -599,4 +602,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 # The scenario commands live in their own module; importing it registers them on ``cli``.
-from twofa_sim import _cli_run  # noqa: E402, F401
+from twofa_sim import _cli_report, _cli_run  # noqa: E402, F401

@@ -214,9 +214,10 @@ def _generate_qr(run: Run, args: dict[str, Any]) -> Result:
         findings = [f"{f.severity} {f.rule}" for f in lint_uri(enrollment.uri)]
         run.show(
             "qr",
-            png=base64.b64encode(enrollment.png).decode("ascii"),
+            png=_masked_png(enrollment.uri),
             uri=redact_uri(enrollment.uri),
             lint=findings,
+            masked=True,
         )
         box.append(Result(True, "generated", data={"confirmed": enrollment.confirmed}))
     return box[0]
@@ -269,7 +270,8 @@ def _scan_uri(run: Run, args: dict[str, Any]) -> Result:
     png = render_png(uri)
     run.show(
         "qr",
-        png=base64.b64encode(png).decode("ascii"),
+        png=_masked_png(uri),
+        masked=True,
         uri=redact_uri(uri),
         lint=[f"{f.severity} {f.rule}" for f in lint_uri(uri)],
     )
@@ -495,3 +497,14 @@ def _outcome(outcome: Any) -> Result:
         str(outcome.reason),
         retry_after=getattr(outcome, "retry_after", None),
     )
+
+
+def _masked_png(uri: str) -> str:
+    """The QR code as evidence: re-drawn from the URI with its secret masked (base64 PNG).
+
+    The image the user scanned holds the secret; a report must not (a phone could read it).
+    The run itself checks the real image (scan_qr decodes it; expect_qr compares both
+    decoders with the real URI)."""
+    from twofa_sim.qr import render_png
+
+    return base64.b64encode(render_png(redact_uri(uri))).decode("ascii")

@@ -246,7 +246,7 @@ def load_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Scenario]:
 
 
 def load_scenarios(path: str | os.PathLike[str]) -> list[Scenario]:
-    """The scenarios of one file (one or several YAML documents)."""
+    """The scenarios of one file (one or several YAML documents), named as ``path`` is."""
     documents = load_file(path)
     problems: list[Problem] = []
     scenarios: list[Scenario] = []

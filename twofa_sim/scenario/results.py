@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +27,14 @@ from typing import Any
 from twofa_sim.scenario.loader import Scenario
 from twofa_sim.scenario.runner import ScenarioResult, run_scenario
 
-__all__ = ["SCHEMA_VERSION", "RunResult", "run_all", "write_json_atomically"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "RunResult",
+    "assemble",
+    "requirement_rows",
+    "run_all",
+    "write_json_atomically",
+]
 
 SCHEMA_VERSION = 1
 
@@ -47,52 +54,68 @@ class RunResult:
     def passed(self) -> bool:
         return all(r.verdict == "passed" for r in self.results)
 
-    def requirements(self) -> list[dict[str, Any]]:
-        from twofa_sim.requirements import load_catalog
+    def as_dict(self, **extra: Any) -> dict[str, Any]:
+        """results.json; ``extra`` top-level blocks (``reproducibility``, ``run``, ...) are
+        added after the documented ones."""
+        return assemble(self.seed, self.target, [r.as_dict() for r in self.results], **extra)
 
-        covering: dict[str, list[ScenarioResult]] = {}
-        for result in self.results:
-            for requirement in result.scenario.covers:
-                covering.setdefault(requirement, []).append(result)
-        rows = []
-        for item in load_catalog():
-            found = covering.get(item.id, [])
-            if not found:
-                verdict = "uncovered"
-            elif all(r.verdict == "passed" for r in found):
-                verdict = "passed"
-            else:
-                verdict = "failed"
-            rows.append(
-                {
-                    "id": item.id,
-                    "title": item.summary,
-                    "source": item.source,
-                    "testable": item.testable,
-                    "scenarios": [r.scenario.id for r in found],
-                    "verdict": verdict,
-                }
-            )
-        return rows
 
-    def as_dict(self) -> dict[str, Any]:
-        requirements = self.requirements()
-        return {
-            "schema_version": SCHEMA_VERSION,
-            "seed": self.seed,
-            "target": self.target,
-            "summary": {
-                "passed": self.count("passed"),
-                "failed": self.count("failed"),
-                "errors": self.count("error"),
-                "scenarios": len(self.results),
-                "steps": sum(len(r.steps) for r in self.results),
-                "requirements_covered": sum(1 for r in requirements if r["scenarios"]),
-                "requirements_testable": sum(1 for r in requirements if r["testable"]),
-            },
-            "scenarios": [r.as_dict() for r in self.results],
-            "requirements": requirements,
-        }
+def requirement_rows(scenarios: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The traceability matrix: every catalog requirement, the scenarios covering it, and its
+    verdict (``passed`` when every covering scenario passed, ``failed`` if one did not,
+    ``uncovered`` when none covers it)."""
+    from twofa_sim.requirements import load_catalog
+
+    covering: dict[str, list[Mapping[str, Any]]] = {}
+    for scenario in scenarios:
+        for requirement in scenario.get("covers", []):
+            covering.setdefault(requirement, []).append(scenario)
+    rows = []
+    for item in load_catalog():
+        found = covering.get(item.id, [])
+        if not found:
+            verdict = "uncovered"
+        elif all(s["verdict"] == "passed" for s in found):
+            verdict = "passed"
+        else:
+            verdict = "failed"
+        rows.append(
+            {
+                "id": item.id,
+                "title": item.summary,
+                "source": item.source,
+                "testable": item.testable,
+                "scenarios": [s["id"] for s in found],
+                "verdict": verdict,
+            }
+        )
+    return rows
+
+
+def assemble(
+    seed: int, target: str, scenarios: Sequence[Mapping[str, Any]], **extra: Any
+) -> dict[str, Any]:
+    """results.json from scenario entries (what a run, or a half-written JSON Lines file,
+    holds): the summary and the requirement rows are computed here, once."""
+    requirements = requirement_rows(scenarios)
+    verdicts = [s["verdict"] for s in scenarios]
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "seed": seed,
+        "target": target,
+        "summary": {
+            "passed": verdicts.count("passed"),
+            "failed": verdicts.count("failed"),
+            "errors": verdicts.count("error"),
+            "scenarios": len(scenarios),
+            "steps": sum(len(s.get("steps", [])) for s in scenarios),
+            "requirements_covered": sum(1 for r in requirements if r["scenarios"]),
+            "requirements_testable": sum(1 for r in requirements if r["testable"]),
+        },
+        "scenarios": list(scenarios),
+        "requirements": requirements,
+        **extra,
+    }
 
 
 def _run_one(args: tuple[Scenario, str, int]) -> ScenarioResult:

@@ -273,6 +273,14 @@ class ReferenceTarget:
         self._memory = MemoryStore()
         self.service = self._start()
 
+    @staticmethod
+    def default_policy() -> dict[str, Any]:
+        """The reference policy scenarios run under unless they override a field."""
+        from dataclasses import asdict
+
+        overrides = {"code_hash_iterations": SCENARIO_HASH_ITERATIONS}
+        return asdict(SecurityPolicy(**overrides))  # type: ignore[arg-type]
+
     def _store(self) -> Store:
         return self._memory if self._sqlite is None else SqliteStore(self._sqlite)
 
@@ -425,6 +433,15 @@ def policy_from(overrides: Mapping[str, Any], where: str = "given.policy") -> Se
     except InputError as exc:
         located = f"{where}.{exc.where or ''}".rstrip(".")
         raise InputError(exc.what, where=located, hint=exc.hint) from None
+
+
+def target_policy(factory: TargetFactory) -> dict[str, Any] | None:
+    """The policy a target runs by default, for reports (scenarios may override fields), if
+    the target says: a class attribute or method ``default_policy`` returning a mapping."""
+    policy = getattr(factory, "default_policy", None)
+    if callable(policy):
+        policy = policy()
+    return dict(policy) if isinstance(policy, Mapping) else None
 
 
 BUILTIN_TARGETS: dict[str, str] = {

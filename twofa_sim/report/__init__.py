@@ -1,0 +1,1 @@
+"""Verification reports: what ``twofa-sim run`` writes, re-renders, verifies and compares."""

@@ -1,0 +1,340 @@
+"""report.html: one self-contained page an auditor reads, prints and passes on.
+
+Everything in ``results.json`` that came from scenario files or fakes (titles, SMS text, URIs,
+details, tags, even requirement IDs) is untrusted: the template autoescapes every value, links
+only ever point inside the page, and the page loads nothing (CSS, script and the QR PNGs are
+inlined; a Content-Security-Policy forbids any fetch). The same results give the same bytes.
+
+The helpers :func:`run_verdict`, :func:`scenario_counts` and :func:`failing_steps` read a results
+dict the same way for every format (Markdown and JUnit use them too).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from functools import cache
+from importlib.resources import files
+from typing import Any, Literal
+from urllib.parse import quote
+
+import jinja2
+
+__all__ = ["failing_steps", "render_html", "run_verdict", "scenario_counts"]
+
+RunVerdict = Literal["passed", "failed", "incomplete"]
+
+# A base64 PNG (QR evidence) is only inlined when it is one: the signature, then base64 alone.
+_PNG_BASE64 = re.compile(r"\AiVBORw0KGgo[A-Za-z0-9+/]*={0,2}\Z")
+# Policy fields whose numbers are seconds (SecurityPolicy's naming), shown with a readable unit.
+_SECONDS = re.compile(r"(ttl|cooldown|duration|cap|window)$")
+
+
+# --- reading results.json (shared by every format) ------------------------------------------
+
+
+def _scenarios(results: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    return [s for s in results.get("scenarios") or [] if isinstance(s, Mapping)]
+
+
+def scenario_counts(results: Mapping[str, Any]) -> dict[str, int]:
+    """Counts of the scenarios actually in ``results`` (so a half-written run adds up), plus the
+    requirement counts of the summary (recomputed from ``requirements`` when it has none)."""
+    scenarios = _scenarios(results)
+    verdicts = [str(s.get("verdict", "")) for s in scenarios]
+    summary = results.get("summary") or {}
+    requirements = [r for r in results.get("requirements") or [] if isinstance(r, Mapping)]
+    testable = [r for r in requirements if r.get("testable", True)]
+    return {
+        "scenarios": len(scenarios),
+        "passed": verdicts.count("passed"),
+        "failed": verdicts.count("failed"),
+        "errors": verdicts.count("error"),
+        "other": sum(v not in ("passed", "failed", "error") for v in verdicts),
+        "steps": sum(len(s.get("steps") or []) for s in scenarios),
+        "requirements_covered": int(
+            summary.get(
+                "requirements_covered",
+                sum(r.get("verdict") in ("passed", "failed") for r in testable),
+            )
+        ),
+        "requirements_testable": int(summary.get("requirements_testable", len(testable))),
+    }
+
+
+def run_verdict(results: Mapping[str, Any]) -> RunVerdict:
+    """``incomplete`` for a run killed half-way (``run.complete`` false), else ``failed`` when
+    any scenario did not pass, else ``passed``."""
+    run = results.get("run") or {}
+    if run.get("complete") is False:
+        return "incomplete"
+    if any(s.get("verdict") != "passed" for s in _scenarios(results)):
+        return "failed"
+    return "passed"
+
+
+def failing_steps(scenario: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The steps that failed or erred, in order (most scenarios stop at the first)."""
+    return [
+        step
+        for step in scenario.get("steps") or []
+        if isinstance(step, Mapping) and step.get("verdict") in ("failed", "error")
+    ]
+
+
+def location(scenario: Mapping[str, Any], step: Mapping[str, Any] | None = None) -> str:
+    """``file:line`` of the step (or of the scenario when there is no step)."""
+    line = (step or {}).get("line") or scenario.get("line")
+    where = str(scenario.get("file") or "?")
+    return f"{where}:{line}" if line else where
+
+
+# --- values shown on the page ---------------------------------------------------------------
+
+
+def _fragment(value: object) -> str:
+    """A value made safe for the part of an in-page link after ``#``."""
+    return quote(str(value), safe="-._~:")
+
+
+def _clock(instant: str) -> tuple[str, str]:
+    """(date, time) of an ISO-8601 virtual instant, or the text itself when it is not one."""
+    if len(instant) >= 19 and instant[10] == "T":
+        return instant[:10], instant[11:19]
+    return "", instant
+
+
+def _epoch(value: object) -> str:
+    """A Unix time from evidence as the virtual clock's UTC time of day."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        try:
+            return datetime.fromtimestamp(value, UTC).strftime("%Y-%m-%d %H:%M:%S")
+        except (OverflowError, OSError, ValueError):
+            pass
+    return str(value)
+
+
+def _plain(value: object) -> str:
+    """Evidence values as text: strings as they are, lists joined, anything else as JSON."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool) or value is None:
+        return {True: "yes", False: "no", None: "—"}[value]
+    if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
+        return ", ".join(value) if value else "none"
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
+def _policy_value(name: str, value: object) -> str:
+    text = _plain(value)
+    if (
+        _SECONDS.search(name)
+        and isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and value >= 60
+    ):
+        minutes = value / 60
+        unit = f"{minutes / 60:g} h" if value % 3600 == 0 else f"{minutes:g} min"
+        return f"{value:g} s ({unit})"
+    if _SECONDS.search(name) and isinstance(value, int | float) and not isinstance(value, bool):
+        return f"{value:g} s"
+    return text
+
+
+def _flatten(prefix: str, value: object) -> Iterable[tuple[str, str]]:
+    if isinstance(value, Mapping):
+        for key, inner in value.items():
+            yield from _flatten(f"{prefix}.{key}" if prefix else str(key), inner)
+    else:
+        yield prefix, _policy_value(prefix, value)
+
+
+def _audit_columns(entries: Sequence[Any]) -> list[str]:
+    """The audit table's columns: the usual four first, then any other key, as first seen."""
+    columns = ["at", "event", "user", "outcome"]
+    for entry in entries:
+        if isinstance(entry, Mapping):
+            columns += [str(k) for k in entry if str(k) not in columns]
+    present = {str(k) for e in entries if isinstance(e, Mapping) for k in e}
+    return [c for c in columns if c in present]
+
+
+def _finding(item: object) -> tuple[str, str]:
+    """(severity, text) of a lint finding, either ``"warning rule-id"`` or a dict."""
+    if isinstance(item, Mapping):
+        severity = str(item.get("severity", "info"))
+        text = " ".join(str(item[k]) for k in ("rule", "message") if item.get(k))
+        return severity, text or _plain(dict(item))
+    severity, _, rest = str(item).partition(" ")
+    if severity in ("error", "warning", "info") and rest:
+        return severity, rest
+    return "info", str(item)
+
+
+# --- the page ---------------------------------------------------------------------------------
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    """Built once: templates compile on first use and stay compiled for every later render."""
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("twofa_sim.report", "templates"),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(
+        fragment=_fragment,
+        epoch=_epoch,
+        plain=_plain,
+        finding=_finding,
+        audit_columns=_audit_columns,
+    )
+    env.tests["png_base64"] = lambda v: isinstance(v, str) and bool(_PNG_BASE64.match(v))
+    return env
+
+
+@cache
+def _asset(name: str) -> str:
+    """A stylesheet or script, read once; inlined verbatim (they are ours, not results)."""
+    return files("twofa_sim.report").joinpath("templates", name).read_text("utf-8")
+
+
+def _step_view(step: Mapping[str, Any], first_date: str) -> dict[str, Any]:
+    date, time = _clock(str(step.get("t") or ""))
+    return {
+        "line": step.get("line", ""),
+        "action": str(step.get("action", "")),
+        "verdict": str(step.get("verdict", "")),
+        "t": str(step.get("t") or ""),
+        "when": (f"{date} {time}" if date and date != first_date else time) or "—",
+        "detail": str(step.get("detail", "")),
+        "expected": step.get("expected"),
+        "actual": step.get("actual"),
+        "evidence": [e for e in step.get("evidence") or [] if isinstance(e, Mapping)],
+    }
+
+
+def _scenario_view(scenario: Mapping[str, Any]) -> dict[str, Any]:
+    steps = [s for s in scenario.get("steps") or [] if isinstance(s, Mapping)]
+    start = next((str(s["t"]) for s in steps if s.get("t")), "")
+    first_date = _clock(start)[0]
+    counterexample = scenario.get("counterexample")
+    verdict = str(scenario.get("verdict", ""))
+    return {
+        "id": str(scenario.get("id", "")),
+        "title": str(scenario.get("title") or scenario.get("id") or ""),
+        "where": location(scenario),
+        "tags": [str(t) for t in scenario.get("tags") or []],
+        "covers": [str(c) for c in scenario.get("covers") or []],
+        "verdict": verdict,
+        "seed": scenario.get("seed", ""),
+        "detail": str(scenario.get("detail") or ""),
+        "examples": scenario.get("examples"),
+        "counterexample": None
+        if counterexample is None
+        else json.dumps(counterexample, indent=2, sort_keys=True, ensure_ascii=False),
+        "context": [str(c) for c in scenario.get("context") or []],
+        "start": start,
+        "steps": [_step_view(s, first_date) for s in steps],
+        "failures": [
+            {"where": location(scenario, s), **_step_view(s, first_date)}
+            for s in failing_steps(scenario)
+        ],
+        "open": verdict != "passed",
+    }
+
+
+def _requirement_rows(
+    results: Mapping[str, Any], scenarios: Sequence[Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """The catalog's rows as results.json gives them, plus a row for any ID a scenario covers
+    that the catalog lacks (so every link from a scenario lands somewhere)."""
+    verdicts = {str(s.get("id")): str(s.get("verdict", "")) for s in scenarios}
+    covering: dict[str, list[str]] = {}
+    for s in scenarios:
+        for requirement in s.get("covers") or []:
+            covering.setdefault(str(requirement), []).append(str(s.get("id")))
+    rows: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for item in results.get("requirements") or []:
+        if not isinstance(item, Mapping):
+            continue
+        rid = str(item.get("id", ""))
+        seen.add(rid)
+        ids = [str(i) for i in item.get("scenarios") or covering.get(rid, [])]
+        rows.append(
+            {
+                "id": rid,
+                "title": str(item.get("title", "")),
+                "source": str(item.get("source", "")),
+                "testable": bool(item.get("testable", True)),
+                "scenarios": [(i, verdicts.get(i, "missing")) for i in ids],
+                "verdict": str(item.get("verdict") or _covered_verdict(ids, verdicts)),
+            }
+        )
+    for rid, ids in covering.items():
+        if rid not in seen:
+            rows.append(
+                {
+                    "id": rid,
+                    "title": "(not in the requirement catalog of this run)",
+                    "source": "",
+                    "testable": True,
+                    "scenarios": [(i, verdicts.get(i, "missing")) for i in ids],
+                    "verdict": _covered_verdict(ids, verdicts),
+                }
+            )
+    return rows
+
+
+def _covered_verdict(ids: Sequence[str], verdicts: Mapping[str, str]) -> str:
+    if not ids:
+        return "uncovered"
+    return "passed" if all(verdicts.get(i) == "passed" for i in ids) else "failed"
+
+
+def _view(results: Mapping[str, Any]) -> dict[str, Any]:
+    scenarios = _scenarios(results)
+    rows = _requirement_rows(results, scenarios)
+    matrix = [r for r in rows if r["testable"] or r["scenarios"]]
+    policy = results.get("policy")
+    repro = results.get("reproducibility")
+    tags = sorted({t for s in scenarios for t in map(str, s.get("tags") or [])})
+    covered = sorted({c for s in scenarios for c in map(str, s.get("covers") or [])})
+    verdicts = ["passed", "failed", "error"]
+    verdicts += sorted({str(s.get("verdict")) for s in scenarios} - set(verdicts))
+    return {
+        "verdict": run_verdict(results),
+        "counts": scenario_counts(results),
+        "target": str(results.get("target", "")),
+        "seed": results.get("seed", ""),
+        "schema_version": results.get("schema_version", ""),
+        "repro": repro if isinstance(repro, Mapping) else None,
+        "matrix": matrix,
+        "failed_requirements": [r for r in matrix if r["verdict"] == "failed"],
+        "gaps": [r for r in matrix if r["verdict"] == "uncovered"],
+        "not_testable": [r for r in rows if not r["testable"] and not r["scenarios"]],
+        "policy": list(_flatten("", policy)) if isinstance(policy, Mapping) else None,
+        "scenarios": [_scenario_view(s) for s in scenarios],
+        "filter_verdicts": verdicts,
+        "filter_tags": tags,
+        "filter_requirements": covered,
+        "css": _asset("report.css"),
+        "js": _asset("report.js"),
+    }
+
+
+def render_html(results: Mapping[str, Any]) -> str:
+    """The whole report.html for a parsed ``results.json``; reads nothing from the network.
+
+    The page shows, in order: the verdict, the reproducibility block, the requirement matrix
+    (with gaps and the requirements a simulation cannot test), the policy under test, and
+    every scenario with its step timeline and evidence; filters by verdict, tag and
+    requirement follow the URL hash (``report.html#verdict=failed&tag=sms``).
+    """
+    return _environment().get_template("report.html.j2").render(_view(results))

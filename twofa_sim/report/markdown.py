@@ -1,0 +1,145 @@
+"""report.md: the short summary a pull request or a ticket gets.
+
+Every value from ``results.json`` is untrusted text: :func:`escape` turns it into Markdown that
+shows the text and nothing else (no HTML, no link, no table cell break, no new block), and the
+reproduce command sits in a fence longer than any backtick run inside it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from twofa_sim.report.html import failing_steps, location, run_verdict, scenario_counts
+
+__all__ = ["escape", "render_markdown"]
+
+MAX_FAILED = 20
+"""Failed scenarios listed before "and N more"; report.html has them all."""
+MAX_REQUIREMENTS = 30
+
+_HEADLINE = {
+    "passed": "✅ PASSED",
+    "failed": "❌ FAILED",
+    "incomplete": "⚠️ INCOMPLETE",
+}
+# CommonMark lets any ASCII punctuation be backslash-escaped; these are the ones that can start
+# markup mid-line (emphasis, code, links, images, HTML, entities, table cells, autolinked
+# e-mail addresses). Line-start markers cannot matter: untrusted text never starts a line.
+_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~&@$])")
+_WWW = re.compile(r"(?i)\b(www)\.")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def escape(text: object) -> str:
+    r"""Untrusted text as Markdown that renders as exactly that text, on one line.
+
+    >>> escape("<script>alert(1)</script> | [x](https://evil.example)")
+    '\\<script\\>alert\\(1\\)\\</script\\> \\| \\[x\\]\\(https\\://evil.example\\)'
+    """
+    flat = " ".join(_CONTROL.sub(" ", str(text)).split())
+    escaped = _SPECIAL.sub(r"\\\1", flat)
+    # GitHub autolinks bare URLs and www. names; an escaped ':' or '.' stops it.
+    escaped = escaped.replace("://", "\\://")
+    return _WWW.sub(r"\1\\.", escaped)
+
+
+def _fence(text: str) -> str:
+    runs = [len(m) for m in re.findall(r"`+", text)]
+    return "`" * max(3, max(runs, default=0) + 1)
+
+
+def _cut(text: str, limit: int = 120) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _failure_row(scenario: Mapping[str, Any]) -> str:
+    steps = failing_steps(scenario)
+    step = steps[0] if steps else None
+    expected = "" if step is None else str(step.get("expected", ""))
+    actual = str(scenario.get("detail", "")) if step is None else str(step.get("actual", ""))
+    if step is not None and not expected and not actual:
+        actual = str(step.get("detail", ""))
+    cells = [
+        f"**{escape(scenario.get('id', ''))}**: {escape(_cut(str(scenario.get('title', ''))))}",
+        escape(location(scenario, step)),
+        escape(_cut(expected)),
+        escape(_cut(actual)),
+    ]
+    return "| " + " | ".join(cells) + " |"
+
+
+def _environment_line(repro: Mapping[str, Any]) -> str:
+    parts = [f"twofa-sim {escape(repro.get('twofa_sim') or '?')}"]
+    git = repro.get("git")
+    if isinstance(git, Mapping) and git.get("commit"):
+        state = "with uncommitted changes" if git.get("dirty") else "clean"
+        parts.append(f"scenarios at commit {escape(str(git['commit'])[:12])} ({state})")
+    else:
+        parts.append("scenarios not in git")
+    parts.append(f"Python {escape(repro.get('python', '?'))}")
+    parts.append(escape(repro.get("platform", "?")))
+    return " · ".join(parts)
+
+
+def render_markdown(results: Mapping[str, Any]) -> str:
+    """A short Markdown summary: verdict, counts, target, seed and command, the failed
+    scenarios (at most :data:`MAX_FAILED`, then "and N more"), failed requirements and gaps."""
+    verdict = run_verdict(results)
+    counts = scenario_counts(results)
+    scenarios = [s for s in results.get("scenarios") or [] if isinstance(s, Mapping)]
+    repro = results.get("reproducibility")
+    repro = repro if isinstance(repro, Mapping) else {}
+    requirements = [r for r in results.get("requirements") or [] if isinstance(r, Mapping)]
+    failed_reqs = [str(r.get("id")) for r in requirements if r.get("verdict") == "failed"]
+    gaps = [r for r in requirements if r.get("testable", True) and r.get("verdict") == "uncovered"]
+    not_passed = [s for s in scenarios if s.get("verdict") != "passed"]
+
+    lines = [f"## {_HEADLINE[verdict]}: twofa-sim against {escape(results.get('target', '?'))}", ""]
+    if verdict == "incomplete":
+        lines += [
+            f"> **This run did not finish**: only the {counts['scenarios']} scenarios that did "
+            "are counted below; re-run for a verdict.",
+            "",
+        ]
+    tally = (
+        f"**{counts['passed']} passed**, **{counts['failed']} failed**, "
+        f"{counts['errors']} errors of {counts['scenarios']} scenarios ({counts['steps']} steps)"
+    )
+    lines += [
+        tally,
+        "",
+        f"- Requirements: {counts['requirements_covered']} of "
+        f"{counts['requirements_testable']} testable covered; {len(failed_reqs)} failed, "
+        f"{len(gaps)} gaps (testable, no scenario)",
+        f"- Target {escape(results.get('target', '?'))}, seed {escape(results.get('seed', '?'))}",
+    ]
+    if repro:
+        lines.append(f"- {_environment_line(repro)}")
+    command = str(repro.get("command", "")).replace("\r", " ")
+    if command:
+        fence = _fence(command)
+        lines += ["", "Reproduce:", "", f"{fence}console", command, fence]
+    if not_passed:
+        lines += [
+            "",
+            f"### Did not pass ({len(not_passed)})",
+            "",
+            "| Scenario | Where | Expected | Actual |",
+            "|---|---|---|---|",
+        ]
+        lines += [_failure_row(s) for s in not_passed[:MAX_FAILED]]
+        if len(not_passed) > MAX_FAILED:
+            lines += ["", f"…and {len(not_passed) - MAX_FAILED} more: see report.html."]
+    if failed_reqs:
+        shown = ", ".join(escape(r) for r in failed_reqs[:MAX_REQUIREMENTS])
+        more = len(failed_reqs) - MAX_REQUIREMENTS
+        lines += [
+            "",
+            f"### Requirements failed ({len(failed_reqs)})",
+            "",
+            shown + (f", and {more} more" if more > 0 else ""),
+        ]
+    lines += ["", "Full evidence, traceability matrix and timelines: report.html.", ""]
+    return "\n".join(lines)
