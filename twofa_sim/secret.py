@@ -118,8 +118,9 @@ def require_enrollable(key: bytes, *, minimum: int = MIN_ENROLL_BITS) -> None:
         raise WeakSecretError(len(key) * 8, minimum=minimum)
 
 
-def mask_secret(text: str) -> str:
-    """A secret shown safely: its first four characters and its size, e.g. ``JBSW…(160 bits)``.
+def mask_secret(text: str, *, reveal: int = 4) -> str:
+    """A secret shown safely: its first ``reveal`` characters and its size, e.g.
+    ``JBSW…(160 bits)`` (reports use ``reveal=0``: ``…(160 bits)``).
 
     Text that is not valid base32 is masked entirely.
     """
@@ -127,13 +128,13 @@ def mask_secret(text: str) -> str:
         bits = secret_bits(text)
     except SecretError:
         return f"…(not base32, {len(text)} characters)"
-    return f"{_compact(text)[:4]}…({bits} bits)"
+    return f"{_compact(text)[:reveal] if reveal > 0 else ''}…({bits} bits)"
 
 
 _QUERY_PARAM = re.compile(r"([?&])([^=&#]*)=([^&]*)")
 
 
-def redact_uri(text: str) -> str:
+def redact_uri(text: str, *, reveal: int = 4) -> str:
     """``text`` with the value of every ``secret`` query parameter masked by :func:`mask_secret`.
 
     The parameter is found however its name is written (``SECRET=``, ``s%65cret=``), and its whole
@@ -147,7 +148,7 @@ def redact_uri(text: str) -> str:
         lead, name, value = match.groups()
         if unquote(name).strip().lower() != "secret":
             return match.group(0)
-        return f"{lead}{name}={mask_secret(unquote(value))}"
+        return f"{lead}{name}={mask_secret(unquote(value), reveal=reveal)}"
 
     return _QUERY_PARAM.sub(masked, text)
 
@@ -158,14 +159,14 @@ HIDDEN = "••••••"
 _CODE_RUN = re.compile(r"(?<![0-9])[0-9]{4,10}(?![0-9])")
 
 
-def mask_codes(text: str) -> str:
+def mask_codes(text: str, *, reveal: int = 4) -> str:
     """``text`` with every run of 4 to 10 digits (what a code looks like) replaced by
     :data:`HIDDEN`, and any otpauth secret masked (:func:`redact_uri`).
 
     >>> mask_codes("Your code is 482913. otpauth://totp/X:a?secret=JBSWY3DPEHPK3PXP")
     'Your code is ••••••. otpauth://totp/X:a?secret=JBSW…(80 bits)'
     """
-    return _CODE_RUN.sub(HIDDEN, redact_uri(text))
+    return _CODE_RUN.sub(HIDDEN, redact_uri(text, reveal=reveal))
 
 
 def mask_phone(text: str) -> str:

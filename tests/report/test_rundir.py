@@ -164,6 +164,8 @@ def test_no_code_or_secret_in_any_file_of_a_run(tmp_path: Path) -> None:
             if len(secret) >= 4:
                 pattern = rf"(?<![0-9A-Za-z]){re.escape(secret)}(?![0-9A-Za-z])"
                 assert not re.search(pattern, text), (path.name, "a secret or code leaked")
+            if len(secret) >= 16:  # a TOTP secret: not even its first characters
+                assert f"secret={secret[:4]}" not in text, (path.name, "a masked secret shows")
 
 
 @pytest.mark.parametrize("bad", ["--report-dir"])

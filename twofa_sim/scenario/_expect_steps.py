@@ -116,7 +116,7 @@ def _expect_inbox(run: Run, args: dict[str, Any]) -> None:
             raise StepFailed(
                 "the newest SMS does not say what was expected",
                 expected=repr(args["last_contains"]),
-                actual=repr(mask_codes(inbox[-1].body)),
+                actual=repr(mask_codes(inbox[-1].body, reveal=0)),
             )
 
 
@@ -179,7 +179,11 @@ def _expect_audit(run: Run, args: dict[str, Any]) -> None:
         "audit",
         entries=[
             {"at": e.at, "event": e.event, "user": e.user, "outcome": e.outcome}
-            | {k: mask_codes(str(v)) for k, v in e.details.items() if k in ("reason", "channel")}
+            | {
+                k: mask_codes(str(v), reveal=0)
+                for k, v in e.details.items()
+                if k in ("reason", "channel")
+            }
             for e in (found or events)[-5:]
         ],
     )
@@ -222,7 +226,10 @@ def _expect_notification(run: Run, args: dict[str, Any]) -> None:
     user = run.user(args)
     notes = [n for n in run.target.notifications() if n.user == user.name]
     found = [n for n in notes if "kind" not in args or n.kind == args["kind"]]
-    run.show("notifications", messages=[f"{n.kind}: {mask_codes(n.message)}" for n in notes[-5:]])
+    run.show(
+        "notifications",
+        messages=[f"{n.kind}: {mask_codes(n.message, reveal=0)}" for n in notes[-5:]],
+    )
     if "count" in args:
         _compare(f"notifications {args.get('kind', '')}".strip(), args["count"], len(found))
     elif not found:
@@ -271,7 +278,10 @@ def _expect_qr(run: Run, args: dict[str, Any]) -> None:
     uri = user.enrollment.uri
     findings = lint_uri(uri)
     rules = {f.rule for f in findings}
-    run.show("lint", findings=[f"{f.severity} {f.rule}: {mask_codes(f.message)}" for f in findings])
+    run.show(
+        "lint",
+        findings=[f"{f.severity} {f.rule}: {mask_codes(f.message, reveal=0)}" for f in findings],
+    )
     if "decoders_agree" in args:
         decoded = decode_image(user.enrollment.png, name="qr")
         agree = decoded.agree and decoded.text == uri

@@ -215,7 +215,7 @@ def _generate_qr(run: Run, args: dict[str, Any]) -> Result:
         run.show(
             "qr",
             png=_masked_png(enrollment.uri),
-            uri=redact_uri(enrollment.uri),
+            uri=redact_uri(enrollment.uri, reveal=0),
             lint=findings,
             masked=True,
         )
@@ -228,8 +228,8 @@ def _scan(run: Run, args: dict[str, Any], png: bytes) -> Result:
     app = run.app(args, phone)
     scanned = app.scan(png)
     if not scanned.accepted or scanned.account is None:
-        run.show("scan", app=app.profile.label, result=mask_codes(scanned.reason))
-        return Result(False, "refused", data={"detail": mask_codes(scanned.reason)})
+        run.show("scan", app=app.profile.label, result=mask_codes(scanned.reason, reveal=0))
+        return Result(False, "refused", data={"detail": mask_codes(scanned.reason, reveal=0)})
     account = scanned.account
     ignored = list(account.ignored)
     run.show("scan", app=app.profile.label, result="added", ignored=ignored)
@@ -272,7 +272,7 @@ def _scan_uri(run: Run, args: dict[str, Any]) -> Result:
         "qr",
         png=_masked_png(uri),
         masked=True,
-        uri=redact_uri(uri),
+        uri=redact_uri(uri, reveal=0),
         lint=[f"{f.severity} {f.rule}" for f in lint_uri(uri)],
     )
     return _scan(run, args, png)
@@ -507,4 +507,4 @@ def _masked_png(uri: str) -> str:
     decoders with the real URI)."""
     from twofa_sim.qr import render_png
 
-    return base64.b64encode(render_png(redact_uri(uri))).decode("ascii")
+    return base64.b64encode(render_png(redact_uri(uri, reveal=0))).decode("ascii")

@@ -181,7 +181,12 @@ class Run:
 
     def show_sms(self, phone: Phone, limit: int = 3) -> None:
         for sms in phone.inbox()[-limit:]:
-            self.show("sms", to=mask_phone(sms.to), text=mask_codes(sms.body), at=sms.delivered_at)
+            self.show(
+                "sms",
+                to=mask_phone(sms.to),
+                text=mask_codes(sms.body, reveal=0),
+                at=sms.delivered_at,
+            )
 
 
 @contextmanager
@@ -193,9 +198,11 @@ def answer_of(run: Run) -> Iterator[list[Result]]:
     except RetryLaterError as exc:
         box.append(Result(False, exc.reason or "throttled", retry_after=exc.retry_after))
     except ProviderUnavailableError as exc:
-        box.append(Result(False, "provider_unavailable", data={"detail": mask_codes(str(exc))}))
+        box.append(
+            Result(False, "provider_unavailable", data={"detail": mask_codes(str(exc), reveal=0)})
+        )
     except InputError as exc:
-        box.append(Result(False, "invalid_input", data={"detail": mask_codes(str(exc))}))
+        box.append(Result(False, "invalid_input", data={"detail": mask_codes(str(exc), reveal=0)}))
 
 
 def placeholders(value: Any) -> Iterator[tuple[str, int | None]]:

@@ -334,7 +334,7 @@ def _context(run: Run, limit: int = 6) -> list[str]:
 
 
 def _error(scenario: Scenario, seed: int | str, detail: str) -> ScenarioResult:
-    return ScenarioResult(scenario, "error", seed, [], mask_codes(detail))
+    return ScenarioResult(scenario, "error", seed, [], mask_codes(detail, reveal=0))
 
 
 def _scrub(text: str, secrets: Iterable[str]) -> str:
