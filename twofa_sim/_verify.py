@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import struct
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -247,18 +248,27 @@ class _Engine:
 
     def _matches(self, submitted: bytes, first: int, last: int) -> list[int]:
         """Every counter in ``first..last`` whose code equals ``submitted``; all are compared."""
-        inner, outer, mod, found = self._inner, self._outer, self._mod, []
-        for counter in range(max(first, 0), min(last, MAX_COUNTER) + 1):
-            digest = inner.copy()
+        inner_copy, outer_copy, mod, found = self._inner.copy, self._outer.copy, self._mod, []
+        if first < 0:
+            first = 0
+        if last > MAX_COUNTER:
+            last = MAX_COUNTER
+        for counter in range(first, last + 1):
+            digest = inner_copy()
             digest.update(counter.to_bytes(8, "big"))
-            mac_state = outer.copy()
+            mac_state = outer_copy()
             mac_state.update(digest.digest())
             mac = mac_state.digest()
-            offset = mac[-1] & 0x0F
-            number = (int.from_bytes(mac[offset : offset + 4], "big") & 0x7FFFFFFF) % mod
-            if hmac.compare_digest(number.to_bytes(4, "big"), submitted):
+            number = (_word_at(mac, mac[-1] & 0x0F)[0] & 0x7FFFFFFF) % mod
+            if _compare_digest(_word(number), submitted):
                 found.append(counter)
         return found
+
+
+_WORD = struct.Struct(">I")
+_word, _word_at = _WORD.pack, _WORD.unpack_from
+"""RFC 4226 5.3: a 4-byte big-endian word, written, and read at an offset (dynamic truncation)."""
+_compare_digest = hmac.compare_digest
 
 
 def _keyed_pads(key: bytes, name: str) -> tuple[Any, Any]:
@@ -322,15 +332,18 @@ class TotpVerifier(_Engine):
         submitted = self._submitted(code)
         if submitted is None:
             return Verification(Reason.MALFORMED, state)
-        policy = self.policy
-        now = self.step(at)
-        centre = now + state.drift if policy.track_drift else now
+        policy, params = self.policy, self.params
+        now = floor_step(at, params.period, params.t0)
+        track = policy.track_drift
+        centre = now + state.drift if track else now
         first, last = centre - policy.steps_back, centre + policy.steps_forward
-        if policy.max_drift_steps is not None:
-            first = max(first, now - policy.max_drift_steps)
-            last = min(last, now + policy.max_drift_steps)
-        guarded = policy.replay_protection or policy.track_drift
-        floor = state.last_step if guarded else None
+        limit = policy.max_drift_steps
+        if limit is not None:
+            if first < now - limit:
+                first = now - limit
+            if last > now + limit:
+                last = now + limit
+        floor = state.last_step if policy.replay_protection or track else None
         matches = self._matches(submitted, first, last)
         computed = _span(first, last)
         if matches:
@@ -338,8 +351,9 @@ class TotpVerifier(_Engine):
             if fresh:
                 # Two steps in the window sharing a code (1 in 10**digits): take the nearer one.
                 step = fresh[0] if len(fresh) == 1 else min(fresh, key=lambda s: abs(s - centre))
-                last_step = step if state.last_step is None else max(step, state.last_step)
-                new_state = TotpState(last_step, step - now if policy.track_drift else state.drift)
+                prior = state.last_step
+                last_step = step if prior is None or step > prior else prior
+                new_state = TotpState(last_step, step - now if track else state.drift)
                 return Verification(Reason.ACCEPTED, new_state, step - now, step, False, computed)
         if not matches and policy.diagnose_steps:
             low = centre - policy.steps_back - policy.diagnose_steps

@@ -601,5 +601,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     return result if isinstance(result, int) else EXIT_OK
 
 
-# The scenario commands live in their own module; importing it registers them on ``cli``.
-from twofa_sim import _cli_report, _cli_run  # noqa: E402, F401
+# The scenario, report and skew commands live in their own modules; importing them registers
+# them on ``cli``.
+from twofa_sim import _cli_report, _cli_run, _cli_skew  # noqa: E402, F401

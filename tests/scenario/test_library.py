@@ -59,6 +59,7 @@ NAIVE_LACKS: dict[str, str] = {
     "qr-unconfirmed-secret-not-active": "QR secret active without confirmation",
     "totp-replay-within-window": "no TOTP replay protection",
     "totp-older-code-after-newer": "no TOTP replay protection",
+    "clock-wider-window-acceptance": "no configurable window",
 }
 
 

@@ -298,6 +298,52 @@ def _covered_verdict(ids: Sequence[str], verdicts: Mapping[str, str]) -> str:
     return "passed" if all(verdicts.get(i) == "passed" for i in ids) else "failed"
 
 
+def _acceptance_svg(policy: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The policy's TOTP acceptance curve (probability against phone clock offset, -150 s to
+    +150 s, the exact values of :mod:`twofa_sim.skew`) as SVG geometry for the template."""
+    from twofa_sim.skew import acceptance_array
+
+    totp = policy.get("totp")
+    if not isinstance(totp, Mapping):
+        return None
+    back, forward = totp.get("steps_back"), totp.get("steps_forward")
+    if not isinstance(back, int) or not isinstance(forward, int):
+        return None
+    period = 30
+    low, high = -150.0, 150.0
+    offsets = [low + i for i in range(int(high - low) + 1)]
+    values = acceptance_array(offsets, period=period, back=back, forward=forward)
+    width, height, pad = 640.0, 220.0, 40.0
+
+    def x(offset: float) -> float:
+        return round(pad + (offset - low) / (high - low) * (width - 2 * pad), 2)
+
+    def y(value: float) -> float:
+        return round(height - pad - value * (height - 2 * pad), 2)
+
+    points = " ".join(f"{x(o)},{y(float(v))}" for o, v in zip(offsets, values, strict=True))
+    edges = [
+        {"x": x(e), "label": f"{e:+g} s"}
+        for e in (-(back + 1) * period, -back * period, forward * period, (forward + 1) * period)
+        if low <= e <= high
+    ]
+    ticks = [{"x": x(t), "label": f"{t:+g}" if t else "0"} for t in range(-150, 151, 30)]
+    return {
+        "width": width,
+        "height": height,
+        "points": points,
+        "edges": edges,
+        "ticks": ticks,
+        "y0": y(0.0),
+        "y1": y(1.0),
+        "x0": x(low),
+        "x1": x(high),
+        "back": back,
+        "forward": forward,
+        "period": period,
+    }
+
+
 def _view(results: Mapping[str, Any]) -> dict[str, Any]:
     scenarios = _scenarios(results)
     rows = _requirement_rows(results, scenarios)
@@ -320,6 +366,7 @@ def _view(results: Mapping[str, Any]) -> dict[str, Any]:
         "gaps": [r for r in matrix if r["verdict"] == "uncovered"],
         "not_testable": [r for r in rows if not r["testable"] and not r["scenarios"]],
         "policy": list(_flatten("", policy)) if isinstance(policy, Mapping) else None,
+        "curve": _acceptance_svg(policy) if isinstance(policy, Mapping) else None,
         "scenarios": [_scenario_view(s) for s in scenarios],
         "filter_verdicts": verdicts,
         "filter_tags": tags,

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from twofa_sim.clock import parse_duration
 from twofa_sim.scenario.context import Run, StepError, StepFailed
 from twofa_sim.scenario.steps import (
+    DURATION,
     EXPECT,
     FACTOR,
     PHONE,
@@ -334,4 +336,58 @@ def _expect_stored(run: Run, args: dict[str, Any]) -> None:
             f"{len(found)} {' and '.join(kinds)}(s) stored in clear",
             expected="only hashes of codes and passwords at rest",
             actual=f"{len(found)} found in clear",
+        )
+
+
+@step(
+    "expect_acceptance",
+    "expect",
+    "Pin the TOTP window of the policy under test: the exact probability that a code from a "
+    "phone `offset` ahead (typed `entry_delay` after it was read) is accepted "
+    "(twofa-sim skew computes the same curve).",
+    "- expect_acceptance: {offset: 40s, probability: 0.667, tolerance: 0.001}",
+    fields={
+        "offset": DURATION,
+        "entry_delay": DURATION,
+        "probability": {"type": "number", "minimum": 0, "maximum": 1},
+        "tolerance": {"type": "number", "minimum": 0, "maximum": 1},
+    },
+    required=("offset", "probability"),
+)
+def _expect_acceptance(run: Run, args: dict[str, Any]) -> None:
+    from twofa_sim.skew import acceptance
+
+    policy = getattr(run.target, "policy", None)
+    window = getattr(policy, "totp", None)
+    if window is None:
+        name = getattr(run.target, "name", type(run.target).__name__)
+        raise StepFailed(
+            f"target {name} does not state its TOTP window",
+            expected="a target with a known policy (attribute policy.totp)",
+            actual="unknown",
+        )
+    offset = parse_duration(args["offset"])
+    delay = parse_duration(args.get("entry_delay", 0))
+    exact = acceptance(
+        offset,
+        period=30,
+        back=window.steps_back,
+        forward=window.steps_forward,
+        entry_delay=delay,
+    )
+    run.show(
+        "acceptance",
+        offset_s=offset,
+        entry_delay_s=delay,
+        back=window.steps_back,
+        forward=window.steps_forward,
+        exact=round(exact, 6),
+    )
+    tolerance = float(args.get("tolerance", 0.001))
+    if abs(exact - float(args["probability"])) > tolerance:
+        raise StepFailed(
+            f"acceptance at {offset:g} s: expected {args['probability']} (±{tolerance:g}), "
+            f"the policy gives {exact:.4f}",
+            expected=f"{args['probability']} ± {tolerance:g}",
+            actual=f"{exact:.4f}",
         )

@@ -106,7 +106,14 @@ class NaiveTarget:
     """``TOTP.verify`` reads ``time.time()``: run it inside the freezegun bridge."""
 
     def __init__(self, context: TargetContext) -> None:
+        from types import SimpleNamespace
+
+        from twofa_sim.otp import TotpPolicy
+
         self.context = context
+        # What TOTP.verify(valid_window=1) accepts, stated for expect_acceptance; scenario
+        # policy overrides are ignored (the app has no settings), which scenarios can see.
+        self.policy = SimpleNamespace(totp=TotpPolicy(steps_back=1, steps_forward=1))
         self.users: dict[str, _User] = {}
         self.twilio = TwilioClient(context.twilio_account_sid, context.twilio_auth_token)
 

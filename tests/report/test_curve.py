@@ -1,0 +1,37 @@
+"""The report draws the acceptance curve of the policy under test (issue 7 feeds the report)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict
+
+from twofa_sim.otp import TotpPolicy
+from twofa_sim.reference import SecurityPolicy
+from twofa_sim.report.html import render_html
+from twofa_sim.scenario.results import assemble
+from twofa_sim.skew import acceptance
+
+
+def curve_points(policy: dict[str, object] | None) -> list[tuple[float, float]]:
+    html = render_html(assemble(0, "reference", [], run={"complete": True}, policy=policy))
+    match = re.search(r'id="acceptance-curve".*?<polyline points="([^"]+)"', html, re.S)
+    if match is None:
+        return []
+    return [tuple(map(float, p.split(","))) for p in match.group(1).split()]  # type: ignore[misc]
+
+
+def test_the_curve_follows_the_policy_window() -> None:
+    """One point per second from -150 s to +150 s; its heights are the exact acceptance."""
+    wide = asdict(SecurityPolicy(totp=TotpPolicy(steps_back=2, steps_forward=0)))
+    points = curve_points(wide)
+    assert len(points) == 301
+    top = min(y for _, y in points)
+    bottom = max(y for _, y in points)
+    for offset in (-75, -45, 0, 10, 29, 45):
+        _, y = points[offset + 150]
+        drawn = (bottom - y) / (bottom - top)
+        assert abs(drawn - acceptance(offset, back=2, forward=0)) < 0.01, offset
+
+
+def test_no_curve_when_the_policy_is_unknown() -> None:
+    assert curve_points(None) == []

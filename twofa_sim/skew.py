@@ -1,0 +1,445 @@
+"""Clock skew, exactly: the probability that a TOTP code from a skewed device is accepted.
+
+The model. A device whose clock is ``offset`` seconds ahead of the server (negative: behind)
+shows the code of step ``floor((t + offset - t0) / period)`` at server time ``t``. The user reads
+it at a moment uniformly distributed in time and types it ``entry_delay`` seconds later; the
+server, at ``t + entry_delay``, accepts steps from ``back`` before to ``forward`` after its own
+(:class:`~twofa_sim.otp.TotpPolicy` ``steps_back`` / ``steps_forward``, a fresh verifier: no
+drift learnt yet).
+
+With ``delta = (offset - entry_delay) / period``, ``n = floor(delta)`` and ``phi = delta - n``,
+the device's step minus the server's is ``n`` with probability ``1 - phi`` and ``n + 1`` with
+probability ``phi``; so
+
+    P(accept) = (1 - phi) * [-back <= n <= forward] + phi * [-back <= n + 1 <= forward]
+
+a continuous, piecewise-linear function of the offset with its breakpoints at ``entry_delay``
+plus multiples of the period: a sum of ``back + forward + 1`` triangles, one per accepted step
+difference ``k``, each ``2 * period`` wide at the base and peaking at 1 where
+``offset = entry_delay + k * period``. Its area over all offsets is therefore
+``(back + forward + 1) * period`` seconds.
+
+What the model leaves out: a code from a step outside the window that happens to equal the code
+of a step inside it (probability about ``(back + forward + 1) / 10**digits`` per attempt) is
+accepted by a real verifier. :func:`simulate` checks the model with real codes through the
+reference verifier, so it includes that effect; at 6 digits it is far below what a binomial
+confidence interval can see.
+
+>>> acceptance(0, period=30)
+1.0
+>>> acceptance(45, period=30)
+0.5
+>>> acceptance(-75, period=30, back=1, forward=1)
+0.0
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+import random as _random
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from itertools import repeat
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from twofa_sim.errors import InputError
+from twofa_sim.otp import OtpParams, Reason, TotpPolicy, TotpState, TotpVerifier, hotp
+
+__all__ = [
+    "CurvePoint",
+    "acceptance",
+    "acceptance_array",
+    "acceptance_curve",
+    "failure_rate",
+    "failure_rates",
+    "normal_population",
+    "offsets_between",
+    "read_population",
+    "simulate",
+    "smallest_window",
+    "wilson_interval",
+]
+
+
+def _check(period: float, back: int, forward: int, entry_delay: float = 0.0) -> None:
+    if (
+        isinstance(period, bool)
+        or not isinstance(period, int | float)
+        or not math.isfinite(period)
+        or period <= 0
+    ):
+        raise InputError(
+            f"the period must be a positive number of seconds, not {period!r}", where="period"
+        )
+    for name, value in (("back", back), ("forward", forward)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise InputError(f"the window's {name} must be a whole number >= 0", where=name)
+    if (
+        isinstance(entry_delay, bool)
+        or not isinstance(entry_delay, int | float)
+        or not math.isfinite(entry_delay)
+        or entry_delay < 0
+    ):
+        raise InputError(
+            f"the entry delay must be a finite number of seconds >= 0, not {entry_delay!r}",
+            where="entry_delay",
+        )
+
+
+def _offsets(offsets: npt.ArrayLike, where: str) -> npt.NDArray[np.float64]:
+    try:
+        values = np.asarray(offsets, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise InputError("the offsets must be numbers of seconds", where=where) from None
+    if not np.isfinite(values).all():
+        raise InputError("an offset is not a finite number of seconds", where=where)
+    return values
+
+
+def acceptance_array(
+    offsets: npt.ArrayLike,
+    *,
+    period: float = 30.0,
+    back: int = 1,
+    forward: int = 1,
+    entry_delay: float = 0.0,
+) -> npt.NDArray[np.float64]:
+    """:func:`acceptance` for many offsets at once (a NumPy array of probabilities)."""
+    _check(period, back, forward, entry_delay)
+    delta = (_offsets(offsets, "offset") - float(entry_delay)) / float(period)
+    n = np.floor(delta)
+    phi = delta - n
+    inside = ((n >= -back) & (n <= forward)).astype(np.float64)
+    inside_next = ((n + 1 >= -back) & (n + 1 <= forward)).astype(np.float64)
+    result: npt.NDArray[np.float64] = (1.0 - phi) * inside + phi * inside_next
+    return result
+
+
+def acceptance(
+    offset: float,
+    *,
+    period: float = 30.0,
+    back: int = 1,
+    forward: int = 1,
+    entry_delay: float = 0.0,
+) -> float:
+    """The exact probability that a code from a device ``offset`` seconds ahead is accepted."""
+    return float(
+        acceptance_array(
+            [offset], period=period, back=back, forward=forward, entry_delay=entry_delay
+        )[0]
+    )
+
+
+@dataclass(frozen=True)
+class CurvePoint:
+    offset_s: float
+    exact: float
+    simulated: float | None
+    samples: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "offset_s": self.offset_s,
+            "exact": self.exact,
+            "simulated": self.simulated,
+            "samples": self.samples,
+        }
+
+
+def offsets_between(start: float, stop: float, step: float) -> list[float]:
+    """``start``, ``start + step``, ... up to ``stop`` inclusive (without float creep)."""
+    if not (math.isfinite(start) and math.isfinite(stop)):
+        raise InputError("--from and --to must be finite durations", where="--from/--to")
+    if step <= 0 or not math.isfinite(step):
+        raise InputError("the step must be a positive duration", where="--step")
+    if stop < start:
+        raise InputError(f"--from ({start:g} s) is after --to ({stop:g} s)", where="--from/--to")
+    count = math.floor((stop - start) / step + 1e-9) + 1
+    if count > 1_000_000:
+        raise InputError(f"{count} offsets is too many (at most 1,000,000)", where="--step")
+    return [round(start + i * step, 9) for i in range(count)]
+
+
+_BASE = 1_767_225_600.0
+"""2026-01-01T00:00:00Z: the simulated moments start here, far from any edge of the epoch."""
+_SPAN_STEPS = 4096
+"""The moments are spread over this many time steps: the phase inside a step is what matters,
+and many steps mean many different codes."""
+_CHUNK = 65_536
+"""Samples drawn at a time (bounds the memory of a large simulation)."""
+_MAX_OFFSET = 1e9
+"""Farther than this (31 years) the device's clock would be before the epoch."""
+_reason_of = operator.attrgetter("reason")
+
+
+def _whole_period(period: float) -> int:
+    if isinstance(period, float) and period.is_integer():
+        period = int(period)
+    if not isinstance(period, int) or period < 1:
+        raise InputError(
+            f"the simulation needs a whole number of seconds for the period, not {period!r}",
+            where="period",
+        )
+    return period
+
+
+def simulate(
+    offset: float,
+    samples: int,
+    *,
+    period: int = 30,
+    back: int = 1,
+    forward: int = 1,
+    entry_delay: float = 0.0,
+    seed: int | str = 0,
+) -> float:
+    """The share of ``samples`` real codes accepted: each read at a uniformly random moment
+    from a device ``offset`` ahead, typed ``entry_delay`` later, checked by the reference
+    :meth:`TotpVerifier.verify <twofa_sim.otp.TotpVerifier.verify>` (a fresh state each time).
+
+    One verification per sample, always: only the drawing of the moments and the device's codes
+    (RFC 4226 :func:`~twofa_sim.otp.hotp` of the device's step, computed once per step) are done
+    in bulk. The verifier's policy is the window asked for and nothing else: no diagnosis beyond
+    it, and no drift limit (``max_drift_steps=None``; a :class:`~twofa_sim.otp.TotpPolicy`'s
+    default limit of 10 steps would clip a wider window). ``samples == 0`` gives NaN.
+    """
+    _check(period, back, forward, entry_delay)
+    whole = _whole_period(period)
+    if isinstance(samples, bool) or not isinstance(samples, int) or samples < 0:
+        raise InputError(f"samples must be a whole number >= 0, not {samples!r}", where="samples")
+    if not (isinstance(offset, int | float) and math.isfinite(offset)):
+        raise InputError(f"the offset must be a finite number, not {offset!r}", where="offset")
+    if abs(offset) > _MAX_OFFSET:
+        raise InputError(f"an offset of {offset:g} s is too far to simulate", where="offset")
+    if samples == 0:
+        return float("nan")
+    rng = _random.Random(f"skew/{seed}/{offset}/{period}/{back}/{forward}/{entry_delay}")
+    key = rng.randbytes(20)  # 160 bits (RFC 4226 section 4, R6)
+    moments = np.random.default_rng(rng.getrandbits(128))
+    verify = TotpVerifier(
+        key,
+        OtpParams(period=whole),
+        policy=TotpPolicy(
+            steps_back=back, steps_forward=forward, max_drift_steps=None, diagnose_steps=0
+        ),
+    ).verify
+    fresh, accepted_reason = TotpState(), Reason.ACCEPTED
+    shown: dict[int, str] = {}  # what the device shows at each of its steps
+    accepted = 0
+    for done in range(0, samples, _CHUNK):
+        count = min(_CHUNK, samples - done)
+        read_at = _BASE + moments.random(count) * float(whole * _SPAN_STEPS)
+        # The device's step, as RFC 6238 computes it from the device's clock (float floor
+        # division, as :func:`~twofa_sim.otp.time_step` does).
+        steps, which = np.unique(np.floor_divide(read_at + offset, whole), return_inverse=True)
+        codes_of_steps = []
+        for step in map(int, steps.tolist()):
+            code = shown.get(step)
+            if code is None:
+                code = shown[step] = hotp(key, step)
+            codes_of_steps.append(code)
+        codes: list[str] = np.asarray(codes_of_steps, dtype=object)[which].tolist()
+        typed_at: list[float] = (read_at + float(entry_delay)).tolist()
+        verdicts = map(verify, codes, typed_at, repeat(fresh, count))
+        accepted += list(map(_reason_of, verdicts)).count(accepted_reason)
+    return accepted / samples
+
+
+def wilson_interval(successes: float, samples: int, z: float = 3.29) -> tuple[float, float]:
+    """The Wilson score interval for a binomial proportion (z = 3.29: 99.9 %)."""
+    if samples <= 0:
+        return (0.0, 1.0)
+    p = successes / samples
+    denominator = 1 + z * z / samples
+    centre = (p + z * z / (2 * samples)) / denominator
+    half = z * math.sqrt(p * (1 - p) / samples + z * z / (4 * samples * samples)) / denominator
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def acceptance_curve(
+    offsets: Sequence[float],
+    *,
+    period: int = 30,
+    back: int = 1,
+    forward: int = 1,
+    entry_delay: float = 0.0,
+    samples: int = 0,
+    seed: int | str = 0,
+) -> list[CurvePoint]:
+    """The exact curve at each offset, with the simulated share beside it if ``samples``."""
+    exact = acceptance_array(
+        offsets, period=period, back=back, forward=forward, entry_delay=entry_delay
+    ).tolist()
+    return [
+        CurvePoint(
+            float(offset),
+            value,
+            simulate(
+                offset,
+                samples,
+                period=period,
+                back=back,
+                forward=forward,
+                entry_delay=entry_delay,
+                seed=seed,
+            )
+            if samples
+            else None,
+            samples,
+        )
+        for offset, value in zip(offsets, exact, strict=True)
+    ]
+
+
+def failure_rate(
+    offsets: npt.ArrayLike,
+    *,
+    period: float = 30.0,
+    back: int = 1,
+    forward: int = 1,
+    entry_delay: float = 0.0,
+) -> float:
+    """The expected share of logins refused over a population of device offsets (exact per
+    user, averaged over the users)."""
+    population = _population(offsets)
+    values = acceptance_array(
+        population, period=period, back=back, forward=forward, entry_delay=entry_delay
+    )
+    return float(1.0 - values.mean())
+
+
+def _population(offsets: npt.ArrayLike) -> npt.NDArray[np.float64]:
+    population = _offsets(offsets, "--population")
+    if population.size == 0:
+        raise InputError("the population holds no offsets", where="--population")
+    return population
+
+
+def _step_shares(
+    population: npt.NDArray[np.float64], period: float, entry_delay: float, reach: int
+) -> npt.NDArray[np.float64]:
+    """The share of the population's attempts whose device step minus the server's is ``k``,
+    for ``k`` from ``-reach`` to ``reach`` (index ``k + reach``); farther differences, which no
+    window up to ``reach`` accepts, are left out."""
+    delta = (population - float(entry_delay)) / float(period)
+    n = np.floor(delta)
+    phi = delta - n
+    size = 2 * reach + 3  # -reach-1 .. reach+1: the two outer bins gather everything beyond
+    low = np.clip(n, -reach - 1, reach + 1).astype(np.intp) + reach + 1
+    high = np.clip(n + 1, -reach - 1, reach + 1).astype(np.intp) + reach + 1
+    mass = np.bincount(low, weights=1.0 - phi, minlength=size)
+    mass += np.bincount(high, weights=phi, minlength=size)
+    shares: npt.NDArray[np.float64] = mass[1:-1] / population.size
+    return shares
+
+
+def failure_rates(
+    offsets: npt.ArrayLike,
+    windows: Iterable[tuple[int, int]],
+    *,
+    period: float = 30.0,
+    entry_delay: float = 0.0,
+) -> list[float]:
+    """:func:`failure_rate` for each window ``(back, forward)``, from one pass over the
+    population (what a table of window settings needs)."""
+    wanted = list(windows)
+    for back, forward in wanted:
+        _check(period, back, forward, entry_delay)
+    population = _population(offsets)
+    reach = max((max(back, forward) for back, forward in wanted), default=0)
+    shares = _step_shares(population, period, entry_delay, reach)
+    return [
+        max(0.0, 1.0 - float(shares[reach - back : reach + forward + 1].sum()))
+        for back, forward in wanted
+    ]
+
+
+def smallest_window(
+    offsets: npt.ArrayLike,
+    target: float,
+    *,
+    period: float = 30.0,
+    entry_delay: float = 0.0,
+    limit: int = 10,
+) -> tuple[int, int, float] | None:
+    """The window (back, forward) with the fewest steps in all whose failure rate is at most
+    ``target`` (ties: the more balanced one, then the lower rate), with its rate; ``None``
+    within ``limit`` steps each way."""
+    _check(period, limit, limit, entry_delay)
+    shares = _step_shares(_population(offsets), period, entry_delay, limit)
+    for total in range(2 * limit + 1):
+        candidates = []
+        for back in range(max(0, total - limit), min(total, limit) + 1):
+            forward = total - back
+            rate = max(0.0, 1.0 - float(shares[limit - back : limit + forward + 1].sum()))
+            if rate <= target:
+                candidates.append((abs(back - forward), rate, back, forward))
+        if candidates:
+            _, rate, back, forward = min(candidates)
+            return (back, forward, rate)
+    return None
+
+
+def normal_population(
+    sigma: float, count: int, *, mean: float = 0.0, seed: int = 0
+) -> npt.NDArray[np.float64]:
+    """``count`` device offsets drawn from a normal distribution (seeded)."""
+    generator = np.random.default_rng(seed)
+    values: npt.NDArray[np.float64] = generator.normal(mean, sigma, count)
+    return values
+
+
+def read_population(lines: Iterable[str], where: str) -> npt.NDArray[np.float64]:
+    """Offsets in seconds from a CSV (one column, or a column named ``offset_s``/``offset``)."""
+    import csv
+
+    from twofa_sim.clock import parse_duration
+
+    rows = list(csv.reader(lines))
+    if not rows:
+        raise InputError("the population file is empty", where=where)
+    column = 0
+    start = 0
+    header = [cell.strip().lower() for cell in rows[0]]
+    if any(not _is_number(cell) for cell in rows[0]):
+        for name in ("offset_s", "offset", "offset_seconds"):
+            if name in header:
+                column = header.index(name)
+                break
+        else:
+            if len(header) != 1:
+                raise InputError(
+                    "which column holds the offsets? name it offset_s", where=f"{where}:1"
+                )
+        start = 1
+    values = []
+    for number, row in enumerate(rows[start:], start + 1):
+        if not row or not "".join(row).strip():
+            continue
+        try:
+            values.append(parse_duration(row[column].strip()))
+        except (InputError, IndexError):
+            raise InputError(
+                f"line {number}: {row!r} holds no offset in column {column + 1}",
+                where=f"{where}:{number}",
+                hint="seconds (12.5) or a duration (-40s)",
+            ) from None
+    if not values:
+        raise InputError("the population file holds no offsets", where=where)
+    return np.asarray(values, dtype=np.float64)
+
+
+def _is_number(text: str) -> bool:
+    """A cell that holds an offset (``12.5``, ``-40s``), not a column name."""
+    from twofa_sim.clock import parse_duration
+
+    try:
+        parse_duration(text.strip())
+    except InputError:
+        return False
+    return True
