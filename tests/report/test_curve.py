@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict
+from pathlib import Path
 
 from twofa_sim.otp import TotpPolicy
 from twofa_sim.reference import SecurityPolicy
@@ -35,3 +36,24 @@ def test_the_curve_follows_the_policy_window() -> None:
 
 def test_no_curve_when_the_policy_is_unknown() -> None:
     assert curve_points(None) == []
+
+
+def test_a_drifting_phone_gets_its_chart(tmp_path: Path) -> None:
+    """A scenario whose phone drifts records the clock error at each TOTP code typed, and the
+    report draws it; a scenario without drift has no such chart."""
+    from twofa_sim.scenario.loader import load_scenarios
+    from twofa_sim.scenario.results import run_all
+
+    library = Path(__file__).parents[2] / "scenarios" / "clock"
+    scenarios = load_scenarios(library / "drift-untracked.scenario.yaml") + load_scenarios(
+        library / "window-pinned.scenario.yaml"
+    )
+    data = run_all(scenarios).as_dict(run={"complete": True})
+    drifting, steady = data["scenarios"][0], data["scenarios"][1]
+    errors = [p["error_s"] for p in drifting["drift"]]
+    assert errors == sorted(errors) and errors[-1] > 60  # the phone gains, day after day
+    assert drifting["drift"][-1]["accepted"] is False and drifting["drift"][0]["accepted"]
+    assert "drift" not in steady
+    html = render_html(data)
+    assert html.count('class="curve drift"') == 1
+    assert html.count("<circle ") == len(errors)

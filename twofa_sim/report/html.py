@@ -246,6 +246,50 @@ def _scenario_view(scenario: Mapping[str, Any]) -> dict[str, Any]:
             for s in failing_steps(scenario)
         ],
         "open": verdict != "passed",
+        "drift": _drift_svg(scenario.get("drift")),
+    }
+
+
+def _drift_svg(points: Any) -> dict[str, Any] | None:
+    """A drifting phone's clock error at each TOTP code it typed, accepted or refused, as SVG
+    geometry (the x axis is the order of the codes; the labels give their dates)."""
+    if not isinstance(points, list) or not points:
+        return None
+    errors = [float(p.get("error_s", 0.0)) for p in points if isinstance(p, Mapping)]
+    if not errors:
+        return None
+    width, height, pad = 640.0, 200.0, 44.0
+    low, high = min(0.0, *errors), max(0.0, *errors)
+    if high - low < 1e-9:
+        high = low + 1.0
+    count = len(errors)
+
+    def x(index: int) -> float:
+        return round(pad + (index / max(1, count - 1)) * (width - 2 * pad), 2)
+
+    def y(value: float) -> float:
+        return round(height - pad - (value - low) / (high - low) * (height - 2 * pad), 2)
+
+    marks: list[dict[str, Any]] = [
+        {"x": x(i), "y": y(e), "ok": bool(p.get("accepted")), "t": str(p.get("t", ""))}
+        for i, (e, p) in enumerate(zip(errors, points, strict=False))
+    ]
+    return {
+        "width": width,
+        "height": height,
+        "line": " ".join(f"{m['x']},{m['y']}" for m in marks),
+        "marks": marks,
+        "y_low": y(low),
+        "y_high": y(high),
+        "y_zero": y(0.0),
+        "low": f"{low:+.0f} s",
+        "high": f"{high:+.0f} s",
+        "first": str(marks[0]["t"])[:10],
+        "last": str(marks[-1]["t"])[:10],
+        "refused": sum(1 for m in marks if not m["ok"]),
+        "count": count,
+        "x0": pad,
+        "x1": width - pad,
     }
 
 

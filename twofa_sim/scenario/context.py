@@ -113,6 +113,8 @@ class Run:
     """Every code and secret the run handled: reports are searched for them."""
     issuer: str = "twofa-sim"
     """The issuer the target writes in its otpauth URIs (how apps name the account)."""
+    drift: list[dict[str, Any]] = field(default_factory=list)
+    """Each TOTP code typed from a phone whose clock drifts: when, its error, the verdict."""
     totp_secrets: set[str] = field(default_factory=set)
     """TOTP secrets the run saw: a verifier must keep these (RFC 4226 7.5), unlike codes."""
 

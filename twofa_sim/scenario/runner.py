@@ -22,6 +22,7 @@ from twofa_sim.clock import format_instant, parse_duration
 from twofa_sim.errors import InputError, TwofaSimError
 from twofa_sim.scenario.context import (
     DEFAULT_PASSWORD,
+    Result,
     Run,
     StepError,
     StepFailed,
@@ -31,7 +32,7 @@ from twofa_sim.scenario.context import (
 from twofa_sim.scenario.loader import Scenario, StepDef, world_description
 from twofa_sim.scenario.steps import check_expect
 from twofa_sim.scenario.target import TargetContext, TargetFactory, load_target
-from twofa_sim.secret import mask_codes
+from twofa_sim.secret import mask_codes, mask_phone
 
 __all__ = ["ScenarioResult", "StepRecord", "run_scenario", "scenario_seed"]
 
@@ -77,6 +78,8 @@ class ScenarioResult:
     """The world's last events before a failure: provider exchanges, audit entries."""
     examples: int | None = None
     counterexample: dict[str, Any] | None = None
+    drift: list[dict[str, Any]] = field(default_factory=list)
+    """TOTP codes typed from drifting phones (the report draws them)."""
     secrets: set[str] = field(default_factory=set, repr=False)
     """Every code and secret the run handled (for leak checks; never written anywhere)."""
 
@@ -104,6 +107,8 @@ class ScenarioResult:
             data["examples"] = self.examples
         if self.counterexample is not None:
             data["counterexample"] = self.counterexample
+        if self.drift:
+            data["drift"] = self.drift
         return data
 
 
@@ -163,6 +168,7 @@ def _run_once(
             [_scrub_record(r, run.secrets_seen) for r in records],
             _scrub(detail, run.secrets_seen),
             [_scrub(line, run.secrets_seen) for line in context],
+            drift=list(run.drift),
             secrets=set(run.secrets_seen),
         )
     raise AssertionError("unreachable")  # pragma: no cover
@@ -249,6 +255,7 @@ def _step(run: Run, step: StepDef, records: list[StepRecord], indent: str) -> tu
             return _repeat(run, step, record, records, indent)
         args = expand(dict(step.args), lookup)
         result = step.spec.run(run, args)
+        _record_drift(run, step.name, args, result)
         if step.spec.action and result is not None:
             run.last = result
             expected = args.get("expect")
@@ -279,6 +286,27 @@ def _step(run: Run, step: StepDef, records: list[StepRecord], indent: str) -> tu
         record.detail = f"{type(exc).__name__}: {exc}"
         return "error", f"{step.name}: the target raised {record.detail}"
     return "passed", ""
+
+
+_TOTP_STEPS = frozenset({"login_with", "submit_code", "confirm_app"})
+
+
+def _record_drift(run: Run, name: str, args: Mapping[str, Any], result: Result | None) -> None:
+    """For the report's drift chart: a TOTP code typed while some phone's clock drifts."""
+    if result is None or name not in _TOTP_STEPS:
+        return
+    if name != "confirm_app" and args.get("factor") != "totp":
+        return
+    for phone in run.world.phones.values():
+        if getattr(phone.clock, "drift_ppm", 0):
+            run.drift.append(
+                {
+                    "t": format_instant(run.world.now()),
+                    "phone": mask_phone(phone.number),
+                    "error_s": round(float(phone.clock.error()), 3),
+                    "accepted": result.ok,
+                }
+            )
 
 
 def _repeat(
