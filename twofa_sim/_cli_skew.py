@@ -81,24 +81,26 @@ def _percent(value: float) -> str:
 # --- twofa-sim skew ----------------------------------------------------------------------------
 
 
-@_cli.cli.command()
-@click.option(
-    "--period", type=click.IntRange(min=1), default=30, show_default=True, help="TOTP step (s)."
-)
-@click.option(
+_window_back_option = click.option(
     "--window-back",
     type=click.IntRange(0, 1000),
     default=1,
     show_default=True,
     help="Steps the verifier accepts behind its own.",
 )
-@click.option(
+_window_forward_option = click.option(
     "--window-forward",
     type=click.IntRange(0, 1000),
     default=1,
     show_default=True,
     help="Steps the verifier accepts ahead of its own.",
 )
+
+
+@_cli.cli.command()
+@_cli._period_option
+@_window_back_option
+@_window_forward_option
 @click.option(
     "--from",
     "start",
@@ -568,12 +570,8 @@ def _print_population(
 )
 @click.option("--days", type=click.IntRange(1, 3650), default=365, show_default=True)
 @click.option("--logins-per-day", type=click.IntRange(1, 96), default=2, show_default=True)
-@click.option(
-    "--window-back", type=click.IntRange(0, 1000), default=1, show_default=True, help="Steps."
-)
-@click.option(
-    "--window-forward", type=click.IntRange(0, 1000), default=1, show_default=True, help="Steps."
-)
+@_window_back_option
+@_window_forward_option
 @click.option(
     "--tracking",
     type=click.Choice(["on", "off", "both"]),
