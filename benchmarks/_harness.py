@@ -3,7 +3,7 @@
 A benchmark never asserts an absolute time: it measures our code and a baseline in the same
 process, back to back, and reports the ratio against a target. ``best_per_call`` takes the best of
 several repeats, which is the figure least disturbed by whatever else the machine is doing.
-Time is read with :func:`twofa_sim.clock.real_monotonic`, which freezegun does not freeze.
+Time is read with :func:`twofa_sim.core.clock.real_monotonic`, which freezegun does not freeze.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from twofa_sim.clock import real_monotonic
+from twofa_sim.core.clock import real_monotonic
 
 
 def best_per_call(fn: Callable[[], object], *, number: int, repeat: int = 7) -> float:

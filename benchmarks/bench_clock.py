@@ -12,7 +12,7 @@ from functools import partial
 import freezegun
 
 from benchmarks._harness import Ratio, interleaved
-from twofa_sim.clock import VirtualClock, frozen_system_time
+from twofa_sim.core.clock import VirtualClock, frozen_system_time
 
 NUMBER = 10_000
 

@@ -14,7 +14,7 @@ import hmac
 import pyotp
 
 from benchmarks._harness import Ratio, interleaved
-from twofa_sim.otp import TotpState, TotpVerifier
+from twofa_sim.core.otp import TotpState, TotpVerifier
 
 KEY = b"12345678901234567890"
 AT = 1_700_000_000.0

@@ -25,7 +25,7 @@ from PIL import Image
 from pyzbar import pyzbar
 
 from benchmarks._harness import Ratio, interleaved
-from twofa_sim.qr import round_trip
+from twofa_sim.core.qr import round_trip
 
 URI = (
     "otpauth://totp/ACME%20Co:alice%40example.com?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"

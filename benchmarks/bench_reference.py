@@ -3,7 +3,7 @@
 One iteration, in a mounted :class:`~twofa_sim.world.World` (virtual time, fake providers):
 register a user; "Verify Phone Number" by SMS; read the code from the phone's inbox; "Save
 Changes"; "Click here to generate" (secret, URI, QR PNG); confirm with a code computed from the
-URI's secret (:func:`twofa_sim.otp.totp`, no app scan); 30 s later, log in with the password
+URI's secret (:func:`twofa_sim.core.otp.totp`, no app scan); 30 s later, log in with the password
 and a TOTP code.
 
 The baseline makes the same bare calls with none of our service logic: the same three HTTP
@@ -36,8 +36,8 @@ import requests
 import segno
 
 from benchmarks._harness import Ratio, interleaved
-from twofa_sim.keyuri import parse_uri
-from twofa_sim.otp import totp
+from twofa_sim.core.keyuri import parse_uri
+from twofa_sim.core.otp import totp
 from twofa_sim.providers.authy import urls as authy_urls
 from twofa_sim.providers.twilio import urls as twilio_urls
 from twofa_sim.reference import ReferenceService, SecurityPolicy

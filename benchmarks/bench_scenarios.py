@@ -34,7 +34,7 @@ Four figures (the issue's targets), all against the reference target, memory sto
   same work). Both sides call :func:`run_all` on the same list, so both pay for building
   results; ``jobs=2`` also pays for starting the pool and pickling scenarios and results both
   ways, which is what a user pays. One run each (``jobs=2`` first), timed with
-  :func:`~twofa_sim.clock.real_monotonic`. On a two-core machine the figure is only as good as
+  :func:`~twofa_sim.core.clock.real_monotonic`. On a two-core machine the figure is only as good as
   the second core is free: compare it with the load average. To read it on a busy machine, the
   CPU time of each side is printed, with the share of a core each got and an estimate of the
   speed-up on two idle cores (all the CPU time of the jobs=2 run split over the two cores, or
@@ -61,7 +61,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from benchmarks._harness import Ratio, interleaved
-from twofa_sim.clock import real_monotonic
+from twofa_sim.core.clock import real_monotonic
 from twofa_sim.scenario.context import DEFAULT_PASSWORD
 from twofa_sim.scenario.loader import Scenario, find_files, load_paths, load_scenarios
 from twofa_sim.scenario.results import RunResult, run_all
@@ -234,7 +234,7 @@ def _direct() -> tuple[set[str], str]:
 
 def _check(scenario: Scenario) -> None:
     """Both sides do the same work: the runner passes, and handled the same codes and secret."""
-    from twofa_sim.keyuri import parse_uri
+    from twofa_sim.core.keyuri import parse_uri
     from twofa_sim.scenario.loader import world_description
 
     expected = world_description(scenario.given)

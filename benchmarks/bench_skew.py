@@ -1,7 +1,7 @@
 """The clock-skew lab's speed targets (issue 7, section 6), each a time against its budget.
 
 * **One million simulated verifications** on one core in at most 15 s:
-  :func:`twofa_sim.skew.simulate` at an offset of 45 s (half the codes accepted, default window
+  :func:`twofa_sim.labs.skew.simulate` at an offset of 45 s (half the codes accepted, default window
   of one step each way, so every sample is a full :meth:`TotpVerifier.verify` of three candidate
   codes) with 1,000,000 samples, run once, wall time. Verifications per second and microseconds
   per verification are printed, with the load average, and, for reference, the same count of
@@ -25,9 +25,9 @@ import os
 import random
 
 from benchmarks._harness import Ratio, best_per_call
-from twofa_sim import skew
-from twofa_sim.clock import real_monotonic
-from twofa_sim.otp import OtpParams, TotpPolicy, TotpState, TotpVerifier
+from twofa_sim.core.clock import real_monotonic
+from twofa_sim.core.otp import OtpParams, TotpPolicy, TotpState, TotpVerifier
+from twofa_sim.labs import skew
 
 SAMPLES = 1_000_000
 OFFSET = 45.0

@@ -29,7 +29,7 @@ _EXPORTS: dict[str, str] = {
             "parse_duration",
             "parse_instant",
         ],
-        "twofa_sim.clock",
+        "twofa_sim.core.clock",
     ),
     **dict.fromkeys(
         [
@@ -46,17 +46,18 @@ _EXPORTS: dict[str, str] = {
             "hotp",
             "totp",
         ],
-        "twofa_sim.otp",
+        "twofa_sim.core.otp",
     ),
     **dict.fromkeys(
-        ["decode_secret", "encode_secret", "generate_secret", "mask_secret"], "twofa_sim.secret"
+        ["decode_secret", "encode_secret", "generate_secret", "mask_secret"],
+        "twofa_sim.core.secret",
     ),
     **dict.fromkeys(
-        ["Finding", "KeyUri", "build_uri", "lint_uri", "parse_uri"], "twofa_sim.keyuri"
+        ["Finding", "KeyUri", "build_uri", "lint_uri", "parse_uri"], "twofa_sim.core.keyuri"
     ),
-    **dict.fromkeys(["Decoded", "decode_image", "render_png", "round_trip"], "twofa_sim.qr"),
-    **dict.fromkeys(["Scan", "scan_image"], "twofa_sim.scan"),
-    "check_vectors": "twofa_sim.vectors",
+    **dict.fromkeys(["Decoded", "decode_image", "render_png", "round_trip"], "twofa_sim.core.qr"),
+    **dict.fromkeys(["Scan", "scan_image"], "twofa_sim.core.scan"),
+    "check_vectors": "twofa_sim.core.vectors",
 }
 
 __all__ = [
@@ -113,7 +114,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from twofa_sim.clock import (
+    from twofa_sim.core.clock import (
         Clock,
         DeviceClock,
         SystemClock,
@@ -122,8 +123,8 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         parse_duration,
         parse_instant,
     )
-    from twofa_sim.keyuri import Finding, KeyUri, build_uri, lint_uri, parse_uri
-    from twofa_sim.otp import (
+    from twofa_sim.core.keyuri import Finding, KeyUri, build_uri, lint_uri, parse_uri
+    from twofa_sim.core.otp import (
         Algorithm,
         HotpPolicy,
         HotpState,
@@ -137,7 +138,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         hotp,
         totp,
     )
-    from twofa_sim.qr import Decoded, decode_image, render_png, round_trip
-    from twofa_sim.scan import Scan, scan_image
-    from twofa_sim.secret import decode_secret, encode_secret, generate_secret, mask_secret
-    from twofa_sim.vectors import check_vectors
+    from twofa_sim.core.qr import Decoded, decode_image, render_png, round_trip
+    from twofa_sim.core.scan import Scan, scan_image
+    from twofa_sim.core.secret import decode_secret, encode_secret, generate_secret, mask_secret
+    from twofa_sim.core.vectors import check_vectors

@@ -236,7 +236,7 @@ def _describe(schema_: dict[str, Any]) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print the catalog as JSON.")
 def requirements(source: str | None, as_json: bool) -> None:
     """List the requirements catalog scenarios cite in covers:."""
-    from twofa_sim import requirements as catalog_module
+    from twofa_sim.core import requirements as catalog_module
 
     catalog = catalog_module.load_catalog()
     if as_json:

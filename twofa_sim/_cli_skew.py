@@ -1,8 +1,8 @@
 """``twofa-sim skew`` and ``twofa-sim drift``: clock skew as tables, JSON, CSV and plots.
 
-The numbers come from :mod:`twofa_sim.skew` (the closed form, the simulation with real codes,
-populations) and :mod:`twofa_sim.drift` (a drifting phone logging in for months); the pictures
-from :mod:`twofa_sim.skewplot`. This module parses options and prints.
+The numbers come from :mod:`twofa_sim.labs.skew` (the closed form, the simulation with real codes,
+populations) and :mod:`twofa_sim.labs.drift` (a drifting phone logging in for months); the pictures
+from :mod:`twofa_sim.labs.skewplot`. This module parses options and prints.
 """
 
 from __future__ import annotations
@@ -22,20 +22,20 @@ from twofa_sim.errors import InputError
 if TYPE_CHECKING:
     import numpy.typing as npt
 
-    from twofa_sim.drift import DriftResult
-    from twofa_sim.skew import CurvePoint
+    from twofa_sim.labs.drift import DriftResult
+    from twofa_sim.labs.skew import CurvePoint
 
 __all__: list[str] = []
 
 TABLE_STEPS = 3
 """The population table shows every window from 0/0 to this many steps back and forward."""
 SEARCH_STEPS = 10
-"""How far :func:`twofa_sim.skew.smallest_window` looks for a window meeting the target."""
+"""How far :func:`twofa_sim.labs.skew.smallest_window` looks for a window meeting the target."""
 _CURVE_ONLY = {"start": "--from", "stop": "--to", "step": "--step", "samples": "--samples"}
 
 
 def _duration(value: str, option: str) -> float:
-    from twofa_sim.clock import parse_duration
+    from twofa_sim.core.clock import parse_duration
 
     try:
         seconds = parse_duration(value)
@@ -50,7 +50,7 @@ def _plot_target(plot: Path | None) -> str | None:
     """The plot's format, checked (with its directory) before any slow work is done."""
     if plot is None:
         return None
-    from twofa_sim.skewplot import plot_format
+    from twofa_sim.labs.skewplot import plot_format
 
     fmt = plot_format(plot)
     directory = plot.resolve().parent
@@ -62,7 +62,7 @@ def _plot_target(plot: Path | None) -> str | None:
 
 
 def _write_plot(plot: Path, fmt: str, figure: Any) -> None:
-    from twofa_sim.skewplot import render
+    from twofa_sim.labs.skewplot import render
 
     data = render(figure, "png" if fmt == "png" else "svg")
     _cli._write_output(plot, data, "--plot")
@@ -211,7 +211,7 @@ def skew(
     for name, option in (("target_failure", "--target-failure"), ("users", "--users")):
         if _cli._given(name):
             _cli._fail_usage(option, f"{option} needs --population")
-    from twofa_sim.skew import acceptance_curve, offsets_between
+    from twofa_sim.labs.skew import acceptance_curve, offsets_between
 
     try:
         offsets = offsets_between(
@@ -235,7 +235,7 @@ def skew(
     checks = [_check(point, z) for point in points]
     outside = [p for p, (_, _, inside) in zip(points, checks, strict=True) if inside is False]
     if plot is not None and fmt is not None:
-        from twofa_sim.skewplot import curve_figure
+        from twofa_sim.labs.skewplot import curve_figure
 
         figure = curve_figure(
             points, period=period, back=window_back, forward=window_forward, entry_delay=delay
@@ -288,7 +288,7 @@ def _family_z(points: int) -> float:
 def _check(point: CurvePoint, z: float) -> tuple[float, float, bool | None]:
     """The Wilson interval (at quantile ``z``) of the exact value for the point's sample count,
     and whether the simulated value lies in it (``None``: not simulated)."""
-    from twofa_sim.skew import wilson_interval
+    from twofa_sim.labs.skew import wilson_interval
 
     if point.simulated is None or not point.samples:
         return (math.nan, math.nan, None)
@@ -370,7 +370,7 @@ class _Population:
 
 
 def _read_population_spec(spec: str, users: int, seed: int) -> _Population:
-    from twofa_sim.skew import normal_population, read_population
+    from twofa_sim.labs.skew import normal_population, read_population
 
     where = "--population"
     if spec.lower().startswith("normal:"):
@@ -454,7 +454,7 @@ def _population(
     as_csv: bool,
     plot: tuple[Path, str] | None,
 ) -> None:
-    from twofa_sim.skew import failure_rates, smallest_window
+    from twofa_sim.labs.skew import failure_rates, smallest_window
 
     target = None if target_text is None else _fraction(target_text)
     population = _read_population_spec(spec, users, seed)
@@ -471,7 +471,7 @@ def _population(
         )
     )
     if plot is not None:
-        from twofa_sim.skewplot import population_figure
+        from twofa_sim.labs.skewplot import population_figure
 
         # The answer's window when there is one, else the window asked for.
         shown = (back, forward, table[back, forward]) if best is None else best
@@ -628,9 +628,9 @@ def drift(
     4.32 s a day); the user logs in with the authenticator app's code at seeded random moments.
     Prints each day's clock error and verdicts, the day logins start failing without drift
     tracking, whether tracking keeps them passing, and what an idle gap does. Exit 1 when a
-    verdict contradicts the closed form (twofa_sim.skew) for the window the verifier used.
+    verdict contradicts the closed form (twofa_sim.labs.skew) for the window the verifier used.
     """
-    from twofa_sim.drift import run_drift
+    from twofa_sim.labs.drift import run_drift
 
     limit_text = max_drift_steps.strip().lower()
     if limit_text == "none":
@@ -661,7 +661,7 @@ def drift(
             exc, {"idle_gap": "--idle-gap", "idle_from": "--idle-from", "ppm": "--ppm"}
         ) from None
     if plot is not None and fmt is not None:
-        from twofa_sim.skewplot import drift_figure
+        from twofa_sim.labs.skewplot import drift_figure
 
         _write_plot(plot, fmt, drift_figure(result))
     wrong = sum(len(mode.contradictions) for mode in result.modes)

@@ -184,9 +184,9 @@ def code(
     """Print the TOTP code for a secret at a time (or the HOTP code for a counter)."""
     import time
 
-    from twofa_sim.clock import exact_instant
-    from twofa_sim.otp import hotp, totp
-    from twofa_sim.secret import MIN_ENROLL_BITS, decode_secret
+    from twofa_sim.core.clock import exact_instant
+    from twofa_sim.core.otp import hotp, totp
+    from twofa_sim.core.secret import MIN_ENROLL_BITS, decode_secret
 
     try:
         key = decode_secret(_read_arg(secret, "--secret"))
@@ -222,7 +222,7 @@ def code(
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array instead of a table.")
 def vectors(as_json: bool) -> None:
     """Check every RFC 4226 and RFC 6238 test vector; exit 0 only if all match."""
-    from twofa_sim.vectors import check_vectors
+    from twofa_sim.core.vectors import check_vectors
 
     results = check_vectors()
     failed = [r for r in results if not r.ok]
@@ -291,7 +291,7 @@ def demo(channel: str, app: str, device_offset: str, store: str, seed: int, as_j
 
     Exit 0 when every step went as the policy says, 1 otherwise.
     """
-    from twofa_sim.demo import run_demo
+    from twofa_sim.labs.demo import run_demo
 
     try:
         report = run_demo(
@@ -347,8 +347,8 @@ def uri_make(
     counter: int | None,
 ) -> None:
     """Print an otpauth:// URI for enrolling an authenticator app."""
-    from twofa_sim.keyuri import build_uri
-    from twofa_sim.secret import generate_secret
+    from twofa_sim.core.keyuri import build_uri
+    from twofa_sim.core.secret import generate_secret
 
     if secret is not None and _given("bits"):
         _fail_usage("--bits", "--bits sizes a generated secret; it makes no sense with --secret")
@@ -384,7 +384,7 @@ def uri_make(
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as a JSON array.")
 def uri_lint(uri_text: str, as_json: bool) -> None:
     """Lint an otpauth:// URI ('-' reads it from stdin); exit 1 if any error finding."""
-    from twofa_sim.keyuri import lint_uri
+    from twofa_sim.core.keyuri import lint_uri
 
     findings = lint_uri(_read_arg(uri_text, "URI"))
     failed = any(f.severity == "error" for f in findings)
@@ -403,7 +403,7 @@ def uri_lint(uri_text: str, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the catalogue as a JSON array.")
 def uri_rules(as_json: bool) -> None:
     """List every lint rule: id, severity and what it finds."""
-    from twofa_sim.keyuri import RULES
+    from twofa_sim.core.keyuri import RULES
 
     if as_json:
         _emit_json(
@@ -419,7 +419,7 @@ def uri_rules(as_json: bool) -> None:
 
 def _warn_findings(text: str) -> None:
     """Tell stderr what the linter thinks of a URI we were asked to make (errors and warnings)."""
-    from twofa_sim.keyuri import lint_uri
+    from twofa_sim.core.keyuri import lint_uri
 
     for finding in lint_uri(text):
         if finding.severity != "info":
@@ -471,7 +471,7 @@ def qr() -> None:
 )
 def qr_make(data: str, output: Path, level: str, scale: int, border: int) -> None:
     """Render URI ('-' reads it from stdin) as a QR code PNG."""
-    from twofa_sim.qr import render_png
+    from twofa_sim.core.qr import render_png
 
     text = _read_arg(data, "URI")
     level_upper = level.upper()
@@ -495,7 +495,7 @@ def qr_read(image: Path, as_json: bool, show_secret: bool) -> None:
     Exit 0 when read, agreed and no error finding; 1 when no QR code was found, the decoders
     disagree or an error finding exists; 2 when the file is missing or not an image.
     """
-    from twofa_sim.scan import scan_image
+    from twofa_sim.core.scan import scan_image
 
     scan = scan_image(image, name=_display_path(image))
     report = scan.as_dict(show_secret=show_secret)

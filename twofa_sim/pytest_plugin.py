@@ -13,7 +13,7 @@ Fixtures for Python tests, each a fresh simulated world per test:
 * ``twofa_world``: a mounted :class:`~twofa_sim.world.World` built from the
   ``twofa_world_description`` fixture (override it to change the world; by default one phone,
   ``+15551230001``, running Google Authenticator, with the Authy app);
-* ``virtual_clock``: the world's :class:`~twofa_sim.clock.VirtualClock`;
+* ``virtual_clock``: the world's :class:`~twofa_sim.core.clock.VirtualClock`;
 * ``sms_inbox``: the default phone (``.inbox()``, ``.latest_code()``);
 * ``authy``: the fake Authy service (pushes, tokens, its state);
 * ``reference_service``: a :class:`~twofa_sim.reference.ReferenceService` wired to the world;

@@ -1,14 +1,15 @@
 """Hypothesis strategies for two-factor tests: secrets, Key URIs, phone numbers, clocks, policies.
 
 Each function returns a :class:`hypothesis.strategies.SearchStrategy` whose every value is accepted
-by the twofa-sim function it is meant to feed (``otpauth_uris`` by :func:`~twofa_sim.keyuri.
-parse_uri`, ``e164_numbers`` by :func:`~twofa_sim.phone.parse_e164`, ``duration_texts`` by
-:func:`~twofa_sim.clock.parse_duration` ...), so a property test spends its examples on the code
+by the twofa-sim function it is meant to feed (``otpauth_uris`` by :func:`~twofa_sim.core.keyuri.
+parse_uri`, ``e164_numbers`` by :func:`~twofa_sim.core.phone.parse_e164`, ``duration_texts`` by
+:func:`~twofa_sim.core.clock.parse_duration` ...), so a property test spends its examples on the
+code
 under test, not on rejected input. Bad arguments raise :class:`hypothesis.errors.InvalidArgument`
 when the strategy function is called. Example::
 
     from hypothesis import given
-    from twofa_sim.keyuri import parse_uri
+    from twofa_sim.core.keyuri import parse_uri
     from twofa_sim.strategies import otpauth_uris
 
     @given(uri=otpauth_uris(type="hotp"))
@@ -28,10 +29,17 @@ import phonenumbers
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
+from twofa_sim.core.keyuri import KeyUri
+from twofa_sim.core.otp import (
+    MAX_COUNTER,
+    MAX_DIGITS,
+    MIN_DIGITS,
+    Algorithm,
+    HotpPolicy,
+    TotpPolicy,
+)
+from twofa_sim.core.secret import decode_secret, encode_secret
 from twofa_sim.errors import TwofaSimError
-from twofa_sim.keyuri import KeyUri
-from twofa_sim.otp import MAX_COUNTER, MAX_DIGITS, MIN_DIGITS, Algorithm, HotpPolicy, TotpPolicy
-from twofa_sim.secret import decode_secret, encode_secret
 
 if TYPE_CHECKING:
     from twofa_sim.reference.policy import SecurityPolicy
@@ -143,7 +151,8 @@ def _buildable(label: str, *, allow_leading_space: bool) -> bool:
 
 
 def hostile_labels(*, allow_leading_space: bool = False) -> st.SearchStrategy[str]:
-    """Account or issuer names that :func:`~twofa_sim.keyuri.build_uri` accepts, hostile otherwise.
+    """Account or issuer names that :func:`~twofa_sim.core.keyuri.build_uri` accepts, hostile
+    otherwise.
 
     They mix right-to-left text and bidi overrides, combining marks (even first), emoji with ZWJ
     sequences, spaces (ASCII, no-break, ideographic), tabs, NUL, zero-width characters, every URI
@@ -182,7 +191,7 @@ def key_uris(
     accounts: st.SearchStrategy[str] | None = None,
     issuers: st.SearchStrategy[str | None] | None = None,
 ) -> st.SearchStrategy[KeyUri]:
-    """:class:`~twofa_sim.keyuri.KeyUri` values that build a URI; equal to ``parse_uri`` of it.
+    """:class:`~twofa_sim.core.keyuri.KeyUri` values that build a URI; equal to ``parse_uri`` of it.
 
     ``type`` pins totp or hotp (``None``: either). Accounts and issuers are
     :func:`hostile_labels` if ``hostile`` (the issuer absent about half the time), else plain
@@ -264,11 +273,12 @@ def otpauth_uris(
     accounts: st.SearchStrategy[str] | None = None,
     issuers: st.SearchStrategy[str | None] | None = None,
 ) -> st.SearchStrategy[str]:
-    """``otpauth://`` URIs written by :func:`~twofa_sim.keyuri.build_uri` (canonical form).
+    """``otpauth://`` URIs written by :func:`~twofa_sim.core.keyuri.build_uri` (canonical form).
 
     The arguments are those of :func:`key_uris`; this is ``key_uris(...).map(KeyUri.to_uri)``.
     With ``algorithms=["SHA1"], digits=[6], periods=[30]`` and ``secrets(min_bits=160)`` and an
-    issuer always present, :func:`~twofa_sim.keyuri.lint_uri` finds nothing to report. Example::
+    issuer always present, :func:`~twofa_sim.core.keyuri.lint_uri` finds nothing to report.
+    Example::
 
         @given(uri=otpauth_uris(hostile=False))
         def test_scanner_reads_uri(uri): assert scan(render_png(uri)) == uri
@@ -310,7 +320,7 @@ def e164_numbers(regions: Iterable[str] | None = None) -> st.SearchStrategy[str]
     of phonenumbers' example numbers for the region (fixed line, mobile, toll free ...) with up
     to its last four digits redrawn; a redrawn number that phonenumbers does not consider valid
     for the region falls back to the example, so nothing is rejected. Every value is accepted by
-    :func:`~twofa_sim.phone.parse_e164`. Example::
+    :func:`~twofa_sim.core.phone.parse_e164`. Example::
 
         @given(to=e164_numbers(["FR", "DE"]))
         def test_sms_is_delivered(to): ...
@@ -350,7 +360,7 @@ def clock_offsets(
     """How far a device's clock is ahead (negative: behind), in seconds: finite floats.
 
     From ``-max_seconds`` to ``max_seconds``; whole seconds (still floats) if ``integral``. Fits
-    :class:`~twofa_sim.clock.DeviceClock`'s ``offset``. Example::
+    :class:`~twofa_sim.core.clock.DeviceClock`'s ``offset``. Example::
 
         @given(offset=clock_offsets(90, integral=True))
         def test_code_from_a_late_phone(offset): ...
@@ -365,7 +375,7 @@ def drifts_ppm(max_ppm: float = 200.0) -> st.SearchStrategy[float]:
     """Clock drift in parts per million (positive: gains time), finite floats within ``max_ppm``.
 
     A quartz clock is typically within 20 ppm; the default bound is ten times that. Fits
-    :class:`~twofa_sim.clock.DeviceClock`'s ``drift_ppm``. Example::
+    :class:`~twofa_sim.core.clock.DeviceClock`'s ``drift_ppm``. Example::
 
         @given(ppm=drifts_ppm(50))
         def test_month_of_drift(ppm): ...
@@ -380,7 +390,8 @@ _UNITS = (("w", 604_800_000), ("d", 86_400_000), ("h", 3_600_000), ("m", 60_000)
 def duration_texts(
     *, min_seconds: float = 0.0, max_seconds: float = 604_800.0
 ) -> st.SearchStrategy[tuple[str, float]]:
-    """``(text, seconds)``: a duration in :func:`~twofa_sim.clock.parse_duration` syntax, its value.
+    """``(text, seconds)``: a duration in :func:`~twofa_sim.core.clock.parse_duration` syntax, its
+    value.
 
     Values are whole milliseconds from ``min_seconds`` to ``max_seconds`` (a negative bound gives
     ``-`` texts), often whole seconds. Texts vary: ``"90s"``, ``"1m30s"``, ``"1h 0m 5s"``,
@@ -453,7 +464,8 @@ def _policies(
 
 
 def totp_policies(**fixed: Any) -> st.SearchStrategy[TotpPolicy]:
-    """Valid :class:`~twofa_sim.otp.TotpPolicy` values with small windows; ``fixed`` pins fields.
+    """Valid :class:`~twofa_sim.core.otp.TotpPolicy` values with small windows; ``fixed`` pins
+    fields.
 
     ``steps_back``/``steps_forward`` 0-2, ``max_drift_steps`` None or 0-20, ``diagnose_steps``
     0-20, replay protection and drift tracking on or off (off is valid, and vulnerable: pin them
@@ -474,7 +486,7 @@ def totp_policies(**fixed: Any) -> st.SearchStrategy[TotpPolicy]:
 
 
 def hotp_policies(**fixed: Any) -> st.SearchStrategy[HotpPolicy]:
-    """Valid :class:`~twofa_sim.otp.HotpPolicy` values; ``fixed`` pins fields.
+    """Valid :class:`~twofa_sim.core.otp.HotpPolicy` values; ``fixed`` pins fields.
 
     ``look_ahead`` 0-10, ``resync_window`` 0-200, ``resync_codes`` 1-3, ``diagnose_back`` 0-20.
     Example::

@@ -56,7 +56,7 @@ def test_code_default_time_is_now(run: Run) -> None:
     """Without --at the code is for the current time (one of this step's neighbours)."""
     import time
 
-    from twofa_sim.otp import totp
+    from twofa_sim.core.otp import totp
 
     before = time.time()
     out = run("code", "--secret", RFC_B32).out.strip()
@@ -115,7 +115,7 @@ def test_vectors_fail_with_exit_1_when_a_value_is_wrong(
     run: Run, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """If the engine computed a wrong value, `vectors` says so and exits 1."""
-    import twofa_sim.vectors as vectors
+    import twofa_sim.core.vectors as vectors
 
     broken = dict(vectors.TOTP_SEEDS)
     broken[vectors.Algorithm.SHA256] = b"12345678901234567890"  # the erratum mistake
@@ -137,7 +137,7 @@ def test_internal_errors_exit_3_without_traceback(
     run: Run, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """An unexpected exception is exit 3 with a one-line message (traceback only on request)."""
-    import twofa_sim.vectors as vectors
+    import twofa_sim.core.vectors as vectors
 
     def explode() -> None:
         raise RuntimeError("boom")
@@ -193,7 +193,7 @@ def test_at_accepts_scientific_notation_and_refuses_infinity(run: Run) -> None:
 )
 def test_at_is_exact_where_a_float_would_round(run: Run, args: list[str], expected: int) -> None:
     """`--at` is read exactly, so the time step (and code) is the exact one."""
-    from twofa_sim.otp import hotp
+    from twofa_sim.core.otp import hotp
 
     result = run("code", "--secret", RFC_B32, "--digits", "8", *args)
     assert result.out == hotp(RFC_B32, expected, digits=8) + "\n"

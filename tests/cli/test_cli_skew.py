@@ -14,14 +14,14 @@ import pytest
 from PIL import Image
 
 from tests.cli.conftest import Run
-from twofa_sim import skew as skew_module
-from twofa_sim.skew import failure_rate, normal_population, smallest_window, wilson_interval
+from twofa_sim.labs import skew as skew_module
+from twofa_sim.labs.skew import failure_rate, normal_population, smallest_window, wilson_interval
 
 
 def brute_force(
     offset: float, *, period: float = 30, back: int = 1, forward: int = 1, delay: float = 0
 ) -> float:
-    """The acceptance probability, written independently of twofa_sim.skew: the share of read
+    """The acceptance probability, written independently of twofa_sim.labs.skew: the share of read
     moments, on a fine grid over one step, whose device step minus the server's step (when the
     code arrives, ``delay`` later) lies in the window."""
     moments = 6000
@@ -441,9 +441,9 @@ def test_drift_contradicting_the_closed_form_exits_1(
 ) -> None:
     """A verdict the closed form rules out (here: a model that says no login can pass) makes
     the command exit 1."""
-    import twofa_sim.drift
+    import twofa_sim.labs.drift
 
-    monkeypatch.setattr(twofa_sim.drift, "_chance", lambda *args: 0.0)
+    monkeypatch.setattr(twofa_sim.labs.drift, "_chance", lambda *args: 0.0)
     result = run("drift", "--ppm", "0", "--days", "1", "--tracking", "off")
     assert result.code == 1
     assert "2 verdict(s) contradict the closed form" in result.err

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from tests.cli.conftest import Run
-from twofa_sim.keyuri import parse_uri
-from twofa_sim.secret import decode_secret
+from twofa_sim.core.keyuri import parse_uri
+from twofa_sim.core.secret import decode_secret
 
 
 def test_uri_make_generates_a_160_bit_secret_and_canonical_uri(run: Run) -> None:
@@ -87,7 +87,7 @@ def test_uri_lint_never_echoes_the_secret(run: Run) -> None:
 
 def test_uri_rules_lists_the_whole_catalogue(run: Run) -> None:
     """`uri rules` prints every lint rule once, with its severity; --json too."""
-    from twofa_sim.keyuri import RULES
+    from twofa_sim.core.keyuri import RULES
 
     text = run("uri", "rules")
     assert text.code == 0

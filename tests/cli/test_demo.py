@@ -11,14 +11,14 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from twofa_sim.clock import parse_instant
-from twofa_sim.demo import APPS, CHANNELS, PHONE, START, DemoReport, demo_world, run_demo
+from twofa_sim.core.clock import parse_instant
+from twofa_sim.core.otp import TotpPolicy, totp
+from twofa_sim.core.secret import encode_secret
 from twofa_sim.errors import InputError
-from twofa_sim.otp import TotpPolicy, totp
+from twofa_sim.labs.demo import APPS, CHANNELS, PHONE, START, DemoReport, demo_world, run_demo
 from twofa_sim.providers.authy.tokens import authy_token
 from twofa_sim.providers.network import extract_code
 from twofa_sim.reference import SecurityPolicy
-from twofa_sim.secret import encode_secret
 from twofa_sim.world import World
 
 # Cheap password hashing: the story is the same, the run ten times faster.

@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 import requests
 
+from twofa_sim.core.keyuri import build_uri
+from twofa_sim.core.otp import totp
+from twofa_sim.core.qr import render_png
 from twofa_sim.errors import InputError
-from twofa_sim.keyuri import build_uri
-from twofa_sim.otp import totp
 from twofa_sim.providers import AuthyClient, TwilioApiError, TwilioClient
-from twofa_sim.qr import render_png
 from twofa_sim.world import World
 
 ALICE = "+15551230001"

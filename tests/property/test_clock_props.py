@@ -7,7 +7,7 @@ from datetime import timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from twofa_sim.clock import (
+from twofa_sim.core.clock import (
     DeviceClock,
     VirtualClock,
     format_duration,

@@ -1,4 +1,4 @@
-"""Properties of building and parsing otpauth:// Key URIs (twofa_sim.keyuri)."""
+"""Properties of building and parsing otpauth:// Key URIs (twofa_sim.core.keyuri)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from typing import Literal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from twofa_sim.keyuri import KeyUri, build_uri, lint_uri, parse_uri
-from twofa_sim.secret import encode_secret
+from twofa_sim.core.keyuri import KeyUri, build_uri, lint_uri, parse_uri
+from twofa_sim.core.secret import encode_secret
 
 
 def buildable_name(text: str) -> bool:

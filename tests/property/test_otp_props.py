@@ -8,7 +8,7 @@ import pyotp
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from twofa_sim.otp import (
+from twofa_sim.core.otp import (
     MAX_COUNTER,
     Algorithm,
     HotpState,

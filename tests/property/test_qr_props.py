@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from twofa_sim.core.qr import ErrorLevel, capacity, render_png, round_trip
 from twofa_sim.errors import QRCapacityError
-from twofa_sim.qr import ErrorLevel, capacity, render_png, round_trip
 
 LEVELS: tuple[ErrorLevel, ...] = ("L", "M", "Q", "H")
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from twofa_sim import skew
+from twofa_sim.labs import skew
 
 periods = st.sampled_from([1, 7, 15, 30, 60, 90])
 sides = st.integers(0, 5)

@@ -14,9 +14,9 @@ from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
-from twofa_sim.clock import DeviceClock, VirtualClock, parse_duration
-from twofa_sim.keyuri import KeyUri, build_uri, lint_uri, parse_uri
-from twofa_sim.otp import (
+from twofa_sim.core.clock import DeviceClock, VirtualClock, parse_duration
+from twofa_sim.core.keyuri import KeyUri, build_uri, lint_uri, parse_uri
+from twofa_sim.core.otp import (
     HotpPolicy,
     HotpVerifier,
     OtpParams,
@@ -26,9 +26,9 @@ from twofa_sim.otp import (
     hotp,
     totp,
 )
-from twofa_sim.phone import parse_e164
+from twofa_sim.core.phone import parse_e164
+from twofa_sim.core.secret import decode_secret, encode_secret
 from twofa_sim.reference.policy import SecurityPolicy
-from twofa_sim.secret import decode_secret, encode_secret
 from twofa_sim.strategies import (
     clock_offsets,
     drifts_ppm,

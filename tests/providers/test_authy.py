@@ -18,9 +18,9 @@ from urllib.parse import parse_qsl
 import pytest
 import requests
 
-from twofa_sim.clock import VirtualClock
+from twofa_sim.core.clock import VirtualClock
+from twofa_sim.core.otp import totp
 from twofa_sim.errors import InputError, TwofaSimError
-from twofa_sim.otp import totp
 from twofa_sim.providers import SeededRandom, SmsNetwork, mounted
 from twofa_sim.providers.authy import (
     AuthyApiError,

@@ -16,7 +16,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule
 
-from twofa_sim.clock import VirtualClock
+from twofa_sim.core.clock import VirtualClock
 from twofa_sim.providers import SeededRandom, SmsNetwork, mounted
 from twofa_sim.providers.authy import AuthyClient, AuthyService
 from twofa_sim.providers.authy.exceptions import ApprovalRequestClosed

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from twofa_sim.clock import VirtualClock
+from twofa_sim.core.clock import VirtualClock
 from twofa_sim.providers import (
     AuthyService,
     Reply,

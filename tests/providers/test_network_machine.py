@@ -6,7 +6,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from twofa_sim.clock import VirtualClock
+from twofa_sim.core.clock import VirtualClock
 from twofa_sim.providers import Delivery, SeededRandom, SmsNetwork
 
 NUMBERS = ("+14155550100", "+14155550101")

@@ -11,7 +11,7 @@ import pytest
 import requests
 import responses
 
-from twofa_sim.clock import VirtualClock
+from twofa_sim.core.clock import VirtualClock
 from twofa_sim.errors import InputError
 from twofa_sim.providers import Delivery, SeededRandom, SmsNetwork, mounted
 from twofa_sim.providers.twilio import (

@@ -10,7 +10,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from twofa_sim.clock import VirtualClock
+from twofa_sim.core.clock import VirtualClock
 from twofa_sim.providers import Delivery, SeededRandom, SmsNetwork, mounted
 from twofa_sim.providers.twilio import TwilioApiError, TwilioClient, TwilioService
 

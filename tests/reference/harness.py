@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from twofa_sim.keyuri import parse_uri
-from twofa_sim.otp import totp
+from twofa_sim.core.keyuri import parse_uri
+from twofa_sim.core.otp import totp
 from twofa_sim.reference import (
     Challenge,
     Enrollment,

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.reference.harness import ALICE, BOB, PASSWORD, Harness, policy
-from twofa_sim.clock import parse_instant
+from twofa_sim.core.clock import parse_instant
 from twofa_sim.errors import RetryLaterError
 from twofa_sim.reference import RULES, AuditError, MemoryStore, SqliteStore, Store, verify_chain
 from twofa_sim.reference.audit import make_entry

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from tests.reference.harness import BOB, DAVE, Harness, policy
-from twofa_sim.apps import AuthyApp
 from twofa_sim.errors import RetryLaterError
 from twofa_sim.world import World
+from twofa_sim.world.apps import AuthyApp
 
 
 def app(h: Harness, phone: str = BOB) -> AuthyApp:

@@ -25,9 +25,9 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from tests.reference.harness import ALICE, PASSWORD, description, policy
+from twofa_sim.core.keyuri import parse_uri
+from twofa_sim.core.otp import totp
 from twofa_sim.errors import ProviderUnavailableError, RetryLaterError
-from twofa_sim.keyuri import parse_uri
-from twofa_sim.otp import totp
 from twofa_sim.reference import ReferenceService, SqliteStore
 from twofa_sim.world import World
 

@@ -7,8 +7,8 @@ import base64
 import pytest
 
 from tests.reference.harness import ALICE, FAR, FAST, ISSUER, Harness, description, policy
-from twofa_sim.keyuri import parse_uri
-from twofa_sim.otp import totp
+from twofa_sim.core.keyuri import parse_uri
+from twofa_sim.core.otp import totp
 from twofa_sim.reference import MemoryStore, ReferenceService, SecurityPolicy
 from twofa_sim.world import World
 

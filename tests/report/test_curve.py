@@ -6,11 +6,11 @@ import re
 from dataclasses import asdict
 from pathlib import Path
 
-from twofa_sim.otp import TotpPolicy
+from twofa_sim.core.otp import TotpPolicy
+from twofa_sim.labs.skew import acceptance
 from twofa_sim.reference import SecurityPolicy
 from twofa_sim.report.html import render_html
 from twofa_sim.scenario.results import assemble
-from twofa_sim.skew import acceptance
 
 
 def curve_points(policy: dict[str, object] | None) -> list[tuple[float, float]]:

@@ -1,4 +1,4 @@
-"""Authenticator app profiles: what apps do with non-default parameters (twofa_sim.appcompat)."""
+"""Authenticator app profiles: what apps do with non-default parameters (core.appcompat)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from twofa_sim import appcompat
-from twofa_sim.appcompat import (
+from twofa_sim.core import appcompat
+from twofa_sim.core.appcompat import (
     PARAMETERS,
     Support,
     load_profiles,

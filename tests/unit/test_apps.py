@@ -6,13 +6,13 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from twofa_sim.appcompat import PARAMETERS, AppProfile, Parameter, Support, load_profiles
-from twofa_sim.apps import AuthenticatorApp, NoSuchAccountError
-from twofa_sim.clock import DeviceClock, VirtualClock
+from twofa_sim.core.appcompat import PARAMETERS, AppProfile, Parameter, Support, load_profiles
+from twofa_sim.core.clock import DeviceClock, VirtualClock
+from twofa_sim.core.keyuri import build_uri
+from twofa_sim.core.otp import OtpParams, TotpVerifier, hotp, totp
+from twofa_sim.core.qr import render_png
 from twofa_sim.errors import InputError
-from twofa_sim.keyuri import build_uri
-from twofa_sim.otp import OtpParams, TotpVerifier, hotp, totp
-from twofa_sim.qr import render_png
+from twofa_sim.world.apps import AuthenticatorApp, NoSuchAccountError
 
 SECRET = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
 NOW = 1_800_000_005.0

@@ -11,7 +11,7 @@ import freezegun.api
 import pyotp
 import pytest
 
-from twofa_sim.clock import (
+from twofa_sim.core.clock import (
     Clock,
     DeviceClock,
     SystemClock,

@@ -6,9 +6,9 @@ import math
 
 import pytest
 
-from twofa_sim.drift import DriftMode, run_drift
 from twofa_sim.errors import InputError
-from twofa_sim.skew import acceptance
+from twofa_sim.labs.drift import DriftMode, run_drift
+from twofa_sim.labs.skew import acceptance
 
 PER_DAY_AT_50_PPM = 50e-6 * 86_400  # 4.32 s
 

@@ -1,4 +1,4 @@
-"""Building and parsing otpauth:// Key URIs (twofa_sim.keyuri)."""
+"""Building and parsing otpauth:// Key URIs (twofa_sim.core.keyuri)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from types import ModuleType
 
 import pytest
 
-from twofa_sim import _keyuri_lint, keyuri
+from twofa_sim.core import _keyuri_lint, keyuri
+from twofa_sim.core.keyuri import KeyUri, build_uri, parse_uri
 from twofa_sim.errors import KeyUriError, SecretError
-from twofa_sim.keyuri import KeyUri, build_uri, parse_uri
 
 RFC_SECRET = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"  # RFC 4226 Appendix D key, "12345678901234567890"
 RFC_KEY = b"12345678901234567890"

@@ -1,4 +1,4 @@
-"""The otpauth:// URI linter: one rule at a time, the corpus, and robustness (twofa_sim.keyuri)."""
+"""The otpauth:// URI linter: one rule at a time, the corpus, and robustness (core.keyuri)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from twofa_sim.core.keyuri import RULES, Finding, build_uri, lint_uri, parse_uri
+from twofa_sim.core.secret import encode_secret
 from twofa_sim.errors import KeyUriError
-from twofa_sim.keyuri import RULES, Finding, build_uri, lint_uri, parse_uri
-from twofa_sim.secret import encode_secret
 
 SECRET = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"  # RFC 4226 Appendix D key, 160 bits
 CANONICAL = build_uri(secret=SECRET, account="alice@example.com", issuer="Example")

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from twofa_sim.otp import hotp, totp
+from twofa_sim.core.otp import hotp, totp
 
 OATHTOOL = shutil.which("oathtool")
 pytestmark = pytest.mark.skipif(

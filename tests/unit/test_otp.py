@@ -8,8 +8,7 @@ import math
 
 import pytest
 
-from twofa_sim.errors import OtpParameterError, SecretError, WeakSecretError
-from twofa_sim.otp import (
+from twofa_sim.core.otp import (
     MAX_COUNTER,
     Algorithm,
     OtpParams,
@@ -21,7 +20,8 @@ from twofa_sim.otp import (
     time_step,
     totp,
 )
-from twofa_sim.secret import decode_secret
+from twofa_sim.core.secret import decode_secret
+from twofa_sim.errors import OtpParameterError, SecretError, WeakSecretError
 
 SEED = b"12345678901234567890"
 

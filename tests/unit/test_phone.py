@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from twofa_sim.core.phone import normalise_phone, parse_e164
 from twofa_sim.errors import InputError
-from twofa_sim.phone import normalise_phone, parse_e164
 
 
 @pytest.mark.parametrize(

@@ -16,15 +16,7 @@ import zxingcpp
 from PIL import Image
 
 from tests import qr_degrade as degrade
-from twofa_sim.errors import (
-    DecoderUnavailableError,
-    ImageError,
-    InputError,
-    MultipleQRCodesError,
-    NoQRCodeError,
-    QRCapacityError,
-)
-from twofa_sim.qr import (
+from twofa_sim.core.qr import (
     Decoded,
     RoundTrip,
     _load,
@@ -34,6 +26,14 @@ from twofa_sim.qr import (
     decode_zxing,
     render_png,
     round_trip,
+)
+from twofa_sim.errors import (
+    DecoderUnavailableError,
+    ImageError,
+    InputError,
+    MultipleQRCodesError,
+    NoQRCodeError,
+    QRCapacityError,
 )
 
 URI = (
@@ -56,7 +56,7 @@ def _encoded(image: Image.Image, kind: str = "PNG", **options: object) -> bytes:
 
 
 def _zxing_symbol(image: Image.Image) -> zxingcpp.Barcode:
-    """Read with bare zxing-cpp, independently of twofa_sim.qr."""
+    """Read with bare zxing-cpp, independently of twofa_sim.core.qr."""
     (symbol,) = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
     return symbol
 
@@ -566,10 +566,10 @@ def test_missing_pyzbar_module_is_a_decoder_unavailable_error(
 
 
 def test_importing_qr_does_not_load_zbar() -> None:
-    """import twofa_sim.qr works without touching pyzbar (so a missing libzbar cannot break it)."""
+    """core.qr imports without touching pyzbar (so a missing libzbar cannot break it)."""
     code = (
         "import sys; sys.modules['pyzbar'] = None\n"
-        "import twofa_sim.qr as qr\n"
+        "import twofa_sim.core.qr as qr\n"
         "print(len(qr.render_png('x')) > 0, qr.decode_zxing(qr._load(qr.render_png('x'), None)[0]))"
     )
     result = subprocess.run(

@@ -1,4 +1,4 @@
-"""The requirements catalog: shipped data, lookups, citations, output (twofa_sim.requirements)."""
+"""The requirements catalog: shipped data, lookups, citations, output (core.requirements)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,7 @@ from typing import Any
 
 import pytest
 
-from twofa_sim.errors import InputError
-from twofa_sim.reference.policy import RULES
-from twofa_sim.requirements import (
+from twofa_sim.core.requirements import (
     Catalog,
     as_json,
     format_table,
@@ -21,6 +19,8 @@ from twofa_sim.requirements import (
     load_catalog,
     parse_catalog,
 )
+from twofa_sim.errors import InputError
+from twofa_sim.reference.policy import RULES
 
 ID_PATTERN = re.compile(r"^[A-Z][A-Z0-9]*(-[A-Za-z0-9.]+)+$")
 

@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 import twofa_sim
-from twofa_sim.secret import mask_secret, redact_uri
+from twofa_sim.core.secret import mask_secret, redact_uri
 
 
 def test_every_public_name_resolves() -> None:

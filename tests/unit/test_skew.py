@@ -23,8 +23,8 @@ import math
 import numpy as np
 import pytest
 
-from twofa_sim import skew
 from twofa_sim.errors import InputError
+from twofa_sim.labs import skew
 
 PERIODS = (30, 60, 15, 7)
 WINDOWS = ((0, 1), (2, 0), (1, 3), (1, 1))
@@ -291,7 +291,7 @@ def test_population_failure_rates() -> None:
 
 def test_a_first_row_written_as_a_duration_is_an_offset_not_a_header() -> None:
     """A population file whose first line is ``-40s`` keeps it as a user's offset."""
-    from twofa_sim.skew import read_population
+    from twofa_sim.labs.skew import read_population
 
     assert list(read_population(["-40s\n", "12\n", "5\n"], "pop.csv")) == [-40.0, 12.0, 5.0]
     assert list(read_population(["offset_s\n", "3\n"], "pop.csv")) == [3.0]

@@ -1,11 +1,11 @@
-"""The published RFC test vectors, copied here from the RFC text (not from twofa_sim.vectors)."""
+"""The published RFC test vectors, copied here from the RFC text (not from core.vectors)."""
 
 from __future__ import annotations
 
 import pytest
 
-from twofa_sim.otp import hotp, totp
-from twofa_sim.vectors import check_vectors
+from twofa_sim.core.otp import hotp, totp
+from twofa_sim.core.vectors import check_vectors
 
 SEED20 = b"12345678901234567890"
 SEED32 = b"12345678901234567890123456789012"

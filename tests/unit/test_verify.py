@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from twofa_sim.errors import OtpParameterError
-from twofa_sim.otp import (
+from twofa_sim.core.otp import (
     HotpPolicy,
     HotpState,
     HotpVerifier,
@@ -16,6 +15,7 @@ from twofa_sim.otp import (
     TotpVerifier,
     hotp,
 )
+from twofa_sim.errors import OtpParameterError
 
 SEED = b"12345678901234567890"
 T = 1_700_000_000.0  # step 56666666, 20 s into it

@@ -5,7 +5,8 @@ A fake provider is three layers, as in moto: a *backend* (plain state and logic,
 into the provider's exact JSON), and its *routes* (pure data: method, path pattern, handler).
 :func:`twofa_sim.providers.mount.mounted` puts services behind ``requests`` with ``responses``.
 
-Time is the world's :class:`~twofa_sim.clock.VirtualClock`: latency moves it, deadlines are read
+Time is the world's :class:`~twofa_sim.core.clock.VirtualClock`: latency moves it, deadlines are
+read
 from it. Randomness is a :class:`SeededRandom` stream of the world's one seed.
 """
 
@@ -24,7 +25,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import requests
 
-from twofa_sim.clock import VirtualClock
+from twofa_sim.core.clock import VirtualClock
 from twofa_sim.errors import InputError
 
 __all__ = [

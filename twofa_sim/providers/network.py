@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from twofa_sim.clock import Clock
+from twofa_sim.core.clock import Clock
 from twofa_sim.errors import InputError
 from twofa_sim.providers._core import SeededRandom
 

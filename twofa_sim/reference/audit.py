@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from twofa_sim.clock import format_instant
+from twofa_sim.core.clock import format_instant
 from twofa_sim.errors import TwofaSimError
 
 __all__ = ["GENESIS", "AuditEntry", "AuditError", "entry_hash", "verify_chain"]
@@ -57,7 +57,7 @@ class AuditEntry:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> AuditEntry:
-        from twofa_sim.clock import parse_instant
+        from twofa_sim.core.clock import parse_instant
 
         return cls(
             seq=int(data["seq"]),

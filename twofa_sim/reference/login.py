@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from twofa_sim.core.otp import Reason, TotpVerifier
 from twofa_sim.errors import InputError
-from twofa_sim.otp import Reason, TotpVerifier
 from twofa_sim.reference import codes
 from twofa_sim.reference.records import LoginAttempt, PendingCode, TotpCredential, UserRecord
 from twofa_sim.reference.verdicts import Challenge, LoginResult, Outcome
 
 if TYPE_CHECKING:
-    from twofa_sim.clock import Clock
+    from twofa_sim.core.clock import Clock
     from twofa_sim.providers import AuthyClient, TwilioClient
     from twofa_sim.reference.policy import SecurityPolicy
     from twofa_sim.reference.service import _Pending
@@ -320,7 +320,7 @@ class LoginMixin:
             self._event(
                 pending, username, "login.code_sent", "ok", channel=channel, request=code.request_id
             )
-            from twofa_sim.phone import parse_e164
+            from twofa_sim.core.phone import parse_e164
 
             masked = parse_e164(record.phone).masked() if record.phone else ""
             return Challenge(code.request_id, channel, code.expires_at, masked)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 
+from twofa_sim.core.otp import TotpPolicy
 from twofa_sim.errors import InputError
-from twofa_sim.otp import TotpPolicy
 
 __all__ = ["RULES", "SecurityPolicy"]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from twofa_sim.otp import TotpState
+from twofa_sim.core.otp import TotpState
 
 __all__ = ["LoginAttempt", "PendingCode", "Team", "TotpCredential", "UserRecord"]
 

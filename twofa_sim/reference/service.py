@@ -22,11 +22,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from twofa_sim.clock import Clock
+from twofa_sim.core.clock import Clock
+from twofa_sim.core.keyuri import build_uri
+from twofa_sim.core.phone import normalise_phone
+from twofa_sim.core.qr import render_png
+from twofa_sim.core.secret import generate_secret
 from twofa_sim.errors import InputError, TwofaSimError, UnknownUserError
-from twofa_sim.keyuri import build_uri
-from twofa_sim.phone import normalise_phone
-from twofa_sim.qr import render_png
 from twofa_sim.reference import codes
 from twofa_sim.reference.audit import AuditEntry, verify_chain
 from twofa_sim.reference.login import LoginMixin
@@ -34,7 +35,6 @@ from twofa_sim.reference.policy import SecurityPolicy
 from twofa_sim.reference.records import PendingCode, Team, TotpCredential, UserRecord
 from twofa_sim.reference.store import MemoryStore, Store
 from twofa_sim.reference.verdicts import Challenge, Enrollment, Notification, Outcome
-from twofa_sim.secret import generate_secret
 
 if False:  # typing only; the providers package imports nothing from here
     from twofa_sim.providers import AuthyClient, TwilioClient

@@ -344,8 +344,8 @@ def _covered_verdict(ids: Sequence[str], verdicts: Mapping[str, str]) -> str:
 
 def _acceptance_svg(policy: Mapping[str, Any]) -> dict[str, Any] | None:
     """The policy's TOTP acceptance curve (probability against phone clock offset, -150 s to
-    +150 s, the exact values of :mod:`twofa_sim.skew`) as SVG geometry for the template."""
-    from twofa_sim.skew import acceptance_array
+    +150 s, the exact values of :mod:`twofa_sim.labs.skew`) as SVG geometry for the template."""
+    from twofa_sim.labs.skew import acceptance_array
 
     totp = policy.get("totp")
     if not isinstance(totp, Mapping):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from twofa_sim.clock import parse_duration
+from twofa_sim.core.clock import parse_duration
+from twofa_sim.core.secret import mask_codes, mask_phone
 from twofa_sim.scenario.context import Run, StepError, StepFailed
 from twofa_sim.scenario.steps import (
     DURATION,
@@ -15,7 +16,6 @@ from twofa_sim.scenario.steps import (
     check_expect,
     step,
 )
-from twofa_sim.secret import mask_codes, mask_phone
 
 # --- expectations -----------------------------------------------------------------------------
 
@@ -74,7 +74,7 @@ def _expect_account(run: Run, args: dict[str, Any]) -> None:
     if "factors" in args:
         _compare("factors", sorted(args["factors"]), sorted(account.factors))
     if "phone" in args:
-        from twofa_sim.phone import parse_e164
+        from twofa_sim.core.phone import parse_e164
 
         wanted = None if args["phone"] is None else parse_e164(str(args["phone"])).e164
         if wanted != account.phone:
@@ -271,8 +271,8 @@ def _expect_logged_in(run: Run, args: dict[str, Any]) -> None:
     },
 )
 def _expect_qr(run: Run, args: dict[str, Any]) -> None:
-    from twofa_sim.keyuri import lint_uri
-    from twofa_sim.qr import decode_image
+    from twofa_sim.core.keyuri import lint_uri
+    from twofa_sim.core.qr import decode_image
 
     user = run.user(args)
     if user.enrollment is None:
@@ -355,7 +355,7 @@ def _expect_stored(run: Run, args: dict[str, Any]) -> None:
     required=("offset", "probability"),
 )
 def _expect_acceptance(run: Run, args: dict[str, Any]) -> None:
-    from twofa_sim.skew import acceptance
+    from twofa_sim.labs.skew import acceptance
 
     policy = getattr(run.target, "policy", None)
     window = getattr(policy, "totp", None)

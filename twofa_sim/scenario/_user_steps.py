@@ -7,7 +7,8 @@ import contextlib
 from collections.abc import Callable
 from typing import Any
 
-from twofa_sim.clock import parse_duration
+from twofa_sim.core.clock import parse_duration
+from twofa_sim.core.secret import mask_codes, mask_phone, redact_uri
 from twofa_sim.scenario.context import Result, Run, StepError, StepFailed, UserState, answer_of
 from twofa_sim.scenario.steps import (
     APP,
@@ -19,7 +20,6 @@ from twofa_sim.scenario.steps import (
     USER,
     step,
 )
-from twofa_sim.secret import mask_codes, mask_phone, redact_uri
 
 # --- user actions -----------------------------------------------------------------------------
 
@@ -203,7 +203,7 @@ def _deny_push(run: Run, args: dict[str, Any]) -> Result:
     fields={"user": USER},
 )
 def _generate_qr(run: Run, args: dict[str, Any]) -> Result:
-    from twofa_sim.keyuri import lint_uri, parse_uri
+    from twofa_sim.core.keyuri import lint_uri, parse_uri
 
     user = run.user(args)
     with answer_of(run) as box:
@@ -263,8 +263,8 @@ def _scan_qr(run: Run, args: dict[str, Any]) -> Result:
     required=("uri",),
 )
 def _scan_uri(run: Run, args: dict[str, Any]) -> Result:
-    from twofa_sim.keyuri import lint_uri
-    from twofa_sim.qr import render_png
+    from twofa_sim.core.keyuri import lint_uri
+    from twofa_sim.core.qr import render_png
 
     uri = str(args["uri"])
     png = render_png(uri)
@@ -505,6 +505,6 @@ def _masked_png(uri: str) -> str:
     The image the user scanned holds the secret; a report must not (a phone could read it).
     The run itself checks the real image (scan_qr decodes it; expect_qr compares both
     decoders with the real URI)."""
-    from twofa_sim.qr import render_png
+    from twofa_sim.core.qr import render_png
 
     return base64.b64encode(render_png(redact_uri(uri, reveal=0))).decode("ascii")

@@ -13,11 +13,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from twofa_sim.apps import AuthenticatorApp, Phone
-from twofa_sim.clock import format_duration, parse_duration
+from twofa_sim.core.clock import format_duration, parse_duration
+from twofa_sim.core.secret import mask_codes, mask_phone
 from twofa_sim.errors import InputError, ProviderUnavailableError, RetryLaterError
 from twofa_sim.scenario.target import Challenge, Enrollment, Target
-from twofa_sim.secret import mask_codes, mask_phone
+from twofa_sim.world.apps import AuthenticatorApp, Phone
 
 __all__ = [
     "APP_ALIASES",
@@ -141,7 +141,7 @@ class Run:
                 number = next(iter(self.world.phones))
             else:
                 raise StepError("name the phone: it is not clear which one")
-        from twofa_sim.phone import parse_e164
+        from twofa_sim.core.phone import parse_e164
 
         phone: Phone = self.world.phone(parse_e164(str(number)).e164)
         return phone

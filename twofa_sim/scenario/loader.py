@@ -132,7 +132,7 @@ def document_schema(*, for_editors: bool = True) -> dict[str, Any]:
         steps_item = {"type": "object"}
     covers_item: dict[str, Any] = {"type": "string"}
     if for_editors:
-        from twofa_sim.requirements import load_catalog
+        from twofa_sim.core.requirements import load_catalog
 
         covers_item = {"enum": list(load_catalog().ids)}
     return {
@@ -349,7 +349,7 @@ class _Checker:
         )
 
     def covers(self, covers: list[str]) -> None:
-        from twofa_sim.requirements import load_catalog
+        from twofa_sim.core.requirements import load_catalog
 
         catalog = load_catalog()
         for index, requirement in enumerate(covers):
@@ -384,7 +384,7 @@ class _Checker:
             )
 
     def for_all(self, for_all: Mapping[str, Mapping[str, Any]]) -> None:
-        from twofa_sim.clock import parse_duration
+        from twofa_sim.core.clock import parse_duration
 
         for name, spec in for_all.items():
             for kind in ("between", "integers"):
@@ -404,7 +404,7 @@ class _Checker:
         return names
 
     def phone_numbers(self, given: Mapping[str, Any]) -> set[str]:
-        from twofa_sim.phone import parse_e164
+        from twofa_sim.core.phone import parse_e164
 
         numbers: set[str] = set()
         for phone in given.get("phones", []):
@@ -481,7 +481,7 @@ class _Checker:
         users: set[str],
         phones: set[str],
     ) -> None:
-        from twofa_sim.phone import parse_e164
+        from twofa_sim.core.phone import parse_e164
 
         for key, value in args.items():
             if key == "steps":

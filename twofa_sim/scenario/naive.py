@@ -35,7 +35,7 @@ What it lacks, point by point (the reference service's rule id, then the require
 
 Time: ``TOTP.verify`` is called without ``for_time``, so it reads ``time.time()``. That is why
 :attr:`NaiveTarget.reads_system_time` is true: the runner calls it inside the freezegun bridge
-(:func:`~twofa_sim.clock.frozen_system_time`), which keeps the system time equal to the
+(:func:`~twofa_sim.core.clock.frozen_system_time`), which keeps the system time equal to the
 virtual clock. Randomness (secrets, codes, ids) comes from ``context.random`` so a run replays
 byte for byte; a developer would write ``pyotp.random_base32()`` and ``secrets``.
 """
@@ -52,10 +52,10 @@ from typing import ClassVar
 import phonenumbers
 import pyotp
 
+from twofa_sim.core.phone import parse_e164
+from twofa_sim.core.qr import render_png
 from twofa_sim.errors import InputError, ProviderUnavailableError, UnknownUserError
-from twofa_sim.phone import parse_e164
 from twofa_sim.providers.twilio import TwilioClient, TwilioError
-from twofa_sim.qr import render_png
 from twofa_sim.scenario.target import (
     AccountView,
     AuditView,
@@ -108,7 +108,7 @@ class NaiveTarget:
     def __init__(self, context: TargetContext) -> None:
         from types import SimpleNamespace
 
-        from twofa_sim.otp import TotpPolicy
+        from twofa_sim.core.otp import TotpPolicy
 
         self.context = context
         # What TOTP.verify(valid_window=1) accepts, stated for expect_acceptance; scenario

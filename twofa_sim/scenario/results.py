@@ -64,7 +64,7 @@ def requirement_rows(scenarios: Sequence[Mapping[str, Any]]) -> list[dict[str, A
     """The traceability matrix: every catalog requirement, the scenarios covering it, and its
     verdict (``passed`` when every covering scenario passed, ``failed`` if one did not,
     ``uncovered`` when none covers it)."""
-    from twofa_sim.requirements import load_catalog
+    from twofa_sim.core.requirements import load_catalog
 
     covering: dict[str, list[Mapping[str, Any]]] = {}
     for scenario in scenarios:

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from twofa_sim.clock import format_instant, parse_duration
+from twofa_sim.core.clock import format_instant, parse_duration
+from twofa_sim.core.secret import mask_codes, mask_phone
 from twofa_sim.errors import InputError, TwofaSimError
 from twofa_sim.scenario.context import (
     DEFAULT_PASSWORD,
@@ -32,7 +33,6 @@ from twofa_sim.scenario.context import (
 from twofa_sim.scenario.loader import Scenario, StepDef, world_description
 from twofa_sim.scenario.steps import check_expect
 from twofa_sim.scenario.target import TargetContext, TargetFactory, load_target
-from twofa_sim.secret import mask_codes, mask_phone
 
 __all__ = ["ScenarioResult", "StepRecord", "run_scenario", "scenario_seed"]
 
@@ -214,7 +214,7 @@ def _world_and_target(
 
 
 def _users(given: Mapping[str, Any], world: Any) -> dict[str, UserState]:
-    from twofa_sim.phone import parse_e164
+    from twofa_sim.core.phone import parse_e164
 
     only_phone = next(iter(world.phones)) if len(world.phones) == 1 else None
     users: dict[str, UserState] = {}

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
-from twofa_sim.clock import format_duration, parse_duration, parse_instant
+from twofa_sim.core.clock import format_duration, parse_duration, parse_instant
 from twofa_sim.scenario.context import (
     Result,
     Run,
@@ -227,7 +227,7 @@ def _set_time(run: Run, args: dict[str, Any]) -> None:
     fields={"phone": PHONE, "offset": DURATION, "drift_ppm": {"type": "number"}},
 )
 def _set_device_clock(run: Run, args: dict[str, Any]) -> None:
-    from twofa_sim.clock import DeviceClock
+    from twofa_sim.core.clock import DeviceClock
 
     phone = run.phone(args)
     clock = cast(DeviceClock, phone.clock)

@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from twofa_sim.clock import Clock
+from twofa_sim.core.clock import Clock
 from twofa_sim.errors import InputError
 from twofa_sim.reference import (
     Challenge,
@@ -387,12 +387,12 @@ class ReferenceTarget:
 
 def policy_from(overrides: Mapping[str, Any], where: str = "given.policy") -> SecurityPolicy:
     """A :class:`SecurityPolicy` from a scenario's overrides; durations may be written ``5m``;
-    ``totp`` is a mapping of :class:`~twofa_sim.otp.TotpPolicy` fields; ``seed_compat: true``
+    ``totp`` is a mapping of :class:`~twofa_sim.core.otp.TotpPolicy` fields; ``seed_compat: true``
     starts from the seed document's behaviour."""
     from dataclasses import fields
 
-    from twofa_sim.clock import parse_duration
-    from twofa_sim.otp import TotpPolicy
+    from twofa_sim.core.clock import parse_duration
+    from twofa_sim.core.otp import TotpPolicy
 
     known = {f.name: f for f in fields(SecurityPolicy)}
     values: dict[str, Any] = {}

@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from twofa_sim.clock import Clock
+from twofa_sim.core.clock import Clock
 from twofa_sim.providers._core import SeededRandom
 from twofa_sim.providers.authy.exceptions import (
     ApprovalRequestClosed,

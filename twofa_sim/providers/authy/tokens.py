@@ -14,7 +14,7 @@ keepassxc#1762, alexzorin/authy#8). The last 7 digits of an 8-digit code are the
 
 from __future__ import annotations
 
-from twofa_sim.otp import totp
+from twofa_sim.core.otp import totp
 
 __all__ = [
     "APP_TOKEN_DIGITS",

@@ -4,7 +4,7 @@
 (:class:`TwilioService`), ``urls`` the routing data, ``exceptions`` Twilio's error codes,
 ``client`` what production code uses.
 
->>> from twofa_sim.clock import VirtualClock
+>>> from twofa_sim.core.clock import VirtualClock
 >>> from twofa_sim.providers import SeededRandom, SmsNetwork, mounted
 >>> clock = VirtualClock("2024-05-01T12:00:00Z")
 >>> rng = SeededRandom(7)

@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from email.utils import format_datetime
 from urllib.parse import parse_qsl, urlencode
 
-from twofa_sim.clock import VirtualClock, to_datetime
+from twofa_sim.core.clock import VirtualClock, to_datetime
 from twofa_sim.errors import InputError
 from twofa_sim.providers._core import FakeService, Handler, Reply, Request, Route, SeededRandom
 from twofa_sim.providers.network import SmsNetwork

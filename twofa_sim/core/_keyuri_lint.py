@@ -2,7 +2,8 @@
 
 :func:`read_uri` splits a URI into scheme, type, label (issuer prefix and account) and parameters
 without judging anything. :func:`unreadable` lists what stops a URI from being read at all: those
-problems make :func:`twofa_sim.keyuri.parse_uri` raise, and the linter reports them as errors, so
+problems make :func:`~twofa_sim.core.keyuri.parse_uri` raise, and the linter reports them as
+errors, so
 the two never disagree. :func:`lint_uri` adds every other rule of :data:`RULES`.
 
 Messages name the problem and the fix and never quote the secret.
@@ -20,10 +21,10 @@ from types import MappingProxyType
 from typing import Literal
 from urllib.parse import unquote
 
-from twofa_sim import appcompat
+from twofa_sim.core import appcompat
+from twofa_sim.core.otp import MAX_COUNTER, MAX_DIGITS, MIN_DIGITS, Algorithm
+from twofa_sim.core.secret import MIN_ENROLL_BITS, RECOMMENDED_BITS, decode_secret, mask_secret
 from twofa_sim.errors import KeyUriError, SecretError
-from twofa_sim.otp import MAX_COUNTER, MAX_DIGITS, MIN_DIGITS, Algorithm
-from twofa_sim.secret import MIN_ENROLL_BITS, RECOMMENDED_BITS, decode_secret, mask_secret
 
 Severity = Literal["error", "warning", "info"]
 

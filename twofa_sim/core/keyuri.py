@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import quote
 
-from twofa_sim._keyuri_lint import (
+from twofa_sim.core._keyuri_lint import (
     ALGORITHMS,
     KNOWN_PARAMETERS,
     NOT_OTPAUTH,
@@ -42,9 +42,9 @@ from twofa_sim._keyuri_lint import (
     read_uri,
     unreadable,
 )
+from twofa_sim.core.otp import MAX_COUNTER, MAX_DIGITS, MIN_DIGITS
+from twofa_sim.core.secret import decode_secret, encode_secret, mask_secret
 from twofa_sim.errors import KeyUriError, SecretError
-from twofa_sim.otp import MAX_COUNTER, MAX_DIGITS, MIN_DIGITS
-from twofa_sim.secret import decode_secret, encode_secret, mask_secret
 
 __all__ = [
     "RULES",

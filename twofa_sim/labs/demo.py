@@ -25,12 +25,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-from twofa_sim.appcompat import profile
-from twofa_sim.apps import AppAccount, Phone
-from twofa_sim.clock import format_duration, format_instant, parse_duration
+from twofa_sim.core.appcompat import profile
+from twofa_sim.core.clock import format_duration, format_instant, parse_duration
+from twofa_sim.core.keyuri import parse_uri
+from twofa_sim.core.phone import parse_e164
+from twofa_sim.core.secret import HIDDEN, mask_codes, mask_phone, redact_uri
 from twofa_sim.errors import InputError, TwofaSimError
-from twofa_sim.keyuri import parse_uri
-from twofa_sim.phone import parse_e164
 from twofa_sim.providers._core import Exchange
 from twofa_sim.reference import (
     MemoryStore,
@@ -40,8 +40,8 @@ from twofa_sim.reference import (
     SqliteStore,
     Store,
 )
-from twofa_sim.secret import HIDDEN, mask_codes, mask_phone, redact_uri
 from twofa_sim.world import World
+from twofa_sim.world.apps import AppAccount, Phone
 
 __all__ = ["APPS", "CHANNELS", "STORES", "DemoReport", "demo_world", "run_demo"]
 
@@ -56,7 +56,7 @@ APPS: dict[AppName, str] = {
     "authy": "authy-2018",
     "freeotp": "freeotp-2018",
 }
-"""The ``--app`` names and the :mod:`~twofa_sim.appcompat` profile each one runs."""
+"""The ``--app`` names and the :mod:`~twofa_sim.core.appcompat` profile each one runs."""
 
 START = "2026-03-01T09:00:00Z"
 PHONE = "+15551230001"

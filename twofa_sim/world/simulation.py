@@ -30,16 +30,15 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
-from twofa_sim.apps import AuthenticatorApp, AuthyApp, Phone
-from twofa_sim.clock import (
+from twofa_sim.core.clock import (
     DeviceClock,
     VirtualClock,
     frozen_system_time,
     parse_duration,
     parse_instant,
 )
+from twofa_sim.core.phone import parse_e164
 from twofa_sim.errors import InputError, TwofaSimError
-from twofa_sim.phone import parse_e164
 from twofa_sim.providers import Delivery, FaultRule, SeededRandom, SmsNetwork, mounted
 from twofa_sim.providers._core import FAULT_KINDS, FakeService
 from twofa_sim.providers.authy import AuthyClient, AuthyService
@@ -47,6 +46,7 @@ from twofa_sim.providers.authy import urls as authy_urls
 from twofa_sim.providers.twilio import TwilioClient, TwilioService
 from twofa_sim.providers.twilio import urls as twilio_urls
 from twofa_sim.reference import ReferenceService, SecurityPolicy, Store
+from twofa_sim.world.apps import AuthenticatorApp, AuthyApp, Phone
 
 __all__ = ["FaultSpec", "PhoneSpec", "World", "WorldSpec"]
 
@@ -296,7 +296,7 @@ def _read_phone(item: object, where: str) -> PhoneSpec:
     if isinstance(drift, bool) or not isinstance(drift, int | float) or not math.isfinite(drift):
         raise InputError(f"drift_ppm must be a number, not {drift!r}", where=f"{where}.drift_ppm")
     apps = _list(item.get("apps", []), f"{where}.apps")
-    from twofa_sim.appcompat import load_profiles
+    from twofa_sim.core.appcompat import load_profiles
 
     known = {p.id for p in load_profiles()}
     for index, app in enumerate(apps):

@@ -5,7 +5,7 @@ pyplot, no display, no global state but the SVG settings held while saving), for
 axes with units, a title that says the settings, the window's edges marked, markers that read in
 grey. The same data give the same bytes, in SVG (fixed ids, no date) as in PNG.
 
->>> from twofa_sim.skew import acceptance_curve, offsets_between
+>>> from twofa_sim.labs.skew import acceptance_curve, offsets_between
 >>> points = acceptance_curve(offsets_between(-90, 90, 5), period=30)
 >>> render(curve_figure(points, period=30, back=1, forward=1, entry_delay=0), "svg")[:5]
 b'<?xml'
@@ -28,8 +28,8 @@ if TYPE_CHECKING:
     import numpy.typing as npt
     from matplotlib.axes import Axes
 
-    from twofa_sim.drift import DriftResult
-    from twofa_sim.skew import CurvePoint
+    from twofa_sim.labs.drift import DriftResult
+    from twofa_sim.labs.skew import CurvePoint
 
 __all__ = [
     "curve_figure",
@@ -138,7 +138,7 @@ def curve_figure(
 ) -> Figure:
     """The exact acceptance curve over the offsets, with simulated points and their 99.9 %
     Wilson intervals as error bars, and the window's edges marked."""
-    from twofa_sim.skew import wilson_interval
+    from twofa_sim.labs.skew import wilson_interval
 
     figure, (axes,) = _figure()
     offsets = [p.offset_s for p in points]
@@ -199,7 +199,7 @@ def population_figure(
     the window's acceptance curve over it, and the share of logins that fail."""
     import numpy as np
 
-    from twofa_sim.skew import acceptance_array
+    from twofa_sim.labs.skew import acceptance_array
 
     values = np.asarray(offsets, dtype=np.float64)
     edges = _edges(period, back, forward, entry_delay)

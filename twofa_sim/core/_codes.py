@@ -1,4 +1,4 @@
-"""HOTP and TOTP code generation (RFC 4226, RFC 6238); public through :mod:`twofa_sim.otp`."""
+"""HOTP and TOTP code generation (RFC 4226, RFC 6238); public through :mod:`twofa_sim.core.otp`."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from fractions import Fraction
 
+from twofa_sim.core.secret import decode_secret
 from twofa_sim.errors import OtpParameterError
-from twofa_sim.secret import decode_secret
 
 Time = float | Fraction
 """An instant in Unix seconds: a float, or a Fraction where exactness matters."""

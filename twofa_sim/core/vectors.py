@@ -1,7 +1,7 @@
 """The published test vectors of RFC 4226 (Appendix D) and RFC 6238 (Appendix B), and a checker.
 
 The expected values are copied from the RFCs, not computed: :func:`check_vectors` compares them
-with what :mod:`twofa_sim.otp` computes, which is what ``twofa-sim vectors`` prints.
+with what :mod:`twofa_sim.core.otp` computes, which is what ``twofa-sim vectors`` prints.
 
 RFC 6238's body names only the 20-byte seed, but its Appendix B table was made (by the reference
 code in Appendix A) with a 32-byte seed for SHA-256 and a 64-byte seed for SHA-512: a well-known
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from twofa_sim._codes import Algorithm, hotp, totp
+from twofa_sim.core._codes import Algorithm, hotp, totp
 
 __all__ = ["HOTP_VECTORS", "TOTP_SEEDS", "TOTP_VECTORS", "Vector", "check_vectors"]
 

@@ -29,7 +29,7 @@ import segno
 import zxingcpp
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from twofa_sim._qr_prepare import Attempt, to_gray, zbar_attempts, zxing_attempts
+from twofa_sim.core._qr_prepare import Attempt, to_gray, zbar_attempts, zxing_attempts
 from twofa_sim.errors import (
     DecoderUnavailableError,
     ImageError,

@@ -1,14 +1,14 @@
 """Phones and the authenticator apps on them: scan a QR PNG, show codes at the phone's own time.
 
-An :class:`AuthenticatorApp` behaves as its :class:`~twofa_sim.appcompat.AppProfile` says real
+An :class:`AuthenticatorApp` behaves as its :class:`~twofa_sim.core.appcompat.AppProfile` says real
 apps do: for every parameter a URI sets to a non-default value (algorithm, digits, period) it
 honours it, ignores it (and shows SHA1/6/30 codes that silently fail) or refuses the scan. The
 scan is a real decode of the image with zbar; codes come from pyotp, an implementation
-independent of the verifier in :mod:`twofa_sim.otp`, at the phone's :class:`DeviceClock` time.
+independent of the verifier in :mod:`twofa_sim.core.otp`, at the phone's :class:`DeviceClock` time.
 
->>> from twofa_sim.clock import DeviceClock, VirtualClock
->>> from twofa_sim.keyuri import build_uri
->>> from twofa_sim.qr import render_png
+>>> from twofa_sim.core.clock import DeviceClock, VirtualClock
+>>> from twofa_sim.core.keyuri import build_uri
+>>> from twofa_sim.core.qr import render_png
 >>> clock = VirtualClock(59)
 >>> app = AuthenticatorApp("freeotp-2018", DeviceClock(clock))
 >>> uri = build_uri(secret="GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", account="a", issuer="X", digits=8)
@@ -30,14 +30,14 @@ from typing import Any, ClassVar
 import pyotp
 from PIL import Image, UnidentifiedImageError
 
-from twofa_sim.appcompat import PARAMETERS, AppProfile, Parameter, Support, profile
-from twofa_sim.clock import Clock
+from twofa_sim.core.appcompat import PARAMETERS, AppProfile, Parameter, Support, profile
+from twofa_sim.core.clock import Clock
+from twofa_sim.core.keyuri import KeyUri, parse_uri
+from twofa_sim.core.otp import MAX_COUNTER
+from twofa_sim.core.qr import decode_zbar
 from twofa_sim.errors import KeyUriError, TwofaSimError
-from twofa_sim.keyuri import KeyUri, parse_uri
-from twofa_sim.otp import MAX_COUNTER
 from twofa_sim.providers.authy.models import ApprovalRequest, AuthyBackend, Device
 from twofa_sim.providers.network import Sms, SmsNetwork
-from twofa_sim.qr import decode_zbar
 
 __all__ = [
     "AppAccount",

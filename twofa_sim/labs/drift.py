@@ -14,7 +14,7 @@ on the drift it saw at each success, so logins keep passing until the phone pass
 lets the phone run further ahead than the window in one jump: the tracked window no longer
 reaches it, and since the verifier only re-centres on a success, it never catches up.
 
-Each login is also checked against the closed form (:func:`twofa_sim.skew.acceptance` for the
+Each login is also checked against the closed form (:func:`twofa_sim.labs.skew.acceptance` for the
 window the verifier used): ``chance`` is the probability that a login at a uniformly random
 moment with that clock error passes; a login accepted at chance 0, or refused by the window at
 chance 1, is a contradiction (:attr:`DriftMode.contradictions`).
@@ -364,7 +364,7 @@ def _run_mode(
     gap: tuple[float, float] | None,
     seed: int,
 ) -> DriftMode:
-    from twofa_sim.otp import TotpPolicy
+    from twofa_sim.core.otp import TotpPolicy
     from twofa_sim.reference import SecurityPolicy
     from twofa_sim.world import World
 
@@ -443,7 +443,7 @@ def _learnt(service: Any) -> int:
 def _chance(error: float, drift: int, back: int, forward: int, limit: int | None) -> float:
     """The closed form for the window the verifier uses: steps ``drift - back`` to ``drift +
     forward`` around its own, cut to the drift limit."""
-    from twofa_sim.skew import acceptance
+    from twofa_sim.labs.skew import acceptance
 
     low, high = drift - back, drift + forward
     if limit is not None:

@@ -3,7 +3,7 @@
 Secrets travel as unpadded upper-case base32 (RFC 4648 alphabet, as the Key URI Format asks) and
 are used as raw bytes. Decoding is forgiving about how people type secrets (lower case, spaces,
 hyphens, missing or present ``=`` padding); whether a secret is written *canonically* is the URI
-linter's business (:mod:`twofa_sim.keyuri`), not this module's.
+linter's business (:mod:`twofa_sim.core.keyuri`), not this module's.
 
 >>> decode_secret("jbsw y3dp ehpk 3pxp")
 b'Hello!\\xde\\xad\\xbe\\xef'

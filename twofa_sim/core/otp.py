@@ -1,7 +1,7 @@
 """One-time passwords: HOTP (RFC 4226) and TOTP (RFC 6238) codes, and verifiers driven by a policy.
 
 Time is always a parameter, never read here. Secrets are raw bytes, or base32 text (decoded with
-:func:`twofa_sim.secret.decode_secret`).
+:func:`twofa_sim.core.secret.decode_secret`).
 
 >>> hotp(b"12345678901234567890", 0)
 '755224'
@@ -19,7 +19,7 @@ counter) is a small frozen value handed in and handed back, for the caller to st
 
 from __future__ import annotations
 
-from twofa_sim._codes import (
+from twofa_sim.core._codes import (
     MAX_COUNTER,
     MAX_DIGITS,
     MIN_DIGITS,
@@ -31,7 +31,7 @@ from twofa_sim._codes import (
     time_step,
     totp,
 )
-from twofa_sim._verify import (
+from twofa_sim.core._verify import (
     HotpPolicy,
     HotpState,
     HotpVerifier,
@@ -41,7 +41,7 @@ from twofa_sim._verify import (
     TotpVerifier,
     Verification,
 )
-from twofa_sim.secret import generate_secret, require_enrollable
+from twofa_sim.core.secret import generate_secret, require_enrollable
 
 __all__ = [
     "MAX_COUNTER",

@@ -9,10 +9,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from twofa_sim.core.keyuri import Finding, KeyUri, lint_uri, parse_uri
+from twofa_sim.core.qr import Decoded, decode_image
+from twofa_sim.core.secret import redact_uri
 from twofa_sim.errors import KeyUriError, MultipleQRCodesError, NoQRCodeError
-from twofa_sim.keyuri import Finding, KeyUri, lint_uri, parse_uri
-from twofa_sim.qr import Decoded, decode_image
-from twofa_sim.secret import redact_uri
 
 __all__ = ["Scan", "scan_image"]
 

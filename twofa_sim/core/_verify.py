@@ -1,4 +1,4 @@
-"""TOTP and HOTP verifiers driven by explicit policies; public through :mod:`twofa_sim.otp`.
+"""TOTP and HOTP verifiers driven by explicit policies; public through :mod:`twofa_sim.core.otp`.
 
 What the policies implement, and where it comes from:
 
@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
-from twofa_sim._codes import (
+from twofa_sim.core._codes import (
     MAX_COUNTER,
     OtpParams,
     Time,

@@ -4,7 +4,7 @@ The model. A device whose clock is ``offset`` seconds ahead of the server (negat
 shows the code of step ``floor((t + offset - t0) / period)`` at server time ``t``. The user reads
 it at a moment uniformly distributed in time and types it ``entry_delay`` seconds later; the
 server, at ``t + entry_delay``, accepts steps from ``back`` before to ``forward`` after its own
-(:class:`~twofa_sim.otp.TotpPolicy` ``steps_back`` / ``steps_forward``, a fresh verifier: no
+(:class:`~twofa_sim.core.otp.TotpPolicy` ``steps_back`` / ``steps_forward``, a fresh verifier: no
 drift learnt yet).
 
 With ``delta = (offset - entry_delay) / period``, ``n = floor(delta)`` and ``phi = delta - n``,
@@ -46,8 +46,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from twofa_sim.core.otp import OtpParams, Reason, TotpPolicy, TotpState, TotpVerifier, hotp
 from twofa_sim.errors import InputError
-from twofa_sim.otp import OtpParams, Reason, TotpPolicy, TotpState, TotpVerifier, hotp
 
 __all__ = [
     "CurvePoint",
@@ -200,12 +200,13 @@ def simulate(
 ) -> float:
     """The share of ``samples`` real codes accepted: each read at a uniformly random moment
     from a device ``offset`` ahead, typed ``entry_delay`` later, checked by the reference
-    :meth:`TotpVerifier.verify <twofa_sim.otp.TotpVerifier.verify>` (a fresh state each time).
+    :meth:`TotpVerifier.verify <twofa_sim.core.otp.TotpVerifier.verify>` (a fresh state each time).
 
     One verification per sample, always: only the drawing of the moments and the device's codes
-    (RFC 4226 :func:`~twofa_sim.otp.hotp` of the device's step, computed once per step) are done
+    (RFC 4226 :func:`~twofa_sim.core.otp.hotp` of the device's step, computed once per step) are
+    done
     in bulk. The verifier's policy is the window asked for and nothing else: no diagnosis beyond
-    it, and no drift limit (``max_drift_steps=None``; a :class:`~twofa_sim.otp.TotpPolicy`'s
+    it, and no drift limit (``max_drift_steps=None``; a :class:`~twofa_sim.core.otp.TotpPolicy`'s
     default limit of 10 steps would clip a wider window). ``samples == 0`` gives NaN.
     """
     _check(period, back, forward, entry_delay)
@@ -235,7 +236,7 @@ def simulate(
         count = min(_CHUNK, samples - done)
         read_at = _BASE + moments.random(count) * float(whole * _SPAN_STEPS)
         # The device's step, as RFC 6238 computes it from the device's clock (float floor
-        # division, as :func:`~twofa_sim.otp.time_step` does).
+        # division, as :func:`~twofa_sim.core.otp.time_step` does).
         steps, which = np.unique(np.floor_divide(read_at + offset, whole), return_inverse=True)
         codes_of_steps = []
         for step in map(int, steps.tolist()):
@@ -398,7 +399,7 @@ def read_population(lines: Iterable[str], where: str) -> npt.NDArray[np.float64]
     """Offsets in seconds from a CSV (one column, or a column named ``offset_s``/``offset``)."""
     import csv
 
-    from twofa_sim.clock import parse_duration
+    from twofa_sim.core.clock import parse_duration
 
     rows = list(csv.reader(lines))
     if not rows:
@@ -436,7 +437,7 @@ def read_population(lines: Iterable[str], where: str) -> npt.NDArray[np.float64]
 
 def _is_number(text: str) -> bool:
     """A cell that holds an offset (``12.5``, ``-40s``), not a column name."""
-    from twofa_sim.clock import parse_duration
+    from twofa_sim.core.clock import parse_duration
 
     try:
         parse_duration(text.strip())
