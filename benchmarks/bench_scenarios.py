@@ -62,11 +62,11 @@ from pathlib import Path
 
 from benchmarks._harness import Ratio, interleaved
 from twofa_sim.core.clock import real_monotonic
+from twofa_sim.errors import ScenarioFileError
 from twofa_sim.scenario.context import DEFAULT_PASSWORD
 from twofa_sim.scenario.loader import Scenario, find_files, load_paths, load_scenarios
 from twofa_sim.scenario.results import RunResult, run_all
 from twofa_sim.scenario.runner import run_scenario
-from twofa_sim.scenario.source import ScenarioFileError
 from twofa_sim.scenario.target import ReferenceTarget, TargetContext
 from twofa_sim.world import SMS_FROM, World
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from twofa_sim import cli as _cli
-from twofa_sim.errors import InputError
+from twofa_sim.errors import CommandFailed, InputError
 
 __all__: list[str] = []
 
@@ -81,7 +81,7 @@ def verify(directory: Path) -> None:
     ):
         for name in names:
             click.echo(f"{word}: {_cli._printable(name)}")
-    raise _cli.CommandFailed("the run directory does not match its manifest")
+    raise CommandFailed("the run directory does not match its manifest")
 
 
 @report.command()
@@ -101,4 +101,4 @@ def diff(old: Path, new: Path, as_json: bool) -> None:
     else:
         click.echo(found.text())
     if found.regressed:
-        raise _cli.CommandFailed()
+        raise CommandFailed()

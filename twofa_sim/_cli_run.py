@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from twofa_sim import cli as _cli
-from twofa_sim.errors import InputError
+from twofa_sim.errors import CommandFailed, InputError
 
 __all__ = ["library_path"]
 
@@ -103,7 +103,7 @@ def run(
     else:
         click.echo(summary)
     if status != _cli.EXIT_OK:
-        raise _cli.CommandFailed()
+        raise CommandFailed()
 
 
 def _selected(scenario: Any, keyword: str | None, tags: tuple[str, ...]) -> bool:

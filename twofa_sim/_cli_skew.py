@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from twofa_sim import cli as _cli
-from twofa_sim.errors import InputError
+from twofa_sim.errors import CommandFailed, InputError
 
 if TYPE_CHECKING:
     import numpy.typing as npt
@@ -264,7 +264,7 @@ def skew(
     if outside:
         where = ", ".join(f"{p.offset_s:g} s" for p in outside[:10])
         more = "" if len(outside) <= 10 else f" and {len(outside) - 10} more"
-        raise _cli.CommandFailed(
+        raise CommandFailed(
             f"{len(outside)} of {len(points)} simulated values lie outside the Wilson "
             f"interval of the exact value, 99.9 % for the whole curve (at {where}{more})"
         )
@@ -514,7 +514,7 @@ def _population(
     else:
         _print_population(population, table, period, back, forward, entry_delay, target, best)
     if missed:
-        raise _cli.CommandFailed(
+        raise CommandFailed(
             f"no window up to {SEARCH_STEPS} steps each way keeps failures at or under "
             f"{_percent(target or 0.0)}"
         )
@@ -671,7 +671,7 @@ def drift(
     else:
         _print_drift(result)
     if wrong:
-        raise _cli.CommandFailed(
+        raise CommandFailed(
             f"{wrong} verdict(s) contradict the closed form for the window the verifier used"
         )
 

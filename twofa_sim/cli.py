@@ -18,6 +18,7 @@ import click
 
 from twofa_sim import __version__
 from twofa_sim.errors import (
+    CommandFailed,
     DecoderUnavailableError,
     InputError,
     OtpParameterError,
@@ -26,14 +27,6 @@ from twofa_sim.errors import (
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 PROG = "twofa-sim"
-
-
-class CommandFailed(Exception):
-    """A check the user asked for failed: exit 1 after printing ``message`` (if any)."""
-
-    def __init__(self, message: str = "") -> None:
-        self.message = message
-        super().__init__(message)
 
 
 _STATUS = "twofa_sim.exit_status"

@@ -12,14 +12,26 @@
     │   ├── KeyUriError               not an otpauth URI we can read, or cannot be built
     │   ├── ImageError                file missing, or bytes that are no image
     │   ├── QRCapacityError           data too large for any QR symbol
-    │   └── UnknownUserError          the reference service has no such user
-    ├── QRReadError                   an image was read but gave no single QR: CLI exit code 1
     │   ├── NoQRCodeError
     │   └── MultipleQRCodesError
+    │   ├── UnknownUserError          the reference service has no such user
+    │   ├── LoginGoneError            a login attempt unknown, finished or expired
+    │   └── ScenarioFileError         a scenario file's problems, each at FILE:LINE:COLUMN
+    ├── QRReadError                   an image was read but gave no single QR: CLI exit code 1
     ├── ProviderUnavailableError      a provider failed mid-operation; nothing changed, retry
     ├── RetryLaterError               cooldown, push rate limit, lockout or back-off
+    ├── AuditError                    the audit chain does not verify
+    ├── NoSuchAccountError (also KeyError)  an authenticator app holds no such account
+    ├── CommandFailed                 a check the user asked for failed: CLI exit code 1
     ├── DecoderUnavailableError       a QR decoder's native library is missing: CLI exit code 3
     └── ClockBridgeError (also RuntimeError)  system time is already frozen by someone else
+
+The scenario runner's own control flow is not a ``TwofaSimError``, so that code turning a
+target's refusals into reasons can never catch it::
+
+    StepFailed       the system did something other than what the scenario expects
+    StepError        the step could not run (the world lacks what the scenario asks for)
+    ScenarioFailed   a scenario did not pass (the pytest plugin's failure, carrying its result)
 
 The fake providers' clients raise their own subclasses of :class:`TwofaSimError`, defined beside
 them: ``TwilioError`` (``TwilioApiError`` for an error envelope, ``TwilioUnavailable`` when no
@@ -32,24 +44,33 @@ never contain a secret or a one-time code.
 
 from __future__ import annotations
 
-from typing import Self
+from collections.abc import Sequence
+from typing import Any, Protocol, Self
 
 __all__ = [
+    "AuditError",
     "ClockBridgeError",
+    "CommandFailed",
     "DecoderUnavailableError",
     "DurationError",
     "ImageError",
     "InputError",
     "InstantError",
     "KeyUriError",
+    "LoginGoneError",
     "MultipleQRCodesError",
     "NoQRCodeError",
+    "NoSuchAccountError",
     "OtpParameterError",
     "ProviderUnavailableError",
     "QRCapacityError",
     "QRReadError",
     "RetryLaterError",
+    "ScenarioFailed",
+    "ScenarioFileError",
     "SecretError",
+    "StepError",
+    "StepFailed",
     "TwofaSimError",
     "UnknownUserError",
     "WeakSecretError",
@@ -182,3 +203,86 @@ class RetryLaterError(TwofaSimError):
         self.reason = reason
         self.retry_after = retry_after
         super().__init__(message)
+
+
+class LoginGoneError(InputError):
+    """The login attempt is unknown, already done, or expired (``reason`` says which)."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"login attempt {reason.replace('_', ' ')}", where="login_id")
+
+
+class AuditError(TwofaSimError):
+    """The audit chain does not verify, or an entry would have held a secret."""
+
+
+class NoSuchAccountError(TwofaSimError, KeyError):
+    """The app holds no account with that issuer and name."""
+
+
+class CommandFailed(TwofaSimError):
+    """A check the user asked for failed: exit 1 after printing ``message`` (if any)."""
+
+    def __init__(self, message: str = "") -> None:
+        self.message = message
+        super().__init__(message)
+
+
+class _Problem(Protocol):
+    """What :class:`ScenarioFileError` needs of a problem (``scenario.source.Problem``)."""
+
+    @property
+    def file(self) -> str: ...
+    @property
+    def line(self) -> int: ...
+    @property
+    def column(self) -> int: ...
+    @property
+    def message(self) -> str: ...
+    @property
+    def hint(self) -> str: ...
+    def format(self) -> str: ...
+
+
+class ScenarioFileError(InputError):
+    """A scenario file cannot be read as data: every problem found, in file order.
+
+    ``str(error)`` is every problem formatted; ``where``, ``what`` and ``hint`` are the first's.
+    """
+
+    def __init__(self, problems: Sequence[_Problem]) -> None:
+        if not problems:
+            raise ValueError("a ScenarioFileError needs at least one problem")
+        # ``scenario.source.Problem`` values; typed loosely so this module imports nothing.
+        self.problems: tuple[Any, ...] = tuple(
+            sorted(set(problems), key=lambda p: (p.file, p.line, p.column))
+        )
+        first = self.problems[0]
+        where = first.file + (f":{first.line}:{first.column}" if first.line > 0 else "")
+        super().__init__(first.message, where=where, hint=first.hint)
+
+    def _render(self) -> str:
+        return "\n".join(p.format() for p in self.problems)
+
+
+class StepFailed(Exception):
+    """The system did something other than what the scenario expects."""
+
+    def __init__(self, detail: str, *, expected: str = "", actual: str = "") -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.expected = expected
+        self.actual = actual
+
+
+class StepError(Exception):
+    """The step could not run (the scenario asks for something the world does not have)."""
+
+
+class ScenarioFailed(Exception):
+    """A scenario did not pass; carries its result (a ``ScenarioResult``) for the report."""
+
+    def __init__(self, result: Any) -> None:
+        super().__init__(result.detail)
+        self.result = result

@@ -30,6 +30,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from twofa_sim.errors import ScenarioFailed
+
 if TYPE_CHECKING:
     from twofa_sim.scenario.loader import Scenario
     from twofa_sim.scenario.runner import ScenarioResult
@@ -59,8 +61,8 @@ class ScenarioFile(pytest.File):
     """A scenario file: one item per scenario."""
 
     def collect(self) -> Iterator[pytest.Item]:
+        from twofa_sim.errors import ScenarioFileError
         from twofa_sim.scenario.loader import load_scenarios
-        from twofa_sim.scenario.source import ScenarioFileError
 
         try:
             scenarios = load_scenarios(self.path)
@@ -72,14 +74,6 @@ class ScenarioFile(pytest.File):
                 self.config.addinivalue_line("markers", f"{tag}: scenario tag")
                 item.add_marker(tag)
             yield item
-
-
-class ScenarioFailed(Exception):
-    """A scenario did not pass; carries its result for the report."""
-
-    def __init__(self, result: ScenarioResult) -> None:
-        super().__init__(result.detail)
-        self.result = result
 
 
 class ScenarioItem(pytest.Item):

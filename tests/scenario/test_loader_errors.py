@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from tests.cli.conftest import Run, run  # noqa: F401 - the CLI fixture
+from twofa_sim.errors import ScenarioFileError
 from twofa_sim.scenario.loader import load_paths, load_scenarios
-from twofa_sim.scenario.source import ScenarioFileError
 
 CORPUS = Path(__file__).parents[1] / "bad_inputs" / "scenarios"
 FILES = sorted(CORPUS.glob("*.scenario.yaml"))

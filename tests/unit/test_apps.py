@@ -11,8 +11,8 @@ from twofa_sim.core.clock import DeviceClock, VirtualClock
 from twofa_sim.core.keyuri import build_uri
 from twofa_sim.core.otp import OtpParams, TotpVerifier, hotp, totp
 from twofa_sim.core.qr import render_png
-from twofa_sim.errors import InputError
-from twofa_sim.world.apps import AuthenticatorApp, NoSuchAccountError
+from twofa_sim.errors import InputError, NoSuchAccountError
+from twofa_sim.world.apps import AuthenticatorApp
 
 SECRET = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
 NOW = 1_800_000_005.0

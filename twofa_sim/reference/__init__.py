@@ -7,7 +7,8 @@ Authy, QR for an authenticator app, logins with a second factor) under one
 
 from __future__ import annotations
 
-from twofa_sim.reference.audit import AuditEntry, AuditError, verify_chain
+from twofa_sim.errors import AuditError
+from twofa_sim.reference.audit import AuditEntry, verify_chain
 from twofa_sim.reference.policy import RULES, SecurityPolicy
 from twofa_sim.reference.records import UserRecord
 from twofa_sim.reference.service import ReferenceService

@@ -15,16 +15,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from twofa_sim.core.clock import format_instant
-from twofa_sim.errors import TwofaSimError
+from twofa_sim.errors import AuditError
 
 __all__ = ["GENESIS", "AuditEntry", "AuditError", "entry_hash", "verify_chain"]
 
 GENESIS = "0" * 64
 _FORBIDDEN = frozenset({"code", "secret", "token", "password", "otp", "uri", "seed", "pin"})
-
-
-class AuditError(TwofaSimError):
-    """The audit chain does not verify, or an entry would have held a secret."""
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from twofa_sim.core.otp import Reason, TotpVerifier
-from twofa_sim.errors import InputError
+from twofa_sim.errors import InputError, LoginGoneError
 from twofa_sim.reference import codes
 from twofa_sim.reference.records import LoginAttempt, PendingCode, TotpCredential, UserRecord
 from twofa_sim.reference.verdicts import Challenge, LoginResult, Outcome
@@ -332,7 +332,7 @@ class LoginMixin:
         with self._user(username) as (record, pending):
             try:
                 attempt = self._attempt(record, login_id)
-            except _LoginGone as gone:
+            except LoginGoneError as gone:
                 self._event(pending, username, "login.verify", "failed", reason=gone.reason)
                 return Outcome(False, gone.reason)
             spent_recovery = factor == "recovery" and record.two_factor and bool(record.recovery)
@@ -408,11 +408,11 @@ class LoginMixin:
     def _attempt(self, record: UserRecord, login_id: str) -> LoginAttempt:
         attempt = record.logins.get(login_id)
         if attempt is None:
-            raise _LoginGone("unknown_request")
+            raise LoginGoneError("unknown_request")
         if attempt.done:
-            raise _LoginGone("used")
+            raise LoginGoneError("used")
         if self.clock.now() >= attempt.expires_at:
-            raise _LoginGone("login_expired")
+            raise LoginGoneError("login_expired")
         return attempt
 
     def _latest(self, record: UserRecord, login_id: str, channel: str) -> PendingCode | None:
@@ -423,14 +423,6 @@ class LoginMixin:
 
     def _team_requires(self, username: str) -> bool:
         return any(t.require_two_factor and username in t.members for t in self.store.teams())
-
-
-class _LoginGone(InputError):
-    """The login attempt is unknown, already done, or expired."""
-
-    def __init__(self, reason: str) -> None:
-        self.reason = reason
-        super().__init__(f"login attempt {reason.replace('_', ' ')}", where="login_id")
 
 
 def _no_factor(channel: str, record: UserRecord) -> Exception:

@@ -6,7 +6,8 @@ from typing import Any
 
 from twofa_sim.core.clock import parse_duration
 from twofa_sim.core.secret import mask_codes, mask_phone
-from twofa_sim.scenario.context import Run, StepError, StepFailed
+from twofa_sim.errors import StepError, StepFailed
+from twofa_sim.scenario.context import Run
 from twofa_sim.scenario.steps import (
     DURATION,
     EXPECT,

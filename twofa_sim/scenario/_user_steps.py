@@ -9,7 +9,8 @@ from typing import Any
 
 from twofa_sim.core.clock import parse_duration
 from twofa_sim.core.secret import mask_codes, mask_phone, redact_uri
-from twofa_sim.scenario.context import Result, Run, StepError, StepFailed, UserState, answer_of
+from twofa_sim.errors import StepError, StepFailed
+from twofa_sim.scenario.context import Result, Run, UserState, answer_of
 from twofa_sim.scenario.steps import (
     APP,
     CAPTURE,

@@ -15,7 +15,13 @@ from typing import Any
 
 from twofa_sim.core.clock import format_duration, parse_duration
 from twofa_sim.core.secret import mask_codes, mask_phone
-from twofa_sim.errors import InputError, ProviderUnavailableError, RetryLaterError
+from twofa_sim.errors import (
+    InputError,
+    ProviderUnavailableError,
+    RetryLaterError,
+    StepError,
+    StepFailed,
+)
 from twofa_sim.scenario.target import Challenge, Enrollment, Target
 from twofa_sim.world.apps import AuthenticatorApp, Phone
 
@@ -24,8 +30,6 @@ __all__ = [
     "DEFAULT_PASSWORD",
     "Result",
     "Run",
-    "StepError",
-    "StepFailed",
     "UserState",
     "expand",
     "placeholders",
@@ -43,20 +47,6 @@ APP_ALIASES: dict[str, str] = {
 """Short app names a scenario may use, and the profile each one runs."""
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?:\[(\d+)\])?\}")
-
-
-class StepFailed(Exception):
-    """The system did something other than what the scenario expects."""
-
-    def __init__(self, detail: str, *, expected: str = "", actual: str = "") -> None:
-        super().__init__(detail)
-        self.detail = detail
-        self.expected = expected
-        self.actual = actual
-
-
-class StepError(Exception):
-    """The step could not run (the scenario asks for something the world does not have)."""
 
 
 @dataclass(frozen=True)

@@ -21,9 +21,9 @@ from typing import Any, cast
 
 import jsonschema
 
-from twofa_sim.errors import InputError
+from twofa_sim.errors import InputError, ScenarioFileError
 from twofa_sim.scenario.context import APP_ALIASES, placeholders
-from twofa_sim.scenario.source import Document, Problem, ScenarioFileError, load_file
+from twofa_sim.scenario.source import Document, Problem, load_file
 from twofa_sim.scenario.steps import EXPECT, EXPECT_WORDS, REGISTRY, StepSpec
 
 __all__ = [

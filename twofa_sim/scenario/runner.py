@@ -20,13 +20,11 @@ from typing import Any
 
 from twofa_sim.core.clock import format_instant, parse_duration
 from twofa_sim.core.secret import mask_codes, mask_phone
-from twofa_sim.errors import InputError, TwofaSimError
+from twofa_sim.errors import InputError, StepError, StepFailed, TwofaSimError
 from twofa_sim.scenario.context import (
     DEFAULT_PASSWORD,
     Result,
     Run,
-    StepError,
-    StepFailed,
     UserState,
     expand,
 )

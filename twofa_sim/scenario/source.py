@@ -50,7 +50,7 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from twofa_sim.errors import InputError
+from twofa_sim.errors import InputError, ScenarioFileError
 
 __all__ = [
     "MAX_DEPTH",
@@ -122,24 +122,6 @@ def _excerpt(line: str, column: int) -> tuple[str, int]:
     head = "…" if start > 0 else ""
     tail = "…" if end < len(shown) else ""
     return head + shown[start:end] + tail, caret - start + len(head)
-
-
-class ScenarioFileError(InputError):
-    """A scenario file cannot be read as data: every problem found, in file order.
-
-    ``str(error)`` is every problem formatted; ``where``, ``what`` and ``hint`` are the first's.
-    """
-
-    def __init__(self, problems: Sequence[Problem]) -> None:
-        if not problems:
-            raise ValueError("a ScenarioFileError needs at least one problem")
-        self.problems = tuple(sorted(set(problems), key=lambda p: (p.file, p.line, p.column)))
-        first = self.problems[0]
-        where = first.file + (f":{first.line}:{first.column}" if first.line > 0 else "")
-        super().__init__(first.message, where=where, hint=first.hint)
-
-    def _render(self) -> str:
-        return "\n".join(p.format() for p in self.problems)
 
 
 def _source_line(lines: Sequence[str], line: int) -> str:

@@ -12,11 +12,10 @@ from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
 from twofa_sim.core.clock import format_duration, parse_duration, parse_instant
+from twofa_sim.errors import StepError, StepFailed
 from twofa_sim.scenario.context import (
     Result,
     Run,
-    StepError,
-    StepFailed,
 )
 from twofa_sim.scenario.target import REASONS
 

@@ -35,7 +35,7 @@ from twofa_sim.core.clock import Clock
 from twofa_sim.core.keyuri import KeyUri, parse_uri
 from twofa_sim.core.otp import MAX_COUNTER
 from twofa_sim.core.qr import decode_zbar
-from twofa_sim.errors import KeyUriError, TwofaSimError
+from twofa_sim.errors import KeyUriError, NoSuchAccountError, TwofaSimError
 from twofa_sim.providers.authy.models import ApprovalRequest, AuthyBackend, Device
 from twofa_sim.providers.network import Sms, SmsNetwork
 
@@ -54,10 +54,6 @@ _DIGESTS: dict[str, Callable[..., Any]] = {
     "SHA256": hashlib.sha256,
     "SHA512": hashlib.sha512,
 }
-
-
-class NoSuchAccountError(TwofaSimError, KeyError):
-    """The app holds no account with that issuer and name."""
 
 
 class _AnyLengthHOTP(pyotp.HOTP):
