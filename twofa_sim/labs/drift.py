@@ -29,11 +29,11 @@ chance 1, is a contradiction (:attr:`DriftMode.contradictions`).
 from __future__ import annotations
 
 import math
-import random
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
+from twofa_sim.core.seeding import stream
 from twofa_sim.errors import InputError
 
 __all__ = [
@@ -346,7 +346,7 @@ def _moments(days: int, per_day: int, seed: int) -> Iterator[float]:
     """Login moments (seconds since enrollment): one in each equal slice of each day, at a
     seeded random point of it, so the phase inside a time step is uniform as the model assumes.
     The same seed gives the same moments with tracking on and off."""
-    rng = random.Random(f"drift/{seed}")
+    rng = stream(seed, "drift")
     slice_s = DAY / per_day
     for day in range(days):
         for index in range(per_day):

@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import math
 import operator
-import random as _random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import repeat
@@ -47,6 +46,7 @@ import numpy as np
 import numpy.typing as npt
 
 from twofa_sim.core.otp import OtpParams, Reason, TotpPolicy, TotpState, TotpVerifier, hotp
+from twofa_sim.core.seeding import stream
 from twofa_sim.errors import InputError
 
 __all__ = [
@@ -219,7 +219,7 @@ def simulate(
         raise InputError(f"an offset of {offset:g} s is too far to simulate", where="offset")
     if samples == 0:
         return float("nan")
-    rng = _random.Random(f"skew/{seed}/{offset}/{period}/{back}/{forward}/{entry_delay}")
+    rng = stream(seed, "skew", offset, period, back, forward, entry_delay)
     key = rng.randbytes(20)  # 160 bits (RFC 4226 section 4, R6)
     moments = np.random.default_rng(rng.getrandbits(128))
     verify = TotpVerifier(

@@ -7,6 +7,7 @@ alongside. See :mod:`twofa_sim.providers._core` for what they share.
 
 from __future__ import annotations
 
+from twofa_sim.core.seeding import SeededRandom
 from twofa_sim.providers._core import (
     Exchange,
     FakeService,
@@ -15,7 +16,6 @@ from twofa_sim.providers._core import (
     Reply,
     Request,
     Route,
-    SeededRandom,
 )
 from twofa_sim.providers.authy import AuthyApiError, AuthyClient, AuthyService, AuthyUnavailable
 from twofa_sim.providers.mount import mounted

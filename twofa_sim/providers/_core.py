@@ -5,18 +5,15 @@ A fake provider is three layers, as in moto: a *backend* (plain state and logic,
 into the provider's exact JSON), and its *routes* (pure data: method, path pattern, handler).
 :func:`twofa_sim.providers.mount.mounted` puts services behind ``requests`` with ``responses``.
 
-Time is the world's :class:`~twofa_sim.core.clock.VirtualClock`: latency moves it, deadlines are
-read
-from it. Randomness is a :class:`SeededRandom` stream of the world's one seed.
+Time is the world's :class:`~twofa_sim.core.clock.VirtualClock`: latency moves it, deadlines
+are read from it. Randomness is a :class:`~twofa_sim.core.seeding.SeededRandom` stream of the
+world's one seed.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import random
 import re
-import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,6 +23,7 @@ from urllib.parse import parse_qsl, urlsplit
 import requests
 
 from twofa_sim.core.clock import VirtualClock
+from twofa_sim.core.seeding import SeededRandom
 from twofa_sim.errors import InputError
 
 __all__ = [
@@ -37,52 +35,7 @@ __all__ = [
     "Reply",
     "Request",
     "Route",
-    "SeededRandom",
 ]
-
-
-class SeededRandom:
-    """A named stream of the world's one seed: the same seed and name give the same values.
-
-    Each component draws from its own stream (``world seed + "twilio"``), so adding draws in one
-    component never shifts another's.
-    """
-
-    def __init__(self, seed: int | str, name: str = "") -> None:
-        self.seed = seed
-        self.name = name
-        digest = hashlib.sha256(f"{seed}\x00{name}".encode()).digest()
-        self._random = random.Random(int.from_bytes(digest, "big"))
-
-    def stream(self, name: str) -> SeededRandom:
-        """An independent stream for a sub-component, derived from this one's seed and name."""
-        return SeededRandom(self.seed, f"{self.name}/{name}" if self.name else name)
-
-    def randbytes(self, count: int) -> bytes:
-        return self._random.randbytes(count)
-
-    def hex(self, chars: int) -> str:
-        return self.randbytes((chars + 1) // 2).hex()[:chars]
-
-    def digits(self, count: int) -> str:
-        """``count`` random decimal digits (leading zeros kept): an OTP or an ID."""
-        return "".join(str(self._random.randrange(10)) for _ in range(count))
-
-    def sid(self, prefix: str) -> str:
-        """A Twilio-style SID: a two-letter prefix and 32 hex digits."""
-        return prefix + self.hex(32)
-
-    def uuid(self) -> str:
-        return str(uuid.UUID(bytes=self.randbytes(16), version=4))
-
-    def random(self) -> float:
-        return self._random.random()
-
-    def uniform(self, low: float, high: float) -> float:
-        return self._random.uniform(low, high)
-
-    def randint(self, low: int, high: int) -> int:
-        return self._random.randint(low, high)
 
 
 # --- requests and replies, as the handlers see them --------------------------------------------

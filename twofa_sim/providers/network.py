@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass, field
 
 from twofa_sim.core.clock import Clock
+from twofa_sim.core.seeding import SeededRandom
 from twofa_sim.errors import InputError
-from twofa_sim.providers._core import SeededRandom
 
 __all__ = ["Delivery", "Sms", "SmsNetwork", "extract_code"]
 

@@ -8,8 +8,6 @@ result, byte for byte (no wall-clock time is recorded).
 
 from __future__ import annotations
 
-import hashlib
-import random as _random
 import shutil
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -20,6 +18,7 @@ from typing import Any
 
 from twofa_sim.core.clock import format_instant, parse_duration
 from twofa_sim.core.secret import mask_codes, mask_phone
+from twofa_sim.core.seeding import derive, stream
 from twofa_sim.errors import InputError, StepError, StepFailed, TwofaSimError
 from twofa_sim.scenario.context import (
     DEFAULT_PASSWORD,
@@ -115,8 +114,7 @@ def scenario_seed(run_seed: int, scenario: Scenario) -> int | str:
     given = scenario.given.get("seed")
     if isinstance(given, int | str) and not isinstance(given, bool):
         return given
-    digest = hashlib.sha256(f"{run_seed}/{scenario.id}".encode()).digest()
-    return int.from_bytes(digest[:4], "big")
+    return derive(run_seed, scenario.id)
 
 
 def run_scenario(
@@ -415,7 +413,7 @@ def _run_property(scenario: Scenario, factory: TargetFactory, seed: int | str) -
         last[:] = [result]
         return result.verdict != "passed"
 
-    rng = _random.Random(f"{seed}/for_all")
+    rng = stream(seed, "for_all")
     try:
         minimal = find(
             _strategies(scenario.for_all),

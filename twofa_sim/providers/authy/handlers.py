@@ -21,7 +21,8 @@ from typing import Any, Literal
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from twofa_sim.core.clock import VirtualClock, to_datetime
-from twofa_sim.providers._core import FakeService, Reply, Request, Route, SeededRandom
+from twofa_sim.core.seeding import SeededRandom
+from twofa_sim.providers._core import FakeService, Reply, Request, Route
 from twofa_sim.providers.authy.exceptions import (
     AuthyServerError,
     DosProtection,

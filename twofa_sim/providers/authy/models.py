@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from twofa_sim.core.clock import Clock
-from twofa_sim.providers._core import SeededRandom
+from twofa_sim.core.seeding import SeededRandom
 from twofa_sim.providers.authy.exceptions import (
     ApprovalRequestClosed,
     ApprovalRequestNotFound,

@@ -23,8 +23,9 @@ from email.utils import format_datetime
 from urllib.parse import parse_qsl, urlencode
 
 from twofa_sim.core.clock import VirtualClock, to_datetime
+from twofa_sim.core.seeding import SeededRandom
 from twofa_sim.errors import InputError
-from twofa_sim.providers._core import FakeService, Handler, Reply, Request, Route, SeededRandom
+from twofa_sim.providers._core import FakeService, Handler, Reply, Request, Route
 from twofa_sim.providers.network import SmsNetwork
 from twofa_sim.providers.twilio import urls
 from twofa_sim.providers.twilio.exceptions import (

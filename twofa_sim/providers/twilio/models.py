@@ -23,7 +23,7 @@ from typing import Literal
 
 from twofa_sim.core.clock import Clock
 from twofa_sim.core.phone import is_possible_e164
-from twofa_sim.providers._core import SeededRandom
+from twofa_sim.core.seeding import SeededRandom
 from twofa_sim.providers.network import SmsNetwork
 from twofa_sim.providers.twilio.exceptions import (
     BodyRequired,
