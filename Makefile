@@ -37,6 +37,7 @@ bench: setup
 lint: setup
 	$(BIN)/ruff check twofa_sim tests benchmarks
 	$(BIN)/ruff format --check twofa_sim tests benchmarks
+	$(BIN)/lint-imports --no-logo
 
 format: setup
 	$(BIN)/ruff format twofa_sim tests benchmarks
@@ -48,5 +49,5 @@ type: setup
 check: lint type test
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist *.egg-info
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .import_linter_cache .hypothesis build dist *.egg-info
 	find reports -mindepth 1 ! -name README.md -delete

@@ -31,7 +31,7 @@ from twofa_sim.core.keyuri import parse_uri
 from twofa_sim.core.phone import parse_e164
 from twofa_sim.core.secret import HIDDEN, mask_codes, mask_phone, redact_uri
 from twofa_sim.errors import InputError, TwofaSimError
-from twofa_sim.providers._core import Exchange
+from twofa_sim.providers import Exchange
 from twofa_sim.reference import (
     MemoryStore,
     Outcome,

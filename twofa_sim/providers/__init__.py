@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from twofa_sim.core.seeding import SeededRandom
 from twofa_sim.providers._core import (
+    FAULT_KINDS,
     Exchange,
     FakeService,
     FaultRule,
@@ -29,6 +30,7 @@ from twofa_sim.providers.twilio import (
 )
 
 __all__ = [
+    "FAULT_KINDS",
     "AuthyApiError",
     "AuthyClient",
     "AuthyService",

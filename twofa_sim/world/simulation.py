@@ -39,8 +39,15 @@ from twofa_sim.core.clock import (
 )
 from twofa_sim.core.phone import parse_e164
 from twofa_sim.errors import InputError, TwofaSimError
-from twofa_sim.providers import Delivery, FaultRule, SeededRandom, SmsNetwork, mounted
-from twofa_sim.providers._core import FAULT_KINDS, FakeService
+from twofa_sim.providers import (
+    FAULT_KINDS,
+    Delivery,
+    FakeService,
+    FaultRule,
+    SeededRandom,
+    SmsNetwork,
+    mounted,
+)
 from twofa_sim.providers.authy import AuthyClient, AuthyService
 from twofa_sim.providers.authy import urls as authy_urls
 from twofa_sim.providers.twilio import TwilioClient, TwilioService
