@@ -81,15 +81,15 @@ def _percent(value: float) -> str:
 # --- twofa-sim skew ----------------------------------------------------------------------------
 
 
-_window_back_option = click.option(
-    "--window-back",
+_steps_back_option = click.option(
+    "--steps-back",
     type=click.IntRange(0, 1000),
     default=1,
     show_default=True,
     help="Steps the verifier accepts behind its own.",
 )
-_window_forward_option = click.option(
-    "--window-forward",
+_steps_forward_option = click.option(
+    "--steps-forward",
     type=click.IntRange(0, 1000),
     default=1,
     show_default=True,
@@ -99,8 +99,8 @@ _window_forward_option = click.option(
 
 @_cli.cli.command()
 @_cli._period_option
-@_window_back_option
-@_window_forward_option
+@_steps_back_option
+@_steps_forward_option
 @click.option(
     "--from",
     "start",
@@ -155,8 +155,8 @@ _window_forward_option = click.option(
 )
 def skew(
     period: int,
-    window_back: int,
-    window_forward: int,
+    steps_back: int,
+    steps_forward: int,
     start: str,
     stop: str,
     step: str,
@@ -199,8 +199,8 @@ def skew(
             target_failure,
             users,
             period=period,
-            back=window_back,
-            forward=window_forward,
+            back=steps_back,
+            forward=steps_forward,
             entry_delay=delay,
             seed=seed,
             as_json=as_json,
@@ -223,8 +223,8 @@ def skew(
         points = acceptance_curve(
             offsets,
             period=period,
-            back=window_back,
-            forward=window_forward,
+            steps_back=steps_back,
+            steps_forward=steps_forward,
             entry_delay=delay,
             samples=samples,
             seed=seed,
@@ -238,7 +238,11 @@ def skew(
         from twofa_sim.labs.skewplot import curve_figure
 
         figure = curve_figure(
-            points, period=period, back=window_back, forward=window_forward, entry_delay=delay
+            points,
+            period=period,
+            steps_back=steps_back,
+            steps_forward=steps_forward,
+            entry_delay=delay,
         )
         _write_plot(plot, fmt, figure)
     _cli._will_exit(_cli.EXIT_FAILED if outside else _cli.EXIT_OK)
@@ -246,7 +250,7 @@ def skew(
         _cli._emit_json(
             {
                 "period": period,
-                "window": {"back": window_back, "forward": window_forward},
+                "window": {"steps_back": steps_back, "steps_forward": steps_forward},
                 "entry_delay_s": delay,
                 "points": [p.as_dict() for p in points],
             }
@@ -260,7 +264,7 @@ def skew(
             ),
         )
     else:
-        _print_curve(points, checks, period, window_back, window_forward, delay, samples, seed)
+        _print_curve(points, checks, period, steps_back, steps_forward, delay, samples, seed)
     if outside:
         where = ", ".join(f"{p.offset_s:g} s" for p in outside[:10])
         more = "" if len(outside) <= 10 else f" and {len(outside) - 10} more"
@@ -478,8 +482,8 @@ def _population(
         figure = population_figure(
             population.offsets,
             period=period,
-            back=shown[0],
-            forward=shown[1],
+            steps_back=shown[0],
+            steps_forward=shown[1],
             entry_delay=entry_delay,
             failure=shown[2],
             label=population.label,
@@ -487,7 +491,7 @@ def _population(
         _write_plot(plot[0], plot[1], figure)
     missed = target is not None and best is None
     _cli._will_exit(_cli.EXIT_FAILED if missed else _cli.EXIT_OK)
-    windows = [{"back": b, "forward": f, "failure_rate": table[b, f]} for b, f in grid]
+    windows = [{"steps_back": b, "steps_forward": f, "failure_rate": table[b, f]} for b, f in grid]
     if as_json:
         _cli._emit_json(
             {
@@ -495,21 +499,21 @@ def _population(
                 "entry_delay_s": entry_delay,
                 "population": population.description,
                 "window": {
-                    "back": back,
-                    "forward": forward,
+                    "steps_back": back,
+                    "steps_forward": forward,
                     "failure_rate": table[back, forward],
                 },
                 "windows": windows,
                 "target_failure": target,
                 "smallest_window": None
                 if best is None
-                else {"back": best[0], "forward": best[1], "failure_rate": best[2]},
+                else {"steps_back": best[0], "steps_forward": best[1], "failure_rate": best[2]},
             }
         )
     elif as_csv:
         _echo_csv(
-            ["back", "forward", "failure_rate"],
-            ([w["back"], w["forward"], w["failure_rate"]] for w in windows),
+            ["steps_back", "steps_forward", "failure_rate"],
+            ([w["steps_back"], w["steps_forward"], w["failure_rate"]] for w in windows),
         )
     else:
         _print_population(population, table, period, back, forward, entry_delay, target, best)
@@ -570,8 +574,8 @@ def _print_population(
 )
 @click.option("--days", type=click.IntRange(1, 3650), default=365, show_default=True)
 @click.option("--logins-per-day", type=click.IntRange(1, 96), default=2, show_default=True)
-@_window_back_option
-@_window_forward_option
+@_steps_back_option
+@_steps_forward_option
 @click.option(
     "--tracking",
     type=click.Choice(["on", "off", "both"]),
@@ -612,8 +616,8 @@ def drift(
     ppm: float,
     days: int,
     logins_per_day: int,
-    window_back: int,
-    window_forward: int,
+    steps_back: int,
+    steps_forward: int,
     tracking: str,
     max_drift_steps: str,
     idle_gap: str,
@@ -648,8 +652,8 @@ def drift(
             ppm=ppm,
             days=days,
             logins_per_day=logins_per_day,
-            back=window_back,
-            forward=window_forward,
+            steps_back=steps_back,
+            steps_forward=steps_forward,
             tracking=tracking,  # type: ignore[arg-type]
             max_drift_steps=limit,
             idle_gap=gap,
@@ -677,7 +681,7 @@ def drift(
 
 
 def _print_drift(result: DriftResult) -> None:
-    window = f"window {result.back} back / {result.forward} forward"
+    window = f"window {result.steps_back} back / {result.steps_forward} forward"
     limit = "no limit" if result.max_drift_steps is None else f"{result.max_drift_steps} steps"
     click.echo(
         f"phone drifting {result.ppm:+g} ppm ({result.prediction.rate_s_per_day:+.2f} s a day), "

@@ -53,7 +53,7 @@ def test_json_has_the_documented_shape_and_the_exact_values(run: Run) -> None:
     data = curve(run, "--from", "-75s", "--to", "75s", "--step", "15s")
     assert set(data) == {"period", "window", "entry_delay_s", "points"}
     assert data["period"] == 30
-    assert data["window"] == {"back": 1, "forward": 1}
+    assert data["window"] == {"steps_back": 1, "steps_forward": 1}
     assert data["entry_delay_s"] == 0.0
     assert [p["offset_s"] for p in data["points"]] == [-75.0 + 15 * i for i in range(11)]
     for point in data["points"]:
@@ -79,9 +79,9 @@ def test_exact_curve_matches_an_independent_closed_form(
         run,
         "--period",
         str(period),
-        "--window-back",
+        "--steps-back",
         str(back),
-        "--window-forward",
+        "--steps-forward",
         str(forward),
         "--entry-delay",
         f"{delay}s",
@@ -103,10 +103,10 @@ def test_an_asymmetric_window_gives_an_asymmetric_curve(run: Run) -> None:
     """Window 0 back / 2 forward: a device behind is refused half the time at -15 s, while one
     60 s ahead always gets in and one 75 s ahead half the time."""
     data = curve(
-        run, "--window-back", "0", "--window-forward", "2", "--from", "-30s", "--to", "90s",
+        run, "--steps-back", "0", "--steps-forward", "2", "--from", "-30s", "--to", "90s",
         "--step", "15s",
     )  # fmt: skip
-    assert data["window"] == {"back": 0, "forward": 2}
+    assert data["window"] == {"steps_back": 0, "steps_forward": 2}
     assert at(data, -30.0)["exact"] == 0.0
     assert at(data, -15.0)["exact"] == 0.5
     assert at(data, 0.0)["exact"] == 1.0
@@ -256,7 +256,7 @@ def test_population_failure_rates_never_rise_with_a_wider_window(run: Run) -> No
     """For normal offsets with sigma 20 s, every window from 0/0 to 3/3 has a failure rate;
     adding a step back or forward never makes it worse; 1/1 refuses a few percent."""
     data = population(run, "--population", "normal:sigma=20s", "--users", "200000")
-    rates = {(w["back"], w["forward"]): w["failure_rate"] for w in data["windows"]}
+    rates = {(w["steps_back"], w["steps_forward"]): w["failure_rate"] for w in data["windows"]}
     assert set(rates) == {(b, f) for b in range(4) for f in range(4)}
     for (back, forward), rate in rates.items():
         assert 0.0 <= rate <= 1.0
@@ -265,7 +265,7 @@ def test_population_failure_rates_never_rise_with_a_wider_window(run: Run) -> No
         if forward < 3:
             assert rates[back, forward + 1] <= rate + 1e-12
     assert 0.03 < rates[1, 1] < 0.05
-    assert data["window"] == {"back": 1, "forward": 1, "failure_rate": rates[1, 1]}
+    assert data["window"] == {"steps_back": 1, "steps_forward": 1, "failure_rate": rates[1, 1]}
     assert data["population"] == {
         "kind": "normal",
         "sigma_s": 20.0,
@@ -285,7 +285,11 @@ def test_population_table_is_the_closed_form_over_the_users(run: Run) -> None:
     users = normal_population(25.0, 5000, mean=5.0, seed=3)
     for window in data["windows"]:
         expected = failure_rate(
-            users, period=20, back=window["back"], forward=window["forward"], entry_delay=4.0
+            users,
+            period=20,
+            steps_back=window["steps_back"],
+            steps_forward=window["steps_forward"],
+            entry_delay=4.0,
         )
         assert window["failure_rate"] == pytest.approx(expected, abs=1e-9)
 
@@ -296,7 +300,7 @@ def test_target_failure_gives_the_smallest_window(run: Run) -> None:
     args = ("--population", "normal:sigma=20s", "--target-failure", "0.1%", "--users", "200000")
     data = population(run, *args)
     best = data["smallest_window"]
-    assert (best["back"], best["forward"]) == (2, 2)
+    assert (best["steps_back"], best["steps_forward"]) == (2, 2)
     assert best["failure_rate"] <= 0.001
     assert data["target_failure"] == pytest.approx(0.001)
     users = normal_population(20.0, 200000, seed=0)
@@ -318,7 +322,9 @@ def test_a_csv_of_measured_offsets_is_a_population(run: Run, tmp_path: Path) -> 
     assert data["population"] == {"kind": "file", "path": str(path), "users": 4}
     for window in data["windows"]:
         expected = failure_rate(
-            [12.5, -40.0, 75.0, 0.0], back=window["back"], forward=window["forward"]
+            [12.5, -40.0, 75.0, 0.0],
+            steps_back=window["steps_back"],
+            steps_forward=window["steps_forward"],
         )
         assert window["failure_rate"] == pytest.approx(expected, abs=1e-12)
 
@@ -343,7 +349,7 @@ def test_population_plot_and_csv(run: Run, tmp_path: Path) -> None:
     assert result.code == 0, result.err
     assert_drawn_png(target)
     rows = list(csv.DictReader(io.StringIO(result.out)))
-    assert len(rows) == 16 and list(rows[0]) == ["back", "forward", "failure_rate"]
+    assert len(rows) == 16 and list(rows[0]) == ["steps_back", "steps_forward", "failure_rate"]
 
 
 # --- bad input ---------------------------------------------------------------------------------
@@ -401,7 +407,7 @@ def test_drift_json_reports_each_day_and_the_first_refusal(run: Run) -> None:
     result = run("drift", "--ppm", "50", "--days", "16", "--tracking", "off", "--json")
     assert result.code == 0, result.err
     data = json.loads(result.out)
-    assert data["window"] == {"back": 1, "forward": 1} and data["period"] == 30
+    assert data["window"] == {"steps_back": 1, "steps_forward": 1} and data["period"] == 30
     assert data["prediction"]["rate_s_per_day"] == pytest.approx(4.32)
     assert data["prediction"]["window_edge_day"] == pytest.approx(30 / 4.32)
     (mode,) = data["modes"]

@@ -18,7 +18,9 @@ fractions = st.floats(0, 1, allow_nan=False)
 
 
 def curve(offset: float, period: float, back: int, forward: int, delay: float = 0.0) -> float:
-    return skew.acceptance(offset, period=period, back=back, forward=forward, entry_delay=delay)
+    return skew.acceptance(
+        offset, period=period, steps_back=back, steps_forward=forward, entry_delay=delay
+    )
 
 
 @given(periods, sides, sides, delays, offsets)
@@ -92,7 +94,7 @@ def test_total_area_is_the_window_times_the_period(
     high = delay + (forward + 2) * period
     grid = np.linspace(low, high, 40_001)
     values = skew.acceptance_array(
-        grid, period=period, back=back, forward=forward, entry_delay=delay
+        grid, period=period, steps_back=back, steps_forward=forward, entry_delay=delay
     )
     assert values[0] == values[-1] == 0.0
     area = float(np.trapezoid(values, grid))
@@ -114,7 +116,7 @@ def test_population_answers_agree(
     table = skew.failure_rates(population, windows, period=period, entry_delay=delay)
     for (back, forward), rate in zip(windows, table, strict=True):
         direct = skew.failure_rate(
-            population, period=period, back=back, forward=forward, entry_delay=delay
+            population, period=period, steps_back=back, steps_forward=forward, entry_delay=delay
         )
         assert rate == pytest.approx(direct, abs=1e-9)
     found = skew.smallest_window(population, target, period=period, entry_delay=delay, limit=3)
@@ -143,7 +145,13 @@ def test_simulation_converges_to_the_curve(
     make the test's verdict reproducible)."""
     samples = 600
     simulated = skew.simulate(
-        offset, samples, period=period, back=back, forward=forward, entry_delay=delay, seed=11
+        offset,
+        samples,
+        period=period,
+        steps_back=back,
+        steps_forward=forward,
+        entry_delay=delay,
+        seed=11,
     )
     exact = curve(offset, period, back, forward, delay)
     low, high = skew.wilson_interval(simulated * samples, samples, z=3.29)

@@ -31,7 +31,7 @@ def test_the_curve_follows_the_policy_window() -> None:
     for offset in (-75, -45, 0, 10, 29, 45):
         _, y = points[offset + 150]
         drawn = (bottom - y) / (bottom - top)
-        assert abs(drawn - acceptance(offset, back=2, forward=0)) < 0.01, offset
+        assert abs(drawn - acceptance(offset, steps_back=2, steps_forward=0)) < 0.01, offset
 
 
 def test_no_curve_when_the_policy_is_unknown() -> None:

@@ -33,7 +33,7 @@ def test_without_tracking_logins_fail_once_the_phone_passes_the_window() -> None
     assert math.floor(edge_day) <= first <= math.ceil(zero_day)
     for login in mode.logins:
         assert login.error_s == pytest.approx(50e-6 * login.at_s)
-        chance = acceptance(login.error_s, period=30, back=1, forward=1)
+        chance = acceptance(login.error_s, period=30, steps_back=1, steps_forward=1)
         assert login.chance == pytest.approx(chance)
         if login.accepted:
             assert chance > 0, login
@@ -125,7 +125,7 @@ def test_a_gap_within_the_window_is_harmless() -> None:
 def test_a_slow_phone_fails_on_the_back_edge() -> None:
     """A phone losing time (-50 ppm) is refused once it is more than the window's one step
     behind; the prediction uses the back edge."""
-    result = run_drift(ppm=-50, days=16, tracking="off", back=1, forward=3)
+    result = run_drift(ppm=-50, days=16, tracking="off", steps_back=1, steps_forward=3)
     mode = only(result.modes)
     assert result.prediction.window_edge_s == 30.0
     first = mode.first_refused_day

@@ -65,7 +65,9 @@ def test_acceptance_matches_both_closed_forms(period: int, window: tuple[int, in
     the reading moment, and the brute-force count within its two-cell tolerance."""
     back, forward = window
     for offset, delay in itertools.product(OFFSETS, DELAYS):
-        got = skew.acceptance(offset, period=period, back=back, forward=forward, entry_delay=delay)
+        got = skew.acceptance(
+            offset, period=period, steps_back=back, steps_forward=forward, entry_delay=delay
+        )
         where = f"offset {offset}, delay {delay}"
         assert got == pytest.approx(by_segments(offset, period, back, forward, delay), abs=1e-9), (
             where
@@ -86,17 +88,19 @@ def test_array_and_scalar_agree(period: int, window: tuple[int, int], delay: flo
     back, forward = window
     offsets = np.linspace(-400, 400, 1601)
     many = skew.acceptance_array(
-        offsets, period=period, back=back, forward=forward, entry_delay=delay
+        offsets, period=period, steps_back=back, steps_forward=forward, entry_delay=delay
     )
     one = [
-        skew.acceptance(float(o), period=period, back=back, forward=forward, entry_delay=delay)
+        skew.acceptance(
+            float(o), period=period, steps_back=back, steps_forward=forward, entry_delay=delay
+        )
         for o in offsets
     ]
     assert many.tolist() == one
 
 
 def test_a_float_period_is_allowed_in_the_exact_curve() -> None:
-    assert skew.acceptance(37.3, period=7.5, back=0, forward=1) == pytest.approx(
+    assert skew.acceptance(37.3, period=7.5, steps_back=0, steps_forward=1) == pytest.approx(
         by_segments(37.3, 7.5, 0, 1, 0.0), abs=1e-9
     )
 
@@ -126,7 +130,9 @@ def test_offset_exactly_on_a_breakpoint(
     """On a breakpoint (entry delay plus a multiple of the period) every reading gives the same
     step difference: accepted always or never."""
     back, forward = window
-    got = skew.acceptance(offset, period=30, back=back, forward=forward, entry_delay=delay)
+    got = skew.acceptance(
+        offset, period=30, steps_back=back, steps_forward=forward, entry_delay=delay
+    )
     assert got == expected
     assert by_segments(offset, 30, back, forward, delay) == expected
 
@@ -134,7 +140,7 @@ def test_offset_exactly_on_a_breakpoint(
 @pytest.mark.parametrize("offset", [1e6, -1e6, 1e6 + 0.5, -987654.321])
 @pytest.mark.parametrize("window", [(1, 1), (10, 10), (0, 0)])
 def test_huge_offsets_are_never_accepted(offset: float, window: tuple[int, int]) -> None:
-    assert skew.acceptance(offset, back=window[0], forward=window[1]) == 0.0
+    assert skew.acceptance(offset, steps_back=window[0], steps_forward=window[1]) == 0.0
 
 
 @pytest.mark.parametrize("period", [0, -30, math.nan, math.inf, -math.inf, True, "30"])
@@ -148,9 +154,9 @@ def test_a_bad_period_is_refused(period: object) -> None:
 @pytest.mark.parametrize(("back", "forward"), [(-1, 1), (1, -1), (1.5, 1), (1, True), (-3, -3)])
 def test_a_bad_window_is_refused(back: object, forward: object) -> None:
     with pytest.raises(InputError, match="window"):
-        skew.acceptance(10, back=back, forward=forward)  # type: ignore[arg-type]
+        skew.acceptance(10, steps_back=back, steps_forward=forward)  # type: ignore[arg-type]
     with pytest.raises(InputError, match="window"):
-        skew.simulate(10, 10, back=back, forward=forward)  # type: ignore[arg-type]
+        skew.simulate(10, 10, steps_back=back, steps_forward=forward)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("delay", [-1.0, math.nan, math.inf])
@@ -213,9 +219,17 @@ def test_simulation_with_real_codes_lies_in_its_confidence_interval(
     the 99.9 % Wilson interval of the simulated share; certain outcomes are simulated exactly."""
     samples = 2000
     simulated = skew.simulate(
-        offset, samples, period=period, back=back, forward=forward, entry_delay=delay, seed=7
+        offset,
+        samples,
+        period=period,
+        steps_back=back,
+        steps_forward=forward,
+        entry_delay=delay,
+        seed=7,
     )
-    exact = skew.acceptance(offset, period=period, back=back, forward=forward, entry_delay=delay)
+    exact = skew.acceptance(
+        offset, period=period, steps_back=back, steps_forward=forward, entry_delay=delay
+    )
     low, high = skew.wilson_interval(simulated * samples, samples)
     assert low <= exact <= high, (simulated, exact)
     if exact in (0.0, 1.0):
@@ -272,18 +286,20 @@ def test_population_failure_rates() -> None:
     windows = [(b, f) for b in range(4) for f in range(4)]
     table = skew.failure_rates(population, windows)
     for (back, forward), rate in zip(windows, table, strict=True):
-        direct = skew.failure_rate(population, back=back, forward=forward)
+        direct = skew.failure_rate(population, steps_back=back, steps_forward=forward)
         mean = 1 - np.mean([by_segments(o, 30, back, forward, 0.0) for o in population[:200]])
         assert rate == pytest.approx(direct, abs=1e-12)
         assert 0.0 <= rate <= 1.0
-        assert skew.failure_rate(population[:200], back=back, forward=forward) == pytest.approx(
-            mean, abs=1e-9
-        )
+        assert skew.failure_rate(
+            population[:200], steps_back=back, steps_forward=forward
+        ) == pytest.approx(mean, abs=1e-9)
     found = skew.smallest_window(population, 0.001)
     assert found is not None
     back, forward, rate = found
     assert rate <= 0.001
-    assert rate == pytest.approx(skew.failure_rate(population, back=back, forward=forward))
+    assert rate == pytest.approx(
+        skew.failure_rate(population, steps_back=back, steps_forward=forward)
+    )
     smaller = [w for w in windows if sum(w) < back + forward]
     assert all(table[windows.index(w)] > 0.001 for w in smaller)
     assert skew.smallest_window(population, 0.0, limit=1) is None

@@ -228,8 +228,8 @@ class DriftResult:
     ppm: float
     days: int
     logins_per_day: int
-    back: int
-    forward: int
+    steps_back: int
+    steps_forward: int
     max_drift_steps: int | None
     idle_from: int | None
     idle_days: float
@@ -247,7 +247,7 @@ class DriftResult:
             "period": self.period,
             "days": self.days,
             "logins_per_day": self.logins_per_day,
-            "window": {"back": self.back, "forward": self.forward},
+            "window": {"steps_back": self.steps_back, "steps_forward": self.steps_forward},
             "max_drift_steps": self.max_drift_steps,
             "idle_gap": None
             if self.idle_from is None
@@ -263,8 +263,8 @@ def run_drift(
     ppm: float,
     days: int = 365,
     logins_per_day: int = 2,
-    back: int = 1,
-    forward: int = 1,
+    steps_back: int = 1,
+    steps_forward: int = 1,
     tracking: Tracking = "both",
     max_drift_steps: int | None = 10,
     idle_gap: float = 0.0,
@@ -276,7 +276,7 @@ def run_drift(
     ``idle_gap`` (seconds) of no logins starts at the beginning of day ``idle_from`` (by default
     the middle of the run) and must end before the run does.
     """
-    _check(ppm, days, logins_per_day, back, forward, max_drift_steps, idle_gap)
+    _check(ppm, days, logins_per_day, steps_back, steps_forward, max_drift_steps, idle_gap)
     if idle_gap > 0:
         idle_from = days // 2 if idle_from is None else idle_from
         if not 0 < idle_from < days:
@@ -297,16 +297,18 @@ def run_drift(
     gap = None if idle_from is None else (idle_from * DAY, idle_from * DAY + idle_gap)
     wanted = {"on": (True,), "off": (False,), "both": (False, True)}[tracking]
     modes = tuple(
-        _run_mode(ppm, days, logins_per_day, back, forward, on, max_drift_steps, gap, seed)
+        _run_mode(
+            ppm, days, logins_per_day, steps_back, steps_forward, on, max_drift_steps, gap, seed
+        )
         for on in wanted
     )
-    prediction = _predict(ppm, back, forward, max_drift_steps)
+    prediction = _predict(ppm, steps_back, steps_forward, max_drift_steps)
     return DriftResult(
         ppm=float(ppm),
         days=days,
         logins_per_day=logins_per_day,
-        back=back,
-        forward=forward,
+        steps_back=steps_back,
+        steps_forward=steps_forward,
         max_drift_steps=max_drift_steps,
         idle_from=idle_from,
         idle_days=idle_gap / DAY,
@@ -320,8 +322,8 @@ def _check(
     ppm: float,
     days: int,
     per_day: int,
-    back: int,
-    forward: int,
+    steps_back: int,
+    steps_forward: int,
     limit: int | None,
     idle_gap: float,
 ) -> None:
@@ -332,8 +334,8 @@ def _check(
     for name, value, low in (
         ("days", days, 1),
         ("logins_per_day", per_day, 1),
-        ("back", back, 0),
-        ("forward", forward, 0),
+        ("steps_back", steps_back, 0),
+        ("steps_forward", steps_forward, 0),
         ("max_drift_steps", 0 if limit is None else limit, 0),
     ):
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
@@ -357,8 +359,8 @@ def _run_mode(
     ppm: float,
     days: int,
     per_day: int,
-    back: int,
-    forward: int,
+    steps_back: int,
+    steps_forward: int,
     tracking: bool,
     limit: int | None,
     gap: tuple[float, float] | None,
@@ -376,8 +378,8 @@ def _run_mode(
     )
     policy = SecurityPolicy(
         totp=TotpPolicy(
-            steps_back=back,
-            steps_forward=forward,
+            steps_back=steps_back,
+            steps_forward=steps_forward,
             track_drift=tracking,
             max_drift_steps=limit,
         ),
@@ -407,7 +409,7 @@ def _run_mode(
             server_now, phone_now = world.now(), device.now()
             error = phone_now - server_now
             step_offset = math.floor(phone_now / PERIOD) - math.floor(server_now / PERIOD)
-            chance = _chance(error, drift if tracking else 0, back, forward, limit)
+            chance = _chance(error, drift if tracking else 0, steps_back, steps_forward, limit)
             outcome = _login(service, app.code(issuer, name))
             drift = _learnt(service)
             day = int(moment // DAY)
@@ -422,7 +424,9 @@ def _run_mode(
         day_records.append(DayRecord(day, error, tuple(records[day]), idle, last_drift))
     mode_days = tuple(day_records)
     gap_outcome = _gap_outcome(mode_days, gap)
-    sentence = _sentence(tracking, mode_days, gap_outcome, forward if ppm >= 0 else back, limit)
+    sentence = _sentence(
+        tracking, mode_days, gap_outcome, steps_forward if ppm >= 0 else steps_back, limit
+    )
     return DriftMode(tracking, mode_days, gap_outcome, sentence)
 
 
@@ -440,18 +444,20 @@ def _learnt(service: Any) -> int:
     return 0 if credential is None else int(credential.drift)
 
 
-def _chance(error: float, drift: int, back: int, forward: int, limit: int | None) -> float:
-    """The closed form for the window the verifier uses: steps ``drift - back`` to ``drift +
-    forward`` around its own, cut to the drift limit."""
+def _chance(
+    error: float, drift: int, steps_back: int, steps_forward: int, limit: int | None
+) -> float:
+    """The closed form for the window the verifier uses: steps ``drift - steps_back`` to ``drift +
+    steps_forward`` around its own, cut to the drift limit."""
     from twofa_sim.labs.skew import acceptance
 
-    low, high = drift - back, drift + forward
+    low, high = drift - steps_back, drift + steps_forward
     if limit is not None:
         low, high = max(low, -limit), min(high, limit)
     if low > high:
         return 0.0
     # skew.acceptance takes a window around step 0: shift the error so the window starts there.
-    return acceptance(error - low * PERIOD, period=PERIOD, back=0, forward=high - low)
+    return acceptance(error - low * PERIOD, period=PERIOD, steps_back=0, steps_forward=high - low)
 
 
 def _gap_outcome(days: tuple[DayRecord, ...], gap: tuple[float, float] | None) -> GapOutcome | None:
@@ -539,9 +545,9 @@ def _steps(count: int) -> str:
     return f"{count} step{'' if count == 1 else 's'}"
 
 
-def _predict(ppm: float, back: int, forward: int, limit: int | None) -> Prediction:
+def _predict(ppm: float, steps_back: int, steps_forward: int, limit: int | None) -> Prediction:
     rate = ppm * 1e-6 * DAY
-    reach = forward if ppm >= 0 else back
+    reach = steps_forward if ppm >= 0 else steps_back
     edge, zero = reach * PERIOD, (reach + 1) * PERIOD
     limit_edge = None if limit is None else float(limit * PERIOD)
     limit_zero = None if limit is None else float((limit + 1) * PERIOD)

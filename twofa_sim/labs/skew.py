@@ -3,9 +3,9 @@
 The model. A device whose clock is ``offset`` seconds ahead of the server (negative: behind)
 shows the code of step ``floor((t + offset - t0) / period)`` at server time ``t``. The user reads
 it at a moment uniformly distributed in time and types it ``entry_delay`` seconds later; the
-server, at ``t + entry_delay``, accepts steps from ``back`` before to ``forward`` after its own
-(:class:`~twofa_sim.core.otp.TotpPolicy` ``steps_back`` / ``steps_forward``, a fresh verifier: no
-drift learnt yet).
+server, at ``t + entry_delay``, accepts steps from ``steps_back`` before to ``steps_forward``
+after its own (the :class:`~twofa_sim.core.otp.TotpPolicy` fields of those names, a fresh
+verifier: no drift learnt yet).
 
 With ``delta = (offset - entry_delay) / period``, ``n = floor(delta)`` and ``phi = delta - n``,
 the device's step minus the server's is ``n`` with probability ``1 - phi`` and ``n + 1`` with
@@ -29,7 +29,7 @@ confidence interval can see.
 1.0
 >>> acceptance(45, period=30)
 0.5
->>> acceptance(-75, period=30, back=1, forward=1)
+>>> acceptance(-75, period=30, steps_back=1, steps_forward=1)
 0.0
 """
 
@@ -65,7 +65,7 @@ __all__ = [
 ]
 
 
-def _check(period: float, back: int, forward: int, entry_delay: float = 0.0) -> None:
+def _check(period: float, steps_back: int, steps_forward: int, entry_delay: float = 0.0) -> None:
     if (
         isinstance(period, bool)
         or not isinstance(period, int | float)
@@ -75,7 +75,7 @@ def _check(period: float, back: int, forward: int, entry_delay: float = 0.0) -> 
         raise InputError(
             f"the period must be a positive number of seconds, not {period!r}", where="period"
         )
-    for name, value in (("back", back), ("forward", forward)):
+    for name, value in (("steps_back", steps_back), ("steps_forward", steps_forward)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise InputError(f"the window's {name} must be a whole number >= 0", where=name)
     if (
@@ -104,17 +104,17 @@ def acceptance_array(
     offsets: npt.ArrayLike,
     *,
     period: float = 30.0,
-    back: int = 1,
-    forward: int = 1,
+    steps_back: int = 1,
+    steps_forward: int = 1,
     entry_delay: float = 0.0,
 ) -> npt.NDArray[np.float64]:
     """:func:`acceptance` for many offsets at once (a NumPy array of probabilities)."""
-    _check(period, back, forward, entry_delay)
+    _check(period, steps_back, steps_forward, entry_delay)
     delta = (_offsets(offsets, "offset") - float(entry_delay)) / float(period)
     n = np.floor(delta)
     phi = delta - n
-    inside = ((n >= -back) & (n <= forward)).astype(np.float64)
-    inside_next = ((n + 1 >= -back) & (n + 1 <= forward)).astype(np.float64)
+    inside = ((n >= -steps_back) & (n <= steps_forward)).astype(np.float64)
+    inside_next = ((n + 1 >= -steps_back) & (n + 1 <= steps_forward)).astype(np.float64)
     result: npt.NDArray[np.float64] = (1.0 - phi) * inside + phi * inside_next
     return result
 
@@ -123,14 +123,18 @@ def acceptance(
     offset: float,
     *,
     period: float = 30.0,
-    back: int = 1,
-    forward: int = 1,
+    steps_back: int = 1,
+    steps_forward: int = 1,
     entry_delay: float = 0.0,
 ) -> float:
     """The exact probability that a code from a device ``offset`` seconds ahead is accepted."""
     return float(
         acceptance_array(
-            [offset], period=period, back=back, forward=forward, entry_delay=entry_delay
+            [offset],
+            period=period,
+            steps_back=steps_back,
+            steps_forward=steps_forward,
+            entry_delay=entry_delay,
         )[0]
     )
 
@@ -193,8 +197,8 @@ def simulate(
     samples: int,
     *,
     period: int = 30,
-    back: int = 1,
-    forward: int = 1,
+    steps_back: int = 1,
+    steps_forward: int = 1,
     entry_delay: float = 0.0,
     seed: int | str = 0,
 ) -> float:
@@ -209,7 +213,7 @@ def simulate(
     it, and no drift limit (``max_drift_steps=None``; a :class:`~twofa_sim.core.otp.TotpPolicy`'s
     default limit of 10 steps would clip a wider window). ``samples == 0`` gives NaN.
     """
-    _check(period, back, forward, entry_delay)
+    _check(period, steps_back, steps_forward, entry_delay)
     whole = _whole_period(period)
     if isinstance(samples, bool) or not isinstance(samples, int) or samples < 0:
         raise InputError(f"samples must be a whole number >= 0, not {samples!r}", where="samples")
@@ -219,14 +223,17 @@ def simulate(
         raise InputError(f"an offset of {offset:g} s is too far to simulate", where="offset")
     if samples == 0:
         return float("nan")
-    rng = stream(seed, "skew", offset, period, back, forward, entry_delay)
+    rng = stream(seed, "skew", offset, period, steps_back, steps_forward, entry_delay)
     key = rng.randbytes(20)  # 160 bits (RFC 4226 section 4, R6)
     moments = np.random.default_rng(rng.getrandbits(128))
     verify = TotpVerifier(
         key,
         OtpParams(period=whole),
         policy=TotpPolicy(
-            steps_back=back, steps_forward=forward, max_drift_steps=None, diagnose_steps=0
+            steps_back=steps_back,
+            steps_forward=steps_forward,
+            max_drift_steps=None,
+            diagnose_steps=0,
         ),
     ).verify
     fresh, accepted_reason = TotpState(), Reason.ACCEPTED
@@ -266,15 +273,19 @@ def acceptance_curve(
     offsets: Sequence[float],
     *,
     period: int = 30,
-    back: int = 1,
-    forward: int = 1,
+    steps_back: int = 1,
+    steps_forward: int = 1,
     entry_delay: float = 0.0,
     samples: int = 0,
     seed: int | str = 0,
 ) -> list[CurvePoint]:
     """The exact curve at each offset, with the simulated share beside it if ``samples``."""
     exact = acceptance_array(
-        offsets, period=period, back=back, forward=forward, entry_delay=entry_delay
+        offsets,
+        period=period,
+        steps_back=steps_back,
+        steps_forward=steps_forward,
+        entry_delay=entry_delay,
     ).tolist()
     return [
         CurvePoint(
@@ -284,8 +295,8 @@ def acceptance_curve(
                 offset,
                 samples,
                 period=period,
-                back=back,
-                forward=forward,
+                steps_back=steps_back,
+                steps_forward=steps_forward,
                 entry_delay=entry_delay,
                 seed=seed,
             )
@@ -301,15 +312,19 @@ def failure_rate(
     offsets: npt.ArrayLike,
     *,
     period: float = 30.0,
-    back: int = 1,
-    forward: int = 1,
+    steps_back: int = 1,
+    steps_forward: int = 1,
     entry_delay: float = 0.0,
 ) -> float:
     """The expected share of logins refused over a population of device offsets (exact per
     user, averaged over the users)."""
     population = _population(offsets)
     values = acceptance_array(
-        population, period=period, back=back, forward=forward, entry_delay=entry_delay
+        population,
+        period=period,
+        steps_back=steps_back,
+        steps_forward=steps_forward,
+        entry_delay=entry_delay,
     )
     return float(1.0 - values.mean())
 

@@ -7,7 +7,7 @@ grey. The same data give the same bytes, in SVG (fixed ids, no date) as in PNG.
 
 >>> from twofa_sim.labs.skew import acceptance_curve, offsets_between
 >>> points = acceptance_curve(offsets_between(-90, 90, 5), period=30)
->>> render(curve_figure(points, period=30, back=1, forward=1, entry_delay=0), "svg")[:5]
+>>> render(curve_figure(points, period=30, steps_back=1, steps_forward=1, entry_delay=0), "svg")[:5]
 b'<?xml'
 """
 
@@ -132,8 +132,8 @@ def curve_figure(
     points: Sequence[CurvePoint],
     *,
     period: float,
-    back: int,
-    forward: int,
+    steps_back: int,
+    steps_forward: int,
     entry_delay: float,
 ) -> Figure:
     """The exact acceptance curve over the offsets, with simulated points and their 99.9 %
@@ -172,13 +172,14 @@ def curve_figure(
             capsize=2 if len(simulated) <= 60 else 0,
             label=f"simulated, {count} real codes each (99.9 % Wilson interval)",
         )
-    _mark_edges(axes, _edges(period, back, forward, entry_delay), low, high)
+    _mark_edges(axes, _edges(period, steps_back, steps_forward, entry_delay), low, high)
     axes.set_xlim(low - 0.01 * span, high + 0.01 * span)
     axes.set_ylim(-0.03, 1.05)
     axes.set_xlabel("device clock offset (s; positive: device ahead of the server)")
     axes.set_ylabel("probability the code is accepted")
     axes.set_title(
-        f"TOTP acceptance by clock offset: {_window_text(period, back, forward, entry_delay)}"
+        "TOTP acceptance by clock offset: "
+        + _window_text(period, steps_back, steps_forward, entry_delay)
     )
     axes.grid(True, alpha=0.3)
     figure.legend(loc="outside lower center", ncols=2, fontsize=8, frameon=False)
@@ -189,8 +190,8 @@ def population_figure(
     offsets: npt.ArrayLike,
     *,
     period: float,
-    back: int,
-    forward: int,
+    steps_back: int,
+    steps_forward: int,
     entry_delay: float,
     failure: float,
     label: str,
@@ -202,7 +203,7 @@ def population_figure(
     from twofa_sim.labs.skew import acceptance_array
 
     values = np.asarray(offsets, dtype=np.float64)
-    edges = _edges(period, back, forward, entry_delay)
+    edges = _edges(period, steps_back, steps_forward, entry_delay)
     low = min(float(np.quantile(values, 0.0005)), edges["zero_low"]) - period / 2
     high = max(float(np.quantile(values, 0.9995)), edges["zero_high"]) + period / 2
     figure, (axes,) = _figure()
@@ -221,7 +222,11 @@ def population_figure(
     curve_axes = axes.twinx()
     grid = np.linspace(low, high, 2001)
     curve = acceptance_array(
-        grid, period=period, back=back, forward=forward, entry_delay=entry_delay
+        grid,
+        period=period,
+        steps_back=steps_back,
+        steps_forward=steps_forward,
+        entry_delay=entry_delay,
     )
     curve_axes.plot(grid, curve, color=_BLUE, linewidth=2, label="P(accepted)")
     curve_axes.set_ylim(-0.03, 1.05)
@@ -232,7 +237,8 @@ def population_figure(
     top = max(float(np.max(counts)), 1e-9) * 1.08
     axes.set_ylim(-0.03 / 1.05 * top, top)
     axes.set_title(
-        f"{failure * 100:.3g} % of logins fail: {_window_text(period, back, forward, entry_delay)}"
+        f"{failure * 100:.3g} % of logins fail: "
+        + _window_text(period, steps_back, steps_forward, entry_delay)
     )
     handles = axes.get_legend_handles_labels()
     more = curve_axes.get_legend_handles_labels()
@@ -255,7 +261,7 @@ def drift_figure(result: DriftResult) -> Figure:
     figure, (top, bottom) = _figure(2, [3, 1])
     days = [d.day for d in result.modes[0].days]
     errors = [d.error_s for d in result.modes[0].days]
-    back_s, forward_s = result.back * period, result.forward * period
+    back_s, forward_s = result.steps_back * period, result.steps_forward * period
     top.axhspan(
         -back_s,
         forward_s,
@@ -345,7 +351,8 @@ def drift_figure(result: DriftResult) -> Figure:
     )
     top.set_title(
         f"A phone drifting {result.ppm:+g} ppm, {result.logins_per_day} logins a day: "
-        f"period {period} s, window {result.back} back / {result.forward} forward, {limit_text}",
+        f"period {period} s, window {result.steps_back} back / {result.steps_forward} forward, "
+        f"{limit_text}",
         fontsize=10,
     )
     rows = {False: 0, True: 1}

@@ -356,7 +356,7 @@ def _acceptance_svg(policy: Mapping[str, Any]) -> dict[str, Any] | None:
     period = 30
     low, high = -150.0, 150.0
     offsets = [low + i for i in range(int(high - low) + 1)]
-    values = acceptance_array(offsets, period=period, back=back, forward=forward)
+    values = acceptance_array(offsets, period=period, steps_back=back, steps_forward=forward)
     width, height, pad = 640.0, 220.0, 40.0
 
     def x(offset: float) -> float:
@@ -382,8 +382,8 @@ def _acceptance_svg(policy: Mapping[str, Any]) -> dict[str, Any] | None:
         "y1": y(1.0),
         "x0": x(low),
         "x1": x(high),
-        "back": back,
-        "forward": forward,
+        "steps_back": back,
+        "steps_forward": forward,
         "period": period,
     }
 
