@@ -1,24 +1,62 @@
-"""The step library's expectations (registered in ``steps.REGISTRY`` on import)."""
+"""Expectation steps: check the previous answer, the account, the inbox, pushes, the audit log,
+notifications, the QR code, what is stored at rest, and the policy's TOTP window."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from twofa_sim.core.clock import parse_duration
+from twofa_sim.core.clock import format_duration, parse_duration
 from twofa_sim.core.secret import mask_codes, mask_phone
 from twofa_sim.errors import StepError, StepFailed
-from twofa_sim.scenario.context import Run
-from twofa_sim.scenario.steps import (
-    DURATION,
-    EXPECT,
-    FACTOR,
-    PHONE,
-    USER,
-    check_expect,
-    step,
-)
+from twofa_sim.scenario.context import Result, Run
+from twofa_sim.scenario.steps.fields import DURATION, EXPECT, FACTOR, LOGIN_STATUS, PHONE, USER
+from twofa_sim.scenario.steps.spec import StepSpec, step
 
-# --- expectations -----------------------------------------------------------------------------
+__all__ = ["STEPS", "check_expect"]
+
+
+def check_expect(expected: Any, result: Result) -> None:
+    """Raise :class:`StepFailed` unless ``result`` is what ``expected`` says."""
+    actual = result.describe()
+    if isinstance(expected, str):
+        if expected == "accepted":
+            good = result.ok
+        elif expected == "rejected":
+            good = not result.ok
+        elif expected in LOGIN_STATUS:
+            good = result.status == expected
+        else:
+            good = not result.ok and result.reason == expected
+        if not good:
+            raise StepFailed(f"expected {expected}, got {actual}", expected=expected, actual=actual)
+        return
+    wanted: list[str] = []
+    problems: list[str] = []
+    if "result" in expected:
+        wanted.append(expected["result"])
+        if result.ok != (expected["result"] == "accepted"):
+            problems.append("result")
+    if "reason" in expected:
+        wanted.append(f"reason {expected['reason']}")
+        if result.reason != expected["reason"]:
+            problems.append("reason")
+    if "status" in expected:
+        wanted.append(f"status {expected['status']}")
+        if result.status != expected["status"]:
+            problems.append("status")
+    if "retry_after" in expected:
+        limit = parse_duration(expected["retry_after"])
+        wanted.append(f"retry after {format_duration(limit)}")
+        if result.retry_after is None or abs(result.retry_after - limit) > 1e-6:
+            problems.append("retry_after")
+    if "ignored" in expected:
+        wanted.append(f"ignores {', '.join(expected['ignored']) or 'nothing'}")
+        if sorted(result.data.get("ignored", ())) != sorted(expected["ignored"]):
+            problems.append("ignored")
+            actual += f", ignores {', '.join(result.data.get('ignored', ())) or 'nothing'}"
+    if problems:
+        text = ", ".join(wanted)
+        raise StepFailed(f"expected {text}, got {actual}", expected=text, actual=actual)
 
 
 @step(
@@ -31,7 +69,7 @@ from twofa_sim.scenario.steps import (
     required=("that",),
     shorthand="that",
 )
-def _expect(run: Run, args: dict[str, Any]) -> None:
+def expect(run: Run, args: dict[str, Any]) -> None:
     if run.last is None:
         raise StepError("nothing to check yet: expect follows an action")
     check_expect(args["that"], run.last)
@@ -60,7 +98,7 @@ def _compare(what: str, expected: Any, actual: Any) -> None:
         "locked": {"type": "boolean"},
     },
 )
-def _expect_account(run: Run, args: dict[str, Any]) -> None:
+def expect_account(run: Run, args: dict[str, Any]) -> None:
     user = run.user(args)
     account = run.target.account(user.name)
     run.show(
@@ -102,7 +140,7 @@ def _expect_account(run: Run, args: dict[str, Any]) -> None:
         "codes": {"type": "integer", "minimum": 0, "description": "messages holding a code"},
     },
 )
-def _expect_inbox(run: Run, args: dict[str, Any]) -> None:
+def expect_inbox(run: Run, args: dict[str, Any]) -> None:
     from twofa_sim.providers.network import extract_code
 
     phone = run.phone(args)
@@ -135,7 +173,7 @@ def _expect_inbox(run: Run, args: dict[str, Any]) -> None:
         "state": {"enum": ["pending", "approved", "denied", "expired"]},
     },
 )
-def _expect_push(run: Run, args: dict[str, Any]) -> None:
+def expect_push(run: Run, args: dict[str, Any]) -> None:
     phone = run.phone(args)
     if phone.authy is None:
         raise StepError(f"phone {mask_phone(phone.number)} has no Authy app")
@@ -167,7 +205,7 @@ def _expect_push(run: Run, args: dict[str, Any]) -> None:
         "no_secrets": {"type": "boolean"},
     },
 )
-def _expect_audit(run: Run, args: dict[str, Any]) -> None:
+def expect_audit(run: Run, args: dict[str, Any]) -> None:
     run.require("audit")
     events = list(run.target.audit_events())
     found = [
@@ -224,7 +262,7 @@ def _expect_audit(run: Run, args: dict[str, Any]) -> None:
     "- expect_notification: {user: alice, kind: replay, count: 1}",
     fields={"user": USER, "kind": {"type": "string"}, "count": {"type": "integer", "minimum": 0}},
 )
-def _expect_notification(run: Run, args: dict[str, Any]) -> None:
+def expect_notification(run: Run, args: dict[str, Any]) -> None:
     run.require("notifications")
     user = run.user(args)
     notes = [n for n in run.target.notifications() if n.user == user.name]
@@ -251,7 +289,7 @@ def _expect_notification(run: Run, args: dict[str, Any]) -> None:
     fields={"user": USER, "logged_in": {"type": "boolean"}},
     required=("logged_in",),
 )
-def _expect_logged_in(run: Run, args: dict[str, Any]) -> None:
+def expect_logged_in(run: Run, args: dict[str, Any]) -> None:
     user = run.user(args)
     done = user.login_id is not None and run.target.logged_in(user.name, user.login_id)
     _compare("logged in", args["logged_in"], done)
@@ -271,7 +309,7 @@ def _expect_logged_in(run: Run, args: dict[str, Any]) -> None:
         "lacks": {"type": "array", "items": {"type": "string"}},
     },
 )
-def _expect_qr(run: Run, args: dict[str, Any]) -> None:
+def expect_qr(run: Run, args: dict[str, Any]) -> None:
     from twofa_sim.core.keyuri import lint_uri
     from twofa_sim.core.qr import decode_image
 
@@ -315,7 +353,7 @@ def _expect_qr(run: Run, args: dict[str, Any]) -> None:
     fields={"no_codes": {"const": True}},
     required=("no_codes",),
 )
-def _expect_stored(run: Run, args: dict[str, Any]) -> None:
+def expect_stored(run: Run, args: dict[str, Any]) -> None:
     import re
 
     run.require("storage")
@@ -355,7 +393,7 @@ def _expect_stored(run: Run, args: dict[str, Any]) -> None:
     },
     required=("offset", "probability"),
 )
-def _expect_acceptance(run: Run, args: dict[str, Any]) -> None:
+def expect_acceptance(run: Run, args: dict[str, Any]) -> None:
     from twofa_sim.labs.skew import acceptance
 
     policy = getattr(run.target, "policy", None)
@@ -372,16 +410,16 @@ def _expect_acceptance(run: Run, args: dict[str, Any]) -> None:
     exact = acceptance(
         offset,
         period=30,
-        back=window.steps_back,
-        forward=window.steps_forward,
+        steps_back=window.steps_back,
+        steps_forward=window.steps_forward,
         entry_delay=delay,
     )
     run.show(
         "acceptance",
         offset_s=offset,
         entry_delay_s=delay,
-        back=window.steps_back,
-        forward=window.steps_forward,
+        steps_back=window.steps_back,
+        steps_forward=window.steps_forward,
         exact=round(exact, 6),
     )
     tolerance = float(args.get("tolerance", 0.001))
@@ -392,3 +430,17 @@ def _expect_acceptance(run: Run, args: dict[str, Any]) -> None:
             expected=f"{args['probability']} ± {tolerance:g}",
             actual=f"{exact:.4f}",
         )
+
+
+STEPS: tuple[StepSpec, ...] = (
+    expect,
+    expect_account,
+    expect_inbox,
+    expect_push,
+    expect_audit,
+    expect_notification,
+    expect_logged_in,
+    expect_qr,
+    expect_stored,
+    expect_acceptance,
+)

@@ -1,4 +1,5 @@
-"""The step library's user and service actions (registered in ``steps.REGISTRY`` on import)."""
+"""User and service actions: sign up, verify a phone, scan a QR code, log in, enter codes,
+approve pushes, recovery codes, turning two-factor off, restarting the service."""
 
 from __future__ import annotations
 
@@ -11,18 +12,10 @@ from twofa_sim.core.clock import parse_duration
 from twofa_sim.core.secret import mask_codes, mask_phone, redact_uri
 from twofa_sim.errors import StepError, StepFailed
 from twofa_sim.scenario.context import Result, Run, UserState, answer_of
-from twofa_sim.scenario.steps import (
-    APP,
-    CAPTURE,
-    CODE,
-    DURATION,
-    FACTOR,
-    PHONE,
-    USER,
-    step,
-)
+from twofa_sim.scenario.steps.fields import APP, CAPTURE, CODE, DURATION, FACTOR, PHONE, USER
+from twofa_sim.scenario.steps.spec import StepSpec, step
 
-# --- user actions -----------------------------------------------------------------------------
+__all__ = ["STEPS"]
 
 
 @step(
@@ -33,7 +26,7 @@ from twofa_sim.scenario.steps import (
     fields={"user": USER, "password": {"type": "string"}},
     required=("user",),
 )
-def _register(run: Run, args: dict[str, Any]) -> Result:
+def register(run: Run, args: dict[str, Any]) -> Result:
     user = run.user(args)
     user.password = str(args.get("password", user.password))
     with answer_of(run) as box:
@@ -61,7 +54,7 @@ def _challenge_result(run: Run, user: UserState, call: Callable[[], Any]) -> Res
     "- submit_phone: {user: alice, phone: '+15551230001'}",
     fields={"user": USER, "phone": PHONE, "method": {"enum": ["push", "app"]}},
 )
-def _submit_phone(run: Run, args: dict[str, Any]) -> Result:
+def submit_phone(run: Run, args: dict[str, Any]) -> Result:
     user = run.user(args)
     number = str(args.get("phone") or user.phone or "")
     if not number:
@@ -81,7 +74,7 @@ def _submit_phone(run: Run, args: dict[str, Any]) -> Result:
     fields={"user": USER, "phone": PHONE, "method": {"enum": ["push", "app"]}},
     required=("phone",),
 )
-def _change_phone(run: Run, args: dict[str, Any]) -> Result:
+def change_phone(run: Run, args: dict[str, Any]) -> Result:
     user = run.user(args)
     return _challenge_result(
         run,
@@ -139,7 +132,7 @@ def _what_the_phone_shows(run: Run, user: UserState, channel: str, args: dict[st
     "- enter_code: {user: alice, code: '{code}', expect: accepted}",
     fields={"user": USER, "phone": PHONE, "code": CODE},
 )
-def _enter_code(run: Run, args: dict[str, Any]) -> Result:
+def enter_code(run: Run, args: dict[str, Any]) -> Result:
     user = run.user(args)
     if user.challenge is None:
         raise StepError("no verification in progress: submit_phone first")
@@ -180,7 +173,7 @@ def _push_step(run: Run, args: dict[str, Any], approve: bool) -> Result:
     "- approve_push: {phone: '+15551230001'}",
     fields={"phone": PHONE, "user": USER, "capture": CAPTURE},
 )
-def _approve_push(run: Run, args: dict[str, Any]) -> Result:
+def approve_push(run: Run, args: dict[str, Any]) -> Result:
     return _push_step(run, args, True)
 
 
@@ -191,7 +184,7 @@ def _approve_push(run: Run, args: dict[str, Any]) -> Result:
     "- deny_push: {phone: '+15551230001'}",
     fields={"phone": PHONE, "user": USER},
 )
-def _deny_push(run: Run, args: dict[str, Any]) -> Result:
+def deny_push(run: Run, args: dict[str, Any]) -> Result:
     return _push_step(run, args, False)
 
 
@@ -203,7 +196,7 @@ def _deny_push(run: Run, args: dict[str, Any]) -> Result:
     "- generate_qr: {user: alice}",
     fields={"user": USER},
 )
-def _generate_qr(run: Run, args: dict[str, Any]) -> Result:
+def generate_qr(run: Run, args: dict[str, Any]) -> Result:
     from twofa_sim.core.keyuri import lint_uri, parse_uri
 
     user = run.user(args)
@@ -244,7 +237,7 @@ def _scan(run: Run, args: dict[str, Any], png: bytes) -> Result:
     "- scan_qr: {user: alice, phone: '+15551230001', app: google-authenticator}",
     fields={"user": USER, "phone": PHONE, "app": APP},
 )
-def _scan_qr(run: Run, args: dict[str, Any]) -> Result:
+def scan_qr(run: Run, args: dict[str, Any]) -> Result:
     user = run.user(args)
     if user.enrollment is None:
         raise StepError("no QR code yet: generate_qr first")
@@ -263,7 +256,7 @@ def _scan_qr(run: Run, args: dict[str, Any]) -> Result:
     fields={"phone": PHONE, "app": APP, "uri": {"type": "string"}},
     required=("uri",),
 )
-def _scan_uri(run: Run, args: dict[str, Any]) -> Result:
+def scan_uri(run: Run, args: dict[str, Any]) -> Result:
     from twofa_sim.core.keyuri import lint_uri
     from twofa_sim.core.qr import render_png
 
@@ -287,7 +280,7 @@ def _scan_uri(run: Run, args: dict[str, Any]) -> Result:
     "- confirm_app: {user: alice, expect: accepted}",
     fields={"user": USER, "phone": PHONE, "app": APP, "code": CODE},
 )
-def _confirm_app(run: Run, args: dict[str, Any]) -> Result:
+def confirm_app(run: Run, args: dict[str, Any]) -> Result:
     user = run.user(args)
     code = args.get("code")
     if code is None:
@@ -314,7 +307,7 @@ def _confirm_app(run: Run, args: dict[str, Any]) -> Result:
     },
     required=("from", "capture"),
 )
-def _read_code(run: Run, args: dict[str, Any]) -> None:
+def read_code(run: Run, args: dict[str, Any]) -> None:
     user = run.user(args) if run.users else None
     if user is None:
         raise StepError("read_code needs a user")
@@ -323,14 +316,7 @@ def _read_code(run: Run, args: dict[str, Any]) -> None:
     run.captures[args["capture"]] = code
 
 
-@step(
-    "login",
-    "user",
-    "Log in with the password: logged_in (no second factor), second_factor, or refused.",
-    "- login: {user: alice, expect: second_factor}",
-    fields={"user": USER, "password": {"type": "string"}},
-)
-def _login(run: Run, args: dict[str, Any]) -> Result:
+def _log_in(run: Run, args: dict[str, Any]) -> Result:
     user = run.user(args)
     password = str(args.get("password", user.password))
     with answer_of(run) as box:
@@ -350,6 +336,25 @@ def _login(run: Run, args: dict[str, Any]) -> Result:
 
 
 @step(
+    "login",
+    "user",
+    "Log in with the password: logged_in (no second factor), second_factor, or refused.",
+    "- login: {user: alice, expect: second_factor}",
+    fields={"user": USER, "password": {"type": "string"}},
+)
+def login(run: Run, args: dict[str, Any]) -> Result:
+    return _log_in(run, args)
+
+
+def _send_login_code(run: Run, args: dict[str, Any]) -> Result:
+    user = run.user(args)
+    login_id = _login_id(user)
+    return _challenge_result(
+        run, user, lambda: run.target.send_login_code(user.name, login_id, args["channel"])
+    )
+
+
+@step(
     "request_code",
     "user",
     "During a login, have the second-factor code sent: by SMS, or as an Authy push.",
@@ -357,12 +362,23 @@ def _login(run: Run, args: dict[str, Any]) -> Result:
     fields={"user": USER, "channel": {"enum": ["sms", "authy-push"]}},
     required=("channel",),
 )
-def _request_code(run: Run, args: dict[str, Any]) -> Result:
+def request_code(run: Run, args: dict[str, Any]) -> Result:
+    return _send_login_code(run, args)
+
+
+def _enter_second_factor(run: Run, args: dict[str, Any]) -> Result:
     user = run.user(args)
     login_id = _login_id(user)
-    return _challenge_result(
-        run, user, lambda: run.target.send_login_code(user.name, login_id, args["channel"])
-    )
+    code = args.get("code")
+    if code is None:
+        code = _what_the_phone_shows(run, user, args["factor"], args)
+    code = str(code)
+    run.secret(code)
+    with answer_of(run) as box:
+        box.append(_outcome(run.target.verify_login(user.name, login_id, args["factor"], code)))
+    if box[0].ok and args["factor"] == "recovery" and code in user.recovery:
+        user.recovery_used.add(user.recovery.index(code))
+    return box[0]
 
 
 @step(
@@ -380,19 +396,8 @@ def _request_code(run: Run, args: dict[str, Any]) -> Result:
     },
     required=("factor",),
 )
-def _submit_code(run: Run, args: dict[str, Any]) -> Result:
-    user = run.user(args)
-    login_id = _login_id(user)
-    code = args.get("code")
-    if code is None:
-        code = _what_the_phone_shows(run, user, args["factor"], args)
-    code = str(code)
-    run.secret(code)
-    with answer_of(run) as box:
-        box.append(_outcome(run.target.verify_login(user.name, login_id, args["factor"], code)))
-    if box[0].ok and args["factor"] == "recovery" and code in user.recovery:
-        user.recovery_used.add(user.recovery.index(code))
-    return box[0]
+def submit_code(run: Run, args: dict[str, Any]) -> Result:
+    return _enter_second_factor(run, args)
 
 
 @step(
@@ -413,14 +418,14 @@ def _submit_code(run: Run, args: dict[str, Any]) -> Result:
     },
     required=("factor",),
 )
-def _login_with(run: Run, args: dict[str, Any]) -> Result:
+def login_with(run: Run, args: dict[str, Any]) -> Result:
     user = run.user(args)
-    first = _login(run, {k: v for k, v in args.items() if k in ("user", "password")})
+    first = _log_in(run, {k: v for k, v in args.items() if k in ("user", "password")})
     if first.status != "second_factor":
         return first
     factor = args["factor"]
     if factor in ("sms", "authy-push"):
-        sent = _request_code(run, {"user": user.name, "channel": factor})
+        sent = _send_login_code(run, {"user": user.name, "channel": factor})
         if not sent.ok:
             return sent
         run.world.advance(parse_duration(args.get("wait", 5)))
@@ -430,7 +435,7 @@ def _login_with(run: Run, args: dict[str, Any]) -> Result:
                 return approved
     elif "wait" in args:
         run.world.advance(parse_duration(args["wait"]))
-    return _submit_code(run, {k: v for k, v in args.items() if k != "wait"})
+    return _enter_second_factor(run, {k: v for k, v in args.items() if k != "wait"})
 
 
 @step(
@@ -440,7 +445,7 @@ def _login_with(run: Run, args: dict[str, Any]) -> Result:
     "- regenerate_recovery_codes: {user: alice, capture: recovery}",
     fields={"user": USER, "capture": CAPTURE},
 )
-def _recovery(run: Run, args: dict[str, Any]) -> Result:
+def regenerate_recovery_codes(run: Run, args: dict[str, Any]) -> Result:
     user = run.user(args)
     run.require("recovery")
     with answer_of(run) as box:
@@ -461,7 +466,7 @@ def _recovery(run: Run, args: dict[str, Any]) -> Result:
     "- disable_two_factor: {user: alice, expect: accepted}",
     fields={"user": USER, "password": {"type": "string"}},
 )
-def _disable(run: Run, args: dict[str, Any]) -> Result:
+def disable_two_factor(run: Run, args: dict[str, Any]) -> Result:
     user = run.user(args)
     with answer_of(run) as box:
         outcome = run.target.disable_two_factor(user.name, str(args.get("password", user.password)))
@@ -475,7 +480,7 @@ def _disable(run: Run, args: dict[str, Any]) -> Result:
     "Restart the service on the same storage (what survives is what it persisted).",
     "- restart:",
 )
-def _restart(run: Run, args: dict[str, Any]) -> Result:
+def restart(run: Run, args: dict[str, Any]) -> Result:
     run.require("restart")
     run.target.restart()
     return Result(True, "restarted")
@@ -509,3 +514,25 @@ def _masked_png(uri: str) -> str:
     from twofa_sim.core.qr import render_png
 
     return base64.b64encode(render_png(redact_uri(uri, reveal=0))).decode("ascii")
+
+
+STEPS: tuple[StepSpec, ...] = (
+    register,
+    submit_phone,
+    change_phone,
+    enter_code,
+    approve_push,
+    deny_push,
+    generate_qr,
+    scan_qr,
+    scan_uri,
+    confirm_app,
+    read_code,
+    login,
+    request_code,
+    submit_code,
+    login_with,
+    regenerate_recovery_codes,
+    disable_two_factor,
+    restart,
+)
