@@ -1,4 +1,4 @@
-"""Fake SMS (Twilio Messages) and Authy providers that answer their real HTTP APIs.
+"""Fake SMS (Twilio Messages), Authy and Twilio Verify providers that answer their real HTTP APIs.
 
 Each provider is a backend (state and logic), a service (HTTP shapes) and routes, mounted on
 ``requests`` with :func:`mounted`; the ``requests`` clients the reference service uses ship
@@ -28,6 +28,7 @@ from twofa_sim.providers.twilio import (
     TwilioService,
     TwilioUnavailable,
 )
+from twofa_sim.providers.verify import VerifyApiError, VerifyService, VerifyUnavailable
 
 __all__ = [
     "FAULT_KINDS",
@@ -51,5 +52,8 @@ __all__ = [
     "TwilioError",
     "TwilioService",
     "TwilioUnavailable",
+    "VerifyApiError",
+    "VerifyService",
+    "VerifyUnavailable",
     "mounted",
 ]
