@@ -60,6 +60,7 @@ MINIMAL_BAD = {
     "secret-padding": canonical_with(secret="GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQME======"),
     "secret-lowercase": canonical_with(secret=SECRET.lower()),
     "secret-separators": canonical_with(secret="GEZDGNBV-GY3TQOJQ-GEZDGNBV-GY3TQOJQ"),
+    "secret-in-label": CANONICAL.replace("alice@example.com", SECRET.lower()),
     "secret-under-128-bits": canonical_with(secret="JBSWY3DPEHPK3PXP"),
     "secret-under-160-bits": canonical_with(secret="GEZDGNBVGY3TQOJQGEZDGNBVGY"),
     "hotp-counter-missing": HOTP,

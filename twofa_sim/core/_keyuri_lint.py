@@ -23,7 +23,13 @@ from urllib.parse import unquote
 
 from twofa_sim.core import appcompat
 from twofa_sim.core.otp import MAX_COUNTER, MAX_DIGITS, MIN_DIGITS, Algorithm
-from twofa_sim.core.secret import MIN_ENROLL_BITS, RECOMMENDED_BITS, decode_secret, mask_secret
+from twofa_sim.core.secret import (
+    MIN_ENROLL_BITS,
+    RECOMMENDED_BITS,
+    decode_secret,
+    mask_secret,
+    mask_secret_in,
+)
 from twofa_sim.errors import KeyUriError, SecretError
 
 Severity = Literal["error", "warning", "info"]
@@ -59,6 +65,7 @@ RULES = MappingProxyType[str, tuple[Severity, str]](
         "secret-padding": ("warning", "the secret has '=' padding, which should be omitted"),
         "secret-lowercase": ("warning", "the secret has lower-case letters"),
         "secret-separators": ("warning", "the secret has spaces or hyphens"),
+        "secret-in-label": ("error", "the label or issuer repeats the secret (apps show it)"),
         "secret-under-128-bits": ("error", "the secret is under 128 bits (RFC 4226 R6)"),
         "secret-under-160-bits": ("info", "the secret is under the recommended 160 bits"),
         "hotp-counter-missing": ("error", "an hotp URI without a counter"),
@@ -244,7 +251,11 @@ def unreadable(reading: Reading) -> list[Problem]:
         fix = "add the account name after the type, e.g. otpauth://totp/Issuer:alice?..."
         problems.append(Problem("label-missing", "the URI has no label", fix))
     secret = reading.value("secret")
-    if secret is None:
+    if secret is None and "secret=" in (reading.fragment or "").lower():
+        what = "the secret is after the '#', in the fragment, which apps drop"
+        fix = "move it into the query: ?secret=<the key in base32>&issuer=..."
+        problems.append(Problem("secret-missing", what, fix))
+    elif secret is None:
         fix = "add secret=<the key in base32>"
         problems.append(Problem("secret-missing", "the URI has no secret parameter", fix))
     else:
@@ -436,6 +447,10 @@ def _secret_rules(reading: Reading) -> Iterator[Problem]:
         what = "the secret has spaces or hyphens"
         fix = "remove them; apps that do not strip them reject the secret or read another key"
         yield Problem("secret-separators", what, fix)
+    if _repeats(secret, [reading.account, reading.label_issuer, reading.value("issuer")]):
+        what = "the label or the issuer parameter holds the secret itself"
+        fix = "apps show the label and issuer on screen: put the service and user's names there"
+        yield Problem("secret-in-label", what, fix)
     if bits < MIN_ENROLL_BITS:
         what = f"the secret has {bits} bits; RFC 4226 R6 requires at least {MIN_ENROLL_BITS}"
         fix = f"issue a new secret of {RECOMMENDED_BITS} bits"
@@ -443,6 +458,11 @@ def _secret_rules(reading: Reading) -> Iterator[Problem]:
     elif bits < RECOMMENDED_BITS:
         what = f"the secret has {bits} bits; RFC 4226 R6 recommends {RECOMMENDED_BITS}"
         yield Problem("secret-under-160-bits", what, f"use {RECOMMENDED_BITS}-bit secrets")
+
+
+def _repeats(secret: str, names: list[str | None]) -> bool:
+    """Some name holds the secret (any case, separators allowed); short secrets are not sought."""
+    return any(name is not None and mask_secret_in(name, secret) != name for name in names)
 
 
 def _value_rules(reading: Reading) -> Iterator[Problem]:

@@ -43,7 +43,7 @@ from twofa_sim.core._keyuri_lint import (
     unreadable,
 )
 from twofa_sim.core.otp import MAX_COUNTER, MAX_DIGITS, MIN_DIGITS
-from twofa_sim.core.secret import decode_secret, encode_secret, mask_secret
+from twofa_sim.core.secret import decode_secret, encode_secret, mask_secret, mask_secret_in
 from twofa_sim.errors import KeyUriError, SecretError
 
 __all__ = [
@@ -82,10 +82,13 @@ class KeyUri:
 
     def __repr__(self) -> str:
         fields = ", ".join(
-            f"{name}={mask_secret(self.secret) if name == 'secret' else value!r}"
+            f"{name}={mask_secret(self.secret) if name == 'secret' else self._masked(value)}"
             for name, value in vars(self).items()
         )
         return f"KeyUri({fields})"
+
+    def _masked(self, value: object) -> str:
+        return mask_secret_in(repr(value), self.secret)
 
     def to_uri(self) -> str:
         """The canonical URI for these values (:func:`build_uri`; unknown parameters dropped).
@@ -109,11 +112,16 @@ class KeyUri:
         return decode_secret(self.secret)
 
     def as_dict(self, *, show_secret: bool = False) -> dict[str, object]:
-        """The values for a report; the secret is masked (``JBSW…(160 bits)``) unless asked."""
+        """The values for a report; the secret is masked (``JBSW…(160 bits)``) unless asked, and
+        so is any copy of it in the issuer or account name."""
+
+        def shown(text: str | None) -> str | None:
+            return text if text is None or show_secret else mask_secret_in(text, self.secret)
+
         return {
             "type": self.type,
-            "issuer": self.issuer,
-            "account": self.account,
+            "issuer": shown(self.issuer),
+            "account": shown(self.account),
             "secret": self.secret if show_secret else mask_secret(self.secret),
             "algorithm": self.algorithm,
             "digits": self.digits,

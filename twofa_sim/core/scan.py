@@ -1,17 +1,26 @@
 """Read an enrollment QR code the way a careful authenticator app would, and judge it.
 
 :func:`scan_image` decodes an image with both decoders, parses the otpauth URI it holds and lints
-it; :class:`Scan` is what ``twofa-sim qr read`` prints. Secrets are masked unless asked for.
+it (or, for a Google Authenticator export, ``otpauth-migration://``, decodes and lints every
+account in it); :class:`Scan` is what ``twofa-sim qr read`` prints. Secrets are masked unless
+asked for, in every shape a QR code can carry one (:func:`~twofa_sim.core.secret.redact_payload`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass
 
 from twofa_sim.core.keyuri import Finding, KeyUri, lint_uri, parse_uri
+from twofa_sim.core.migration import (
+    MigrationAccount,
+    is_migration,
+    lint_migration,
+    parse_migration,
+)
 from twofa_sim.core.qr import Decoded, decode_image
-from twofa_sim.core.secret import redact_uri
+from twofa_sim.core.secret import find_secrets, is_bare_secret, mask_secret_in, redact_payload
 from twofa_sim.errors import KeyUriError, MultipleQRCodesError, NoQRCodeError
 
 __all__ = ["Scan", "scan_image"]
@@ -19,13 +28,15 @@ __all__ = ["Scan", "scan_image"]
 
 @dataclass(frozen=True)
 class Scan:
-    """What reading one image gave: both decodes, the URI (if readable) and every finding."""
+    """What reading one image gave: both decodes, the URI (if readable), the accounts of a Google
+    Authenticator export (if it is one) and every finding."""
 
     image: str
     zbar: str | None
     zxing: str | None
     uri: KeyUri | None
     findings: tuple[Finding, ...]
+    accounts: tuple[MigrationAccount, ...] = ()
 
     @property
     def agree(self) -> bool:
@@ -38,16 +49,20 @@ class Scan:
         return self.agree and not any(f.severity == "error" for f in self.findings)
 
     def as_dict(self, *, show_secret: bool = False) -> dict[str, object]:
-        """The ``qr read --json`` object; secrets masked unless ``show_secret``."""
+        """The ``qr read --json`` object; secrets masked unless ``show_secret``.
+
+        ``accounts`` lists a Google Authenticator export's accounts (empty for anything else).
+        """
 
         def shown(text: str | None) -> str | None:
-            return text if text is None or show_secret else redact_uri(text)
+            return text if text is None or show_secret else redact_payload(text)
 
         return {
             "image": self.image,
             "decoded": {"zbar": shown(self.zbar), "zxing": shown(self.zxing)},
             "agree": self.agree,
             "uri": None if self.uri is None else self.uri.as_dict(show_secret=show_secret),
+            "accounts": [a.as_dict(show_secret=show_secret) for a in self.accounts],
             "findings": [
                 {"rule": f.rule, "severity": f.severity, "message": f.message}
                 for f in self.findings
@@ -92,9 +107,31 @@ def scan_image(source: str | os.PathLike[str] | bytes, *, name: str | None = Non
     # zbar is the reference decoder: when both read something different, its text is judged.
     text = decoded.zbar if decoded.zbar is not None else decoded.zxing
     assert text is not None  # decode_image raises NoQRCodeError when neither read anything
-    findings.extend(lint_uri(text))
-    try:
-        uri: KeyUri | None = parse_uri(text)
-    except KeyUriError:
-        uri = None
-    return Scan(label, decoded.zbar, decoded.zxing, uri, tuple(findings))
+    uri: KeyUri | None = None
+    accounts: tuple[MigrationAccount, ...] = ()
+    if is_migration(text):
+        findings.extend(lint_migration(text))
+        with contextlib.suppress(KeyUriError):  # reported by lint_migration (migration-malformed)
+            accounts = parse_migration(text).accounts
+    else:
+        findings.extend(_hidden(lint_uri(text), find_secrets(text)))
+        if is_bare_secret(text):
+            what = "the QR code holds a bare base32 key, not an otpauth URI: apps cannot scan it"
+            fix = "encode otpauth://totp/Issuer:account?secret=KEY&issuer=Issuer instead"
+            findings.append(_reader_finding("bare-secret", f"{what}; {fix}"))
+        try:
+            uri = parse_uri(text)
+        except KeyUriError:
+            uri = None
+    return Scan(label, decoded.zbar, decoded.zxing, uri, tuple(findings), accounts)
+
+
+def _hidden(findings: list[Finding], secrets: list[str]) -> list[Finding]:
+    """The findings with any copy of a secret masked out of their messages."""
+    hidden = []
+    for finding in findings:
+        message = finding.message
+        for secret in secrets:
+            message = mask_secret_in(message, secret)
+        hidden.append(Finding(finding.rule, finding.severity, message))
+    return hidden

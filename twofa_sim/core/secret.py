@@ -27,14 +27,20 @@ from twofa_sim.errors import OtpParameterError, SecretError, WeakSecretError
 __all__ = [
     "DEFAULT_SECRET_BITS",
     "HIDDEN",
+    "MIGRATION_HIDDEN",
+    "MIGRATION_PREFIX",
     "MIN_ENROLL_BITS",
     "RECOMMENDED_BITS",
     "decode_secret",
     "encode_secret",
+    "find_secrets",
     "generate_secret",
+    "is_bare_secret",
     "mask_codes",
     "mask_phone",
     "mask_secret",
+    "mask_secret_in",
+    "redact_payload",
     "redact_uri",
     "require_enrollable",
     "secret_bits",
@@ -131,26 +137,155 @@ def mask_secret(text: str, *, reveal: int = 4) -> str:
     return f"{_compact(text)[:reveal] if reveal > 0 else ''}…({bits} bits)"
 
 
-_QUERY_PARAM = re.compile(r"([?&])([^=&#]*)=([^&]*)")
+# A parameter's name: after '?', '&' or '#' (a fragment's parameters are text in the QR code too).
+_PARAM_NAME = re.compile(r"[?&#]([^=&#?]*)=")
+_VALUE_END = re.compile(r"[&#]")
+# Between two characters of a secret repeated elsewhere: the separators people type, raw or encoded.
+_GAP = r"(?:[ \t\r\n-]|%20|%2[dD]|%09|%0[aAdD])*"
+# A secret shorter than this is not hunted for elsewhere in the text (it would mask ordinary words).
+_REPEAT_MIN = 8
+
+
+def _secret_values(text: str) -> list[tuple[int, int, str]]:
+    """``(start, end, decoded value)`` of every ``secret`` parameter's value in ``text``.
+
+    A secret's value runs to the next ``&`` (a ``#`` inside it included); any other value ends at
+    ``&`` or ``#``, so a ``#secret=`` after it is found too.
+    """
+    found: list[tuple[int, int, str]] = []
+    position = 0
+    while (match := _PARAM_NAME.search(text, position)) is not None:
+        start = match.end()
+        if unquote(match.group(1)).strip().lower() == "secret":
+            end = text.find("&", start)
+            end = len(text) if end < 0 else end
+            found.append((start, end, unquote(text[start:end])))
+        else:
+            stop = _VALUE_END.search(text, start)
+            end = len(text) if stop is None else stop.start()
+        position = max(end, match.start() + 1)
+    return found
+
+
+def find_secrets(text: str) -> list[str]:
+    """The value (percent-decoded) of every ``secret`` parameter in ``text``, as
+    :func:`redact_uri` finds them: in the query or after a ``#``, however the name is written.
+
+    >>> find_secrets("otpauth://totp/a?issuer=A#S%45CRET=JBSWY3DPEHPK3PXP")
+    ['JBSWY3DPEHPK3PXP']
+    """
+    return [value for _, _, value in _secret_values(text)]
+
+
+def mask_secret_in(text: str, secret: str, *, reveal: int = 4) -> str:
+    """``text`` with every occurrence of ``secret`` masked: any case, with or without the spaces,
+    hyphens or %-escaped spaces people put between its characters.
+
+    A secret of fewer than 8 base32 characters is left to :func:`mask_secret` alone (hunting for it
+    would mask ordinary words).
+
+    >>> mask_secret_in("otpauth://totp/Ex:jbsw%20y3dp%20ehpk%203pxp", "JBSWY3DPEHPK3PXP")
+    'otpauth://totp/Ex:JBSW…(80 bits)'
+    """
+    compact = _compact(secret)
+    if len(compact) < _REPEAT_MIN:
+        return text
+    pattern = re.compile(_GAP.join(re.escape(char) for char in compact), re.IGNORECASE)
+    return pattern.sub(lambda _: mask_secret(secret, reveal=reveal), text)
 
 
 def redact_uri(text: str, *, reveal: int = 4) -> str:
-    """``text`` with the value of every ``secret`` query parameter masked by :func:`mask_secret`.
+    """``text`` with the value of every ``secret`` parameter masked by :func:`mask_secret`, and
+    the secret masked wherever else it appears (in the label, say).
 
-    The parameter is found however its name is written (``SECRET=``, ``s%65cret=``), and its whole
-    value is masked, up to the next ``&`` (a ``#`` inside it included).
+    The parameter is found however its name is written (``SECRET=``, ``s%65cret=``) and wherever
+    it is (in the query, or after a ``#``); its whole value is masked, up to the next ``&``.
 
     >>> redact_uri("otpauth://totp/Ex:a?secret=JBSWY3DPEHPK3PXP&issuer=Ex")
     'otpauth://totp/Ex:a?secret=JBSW…(80 bits)&issuer=Ex'
+    >>> redact_uri("otpauth://totp/Ex:a?issuer=Ex#secret=JBSWY3DPEHPK3PXP")
+    'otpauth://totp/Ex:a?issuer=Ex#secret=JBSW…(80 bits)'
     """
+    values = _secret_values(text)
+    pieces: list[str] = []
+    position = 0
+    for start, end, value in values:
+        pieces += [text[position:start], mask_secret(value, reveal=reveal)]
+        position = end
+    redacted = "".join([*pieces, text[position:]])
+    for _, _, value in values:
+        redacted = mask_secret_in(redacted, value, reveal=reveal)
+    return redacted
 
-    def masked(match: re.Match[str]) -> str:
-        lead, name, value = match.groups()
-        if unquote(name).strip().lower() != "secret":
-            return match.group(0)
-        return f"{lead}{name}={mask_secret(unquote(value), reveal=reveal)}"
 
-    return _QUERY_PARAM.sub(masked, text)
+MIGRATION_PREFIX = "otpauth-migration://"
+"""The scheme of Google Authenticator's export QR codes, whose ``data=`` holds every secret."""
+MIGRATION_HIDDEN = "…(accounts hidden)"
+"""What an export QR's ``data=`` payload is shown as."""
+# A QR code holding nothing but a key: at least 16 base32 characters (80 bits), maybe spaced.
+_BARE_MIN = 16
+_HOST = re.compile(r"[A-Za-z0-9.-]*")
+_NAME = re.compile(r"[A-Za-z0-9_%-]{1,32}")
+_SEPARATORS = re.compile(r"([&#;])")
+
+
+def _redact_migration(text: str) -> str:
+    """An export QR's text with every value hidden (names of parameters and the host kept)."""
+    head, question_mark, query = text.partition("?")
+    host = head[len(MIGRATION_PREFIX) :]
+    shown = head if _HOST.fullmatch(host) else head[: len(MIGRATION_PREFIX)] + MIGRATION_HIDDEN
+    if not question_mark:
+        return shown
+    pieces = []
+    for piece in _SEPARATORS.split(query):
+        name, equals, _ = piece.partition("=")
+        if piece in ("", "&", "#", ";"):
+            pieces.append(piece)
+        elif equals and _NAME.fullmatch(name):
+            pieces.append(f"{name}={MIGRATION_HIDDEN}")
+        else:
+            pieces.append(MIGRATION_HIDDEN)
+    return f"{shown}?{''.join(pieces)}"
+
+
+def redact_payload(text: str, *, reveal: int = 4) -> str:
+    """A decoded QR code's text fit to show: every shape that carries a secret masked.
+
+    That is an otpauth URI's ``secret`` (in the query or a ``#`` fragment) and the secret repeated
+    anywhere else in it (:func:`redact_uri`); every value of a Google Authenticator export
+    (``otpauth-migration://``: its ``data=`` is every account's secret, encoded); and a code that
+    holds a bare base32 key (at least 16 characters, spaces and hyphens allowed).
+
+    >>> redact_payload("JBSW Y3DP EHPK 3PXP")
+    'JBSW…(80 bits)'
+    >>> redact_payload("otpauth-migration://offline?data=CjEKCkhlbGxvId6tvu8%3D")
+    'otpauth-migration://offline?data=…(accounts hidden)'
+    """
+    if text[: len(MIGRATION_PREFIX)].lower() == MIGRATION_PREFIX:
+        return _redact_migration(text)
+    if is_bare_secret(text):
+        stripped = text.strip()
+        return text.replace(stripped, mask_secret(stripped, reveal=reveal))
+    return redact_uri(text, reveal=reveal)
+
+
+def is_bare_secret(text: str) -> bool:
+    """The text is nothing but a base32 key of at least 16 characters (spaces, hyphens, padding
+    and any case allowed): what :func:`redact_payload` masks whole.
+
+    >>> is_bare_secret(" jbsw-y3dp-ehpk-3pxp "), is_bare_secret("ACME")
+    (True, False)
+    """
+    compact = _compact(text.strip())
+    return len(compact) >= _BARE_MIN and _is_base32(compact)
+
+
+def _is_base32(compact: str) -> bool:
+    try:
+        decode_secret(compact)
+    except SecretError:
+        return False
+    return True
 
 
 HIDDEN = "••••••"
