@@ -67,7 +67,8 @@ from twofa_sim.scenario.context import DEFAULT_PASSWORD
 from twofa_sim.scenario.loader import Scenario, find_files, load_paths, load_scenarios
 from twofa_sim.scenario.results import RunResult, run_all
 from twofa_sim.scenario.runner import run_scenario
-from twofa_sim.scenario.target import ReferenceTarget, TargetContext
+from twofa_sim.scenario.target import TargetContext
+from twofa_sim.scenario.targets.reference import ReferenceTarget
 from twofa_sim.world import SMS_FROM, World
 
 LIBRARY = Path(__file__).resolve().parent.parent / "scenarios"

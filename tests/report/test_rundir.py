@@ -91,7 +91,7 @@ def test_diff_reports_regressions_and_fixes(run: Run, tmp_path: Path) -> None:
 KILLER = '''
 import os, signal
 from pathlib import Path
-from twofa_sim.scenario.target import ReferenceTarget
+from twofa_sim.scenario.targets.reference import ReferenceTarget
 
 COUNT = Path(os.environ["KILLER_COUNT"])
 

@@ -16,8 +16,8 @@ from twofa_sim.core.clock import frozen_system_time
 from twofa_sim.core.keyuri import lint_uri, parse_uri
 from twofa_sim.core.otp import totp
 from twofa_sim.errors import InputError, ProviderUnavailableError
-from twofa_sim.scenario.naive import NaiveTarget
 from twofa_sim.scenario.target import AccountView, Outcome, Target, TargetContext, load_target
+from twofa_sim.scenario.targets.naive import NaiveTarget
 from twofa_sim.world import World
 
 ALICE = "+15551230001"

@@ -363,7 +363,7 @@ class _Checker:
                 )
 
     def given(self, given: Mapping[str, Any], variables: set[str]) -> None:
-        from twofa_sim.scenario.target import policy_from
+        from twofa_sim.scenario.targets.reference import policy_from
         from twofa_sim.world import WorldSpec
 
         for name, _index in placeholders(given):

@@ -15,17 +15,17 @@
 
 from __future__ import annotations
 
-import json
 import os
-import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from twofa_sim.scenario.loader import Scenario
-from twofa_sim.scenario.runner import ScenarioResult, run_scenario
+from twofa_sim.scenario.workers import watch_parent
+
+if TYPE_CHECKING:  # the runner and loader load only when a run does (`report` reads results)
+    from twofa_sim.scenario.loader import Scenario
+    from twofa_sim.scenario.runner import ScenarioResult
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -33,7 +33,6 @@ __all__ = [
     "assemble",
     "requirement_rows",
     "run_all",
-    "write_json_atomically",
 ]
 
 SCHEMA_VERSION = 1
@@ -119,6 +118,8 @@ def assemble(
 
 
 def _run_one(args: tuple[Scenario, str, int]) -> ScenarioResult:
+    from twofa_sim.scenario.runner import run_scenario
+
     scenario, target, seed = args
     return run_scenario(scenario, target=target, seed=seed)
 
@@ -150,23 +151,12 @@ def _results(
             yield _run_one(item)
         return
     chunk = max(1, len(work) // (jobs * 32))  # small batches keep the workers even
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    # Each worker exits when this process dies (even by SIGKILL): see scenario.workers.
+    with ProcessPoolExecutor(
+        max_workers=jobs, initializer=watch_parent, initargs=(os.getpid(),)
+    ) as pool:
         for scenario, result in zip(
             scenarios, pool.map(_run_one, work, chunksize=chunk), strict=True
         ):
             result.scenario = scenario  # the parent's own object, document included
             yield result
-
-
-def write_json_atomically(path: Path, data: Any) -> None:
-    """Write JSON to ``path`` through a temporary file and a rename: never half-written."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump(data, out, indent=1, sort_keys=False, ensure_ascii=False)
-            out.write("\n")
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

@@ -1,0 +1,220 @@
+"""``reference``: the reference service as a target (every feature, SQLite or memory store).
+
+Also the reference policy parser, :func:`policy_from`: a scenario's ``given.policy`` overrides
+as a :class:`~twofa_sim.reference.SecurityPolicy`, with located errors (the loader checks a
+file's policy with it before anything runs).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from twofa_sim.errors import InputError
+from twofa_sim.reference import (
+    Challenge,
+    Enrollment,
+    LoginResult,
+    MemoryStore,
+    Notification,
+    Outcome,
+    ReferenceService,
+    SecurityPolicy,
+    SqliteStore,
+)
+from twofa_sim.reference.store import Store
+from twofa_sim.scenario.target import FEATURES, AccountView, AuditView, TargetContext
+
+__all__ = ["SCENARIO_HASH_ITERATIONS", "ReferenceTarget", "policy_from"]
+
+SCENARIO_HASH_ITERATIONS = 1000
+"""PBKDF2 rounds the reference target uses in scenario runs (see :class:`ReferenceTarget`)."""
+
+
+class ReferenceTarget:
+    """The reference service as a target: every feature, SQLite or memory store."""
+
+    name = "reference"
+    features = FEATURES
+
+    def __init__(self, context: TargetContext) -> None:
+        self.context = context
+        overrides = dict(context.policy)
+        # Scenario runs hash passwords and recovery codes with 1,000 PBKDF2 rounds unless the
+        # scenario sets code_hash_iterations: no scenario can observe the cost, and at the
+        # production 50,000 hashing is most of a run's time. Everything else is the policy.
+        overrides.setdefault("code_hash_iterations", SCENARIO_HASH_ITERATIONS)
+        self.policy = policy_from(overrides)
+        self._sqlite: Path | None = None
+        if context.store == "sqlite":
+            if context.workdir is None:
+                raise InputError("an SQLite store needs a work directory", where="given.store")
+            self._sqlite = context.workdir / "reference.sqlite3"
+        elif context.store != "memory":
+            raise InputError(
+                f"unknown store {context.store!r}", where="given.store", hint="memory or sqlite"
+            )
+        self._memory = MemoryStore()
+        self.service = self._start()
+
+    @staticmethod
+    def default_policy() -> dict[str, Any]:
+        """The reference policy scenarios run under unless they override a field."""
+        from dataclasses import asdict
+
+        overrides = {"code_hash_iterations": SCENARIO_HASH_ITERATIONS}
+        return asdict(SecurityPolicy(**overrides))  # type: ignore[arg-type]
+
+    def _store(self) -> Store:
+        return self._memory if self._sqlite is None else SqliteStore(self._sqlite)
+
+    def _start(self) -> ReferenceService:
+        from twofa_sim.providers.authy import AuthyClient
+        from twofa_sim.providers.twilio import TwilioClient
+
+        c = self.context
+        return ReferenceService(
+            clock=c.clock,
+            twilio=TwilioClient(c.twilio_account_sid, c.twilio_auth_token),
+            authy=AuthyClient(c.authy_api_key),
+            sms_from=c.sms_from,
+            store=self._store(),
+            policy=self.policy,
+            random=c.random,
+            issuer=c.issuer,
+        )
+
+    def close(self) -> None:
+        self.service.store.close()
+
+    # the flow
+    def register(self, user: str, password: str) -> None:
+        self.service.register(user, password)
+
+    def start_phone_verification(self, user: str, phone: str, method: str) -> Challenge:
+        return self.service.start_phone_verification(user, phone, authy_method=method)
+
+    def confirm_phone(self, user: str, request_id: str, code: str | None) -> Outcome:
+        return self.service.confirm_phone(user, request_id, code)
+
+    def change_phone(self, user: str, phone: str, method: str) -> Challenge:
+        return self.service.change_phone(user, phone, authy_method=method)
+
+    def generate_qr(self, user: str) -> Enrollment:
+        return self.service.generate_qr(user)
+
+    def confirm_totp(self, user: str, code: str) -> Outcome:
+        return self.service.confirm_totp(user, code)
+
+    def login(self, user: str, password: str) -> LoginResult:
+        return self.service.login(user, password)
+
+    def send_login_code(self, user: str, login_id: str, channel: str) -> Challenge:
+        return self.service.send_login_code(user, login_id, channel)
+
+    def verify_login(self, user: str, login_id: str, factor: str, code: str | None) -> Outcome:
+        return self.service.verify_login(user, login_id, factor, code)
+
+    def logged_in(self, user: str, login_id: str) -> bool:
+        return self.service.logged_in(user, login_id)
+
+    def generate_recovery_codes(self, user: str) -> list[str]:
+        return self.service.generate_recovery_codes(user)
+
+    def disable_two_factor(self, user: str, password: str) -> Outcome:
+        return self.service.disable_two_factor(user, password)
+
+    # what a scenario may look at
+    def account(self, user: str) -> AccountView:
+        record = self.service.record(user)
+        now = self.context.clock.now()
+        locked = record.locked_until is not None and now < record.locked_until
+        return AccountView(record.two_factor, tuple(record.factors), record.phone, locked)
+
+    def audit_events(self) -> list[AuditView]:
+        return [
+            AuditView(e.at, e.event, e.user or "", e.outcome, dict(e.details))
+            for e in self.service.audit_log()
+        ]
+
+    def notifications(self) -> list[Notification]:
+        return list(self.service.notifications)
+
+    def stored_bytes(self) -> bytes:
+        """Everything the service keeps at rest: the SQLite files, or the memory store's records
+        and audit log as JSON (feature ``storage``)."""
+        if self._sqlite is not None:
+            files = sorted(self._sqlite.parent.glob(self._sqlite.name + "*"))
+            return b"".join(path.read_bytes() for path in files if path.is_file())
+        import json
+
+        store = self.service.store
+        records = [r.as_dict() for u in store.usernames() if (r := store.load(u)) is not None]
+        audit = [e.as_dict() for e in store.audit()]
+        return json.dumps({"users": records, "audit": audit}, default=str).encode()
+
+    def audit_intact(self) -> bool:
+        """The audit log's hash chain verifies (an optional method: ``expect_audit: {intact:
+        true}`` uses it)."""
+        return self.service.audit_intact()
+
+    def restart(self) -> None:
+        """A new service instance on the same store: with SQLite only what the file kept
+        survives; with the memory store the same objects (a restart of a process that shares
+        memory is not a restart: use ``store: sqlite`` to test persistence)."""
+        if self._sqlite is not None:
+            self.service.store.close()
+        notifications = self.service.notifications
+        self.service = self._start()
+        self.service.notifications = notifications  # e-mail already sent stays sent
+
+
+def policy_from(overrides: Mapping[str, Any], where: str = "given.policy") -> SecurityPolicy:
+    """A :class:`SecurityPolicy` from a scenario's overrides; durations may be written ``5m``;
+    ``totp`` is a mapping of :class:`~twofa_sim.core.otp.TotpPolicy` fields; ``seed_compat: true``
+    starts from the seed document's behaviour."""
+    from dataclasses import fields
+
+    from twofa_sim.core.clock import parse_duration
+    from twofa_sim.core.otp import TotpPolicy
+
+    known = {f.name: f for f in fields(SecurityPolicy)}
+    values: dict[str, Any] = {}
+    base = SecurityPolicy()
+    for key, value in overrides.items():
+        if key == "seed_compat":
+            if value is True:
+                values.setdefault("confirm_totp", False)
+            continue
+        if key not in known:
+            from difflib import get_close_matches
+
+            close = get_close_matches(key, [*known, "seed_compat"], n=1)
+            raise InputError(
+                f"no policy setting {key!r}",
+                where=f"{where}.{key}",
+                hint=f"did you mean {close[0]!r}?" if close else "see twofa-sim schema",
+            )
+        if key == "totp":
+            if not isinstance(value, Mapping):
+                raise InputError("totp takes a mapping of window settings", where=f"{where}.totp")
+            try:
+                values["totp"] = TotpPolicy(**dict(value))
+            except TypeError as exc:
+                raise InputError(str(exc), where=f"{where}.totp") from None
+            continue
+        current = getattr(base, key)
+        if isinstance(current, bool):
+            if not isinstance(value, bool):
+                raise InputError("must be true or false", where=f"{where}.{key}")
+        elif isinstance(current, float) and isinstance(value, str):
+            value = parse_duration(value)
+        elif isinstance(current, int) and (isinstance(value, bool) or not isinstance(value, int)):
+            raise InputError(f"must be a whole number, not {value!r}", where=f"{where}.{key}")
+        values[key] = value
+    try:
+        return SecurityPolicy(**values)
+    except InputError as exc:
+        located = f"{where}.{exc.where or ''}".rstrip(".")
+        raise InputError(exc.what, where=located, hint=exc.hint) from None
