@@ -61,7 +61,7 @@ def test_an_approved_push_with_the_wrong_number_is_refused(h: Harness) -> None:
 
 
 def test_a_denied_push_is_refused_and_notified(h: Harness) -> None:
-    """push-rate-limit, ASVS 5.0 6.3.5: a denied push fails and the user hears of it."""
+    """push-approval, ASVS 5.0 6.3.5: a denied push fails and the user hears of it."""
     h.register("bob")
     challenge = h.service.start_phone_verification("bob", BOB)
     [request] = app(h).pending()

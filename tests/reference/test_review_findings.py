@@ -125,7 +125,7 @@ def test_a_login_records_the_factor_that_passed(h: Harness) -> None:
 
 
 def test_an_unknown_approval_status_is_not_an_approval(world: World) -> None:
-    """push-number-matching, fail closed: only Authy's explicit "approved" approves; any other
+    """push-approval, fail closed: only Authy's explicit "approved" approves; any other
     status is a provider problem (nothing changes, retry), even without number matching."""
     h = Harness.build(world, policy_=policy(number_matching=False))
     enable_authy(h)

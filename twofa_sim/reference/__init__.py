@@ -2,16 +2,26 @@
 
 :class:`ReferenceService` implements the seed document's flow (phone number, code by SMS or
 Authy, QR for an authenticator app, logins with a second factor) under one
-:class:`SecurityPolicy`; each rule names the requirement it serves (:data:`RULES`).
+:class:`SecurityPolicy`; each rule names the requirement it serves (:data:`RULES`), and every
+audit event and every :class:`Outcome` names the rule that decided it.
+
+The service composes one collaborator per rule family (the failure gate, the replay alarm, the
+code checks, the sender, the login steps); :class:`ServiceParts` is the documented way to swap
+one for a deliberately broken variant (see :class:`ReferenceService`).
 """
 
 from __future__ import annotations
 
 from twofa_sim.errors import AuditError
-from twofa_sim.reference.audit import AuditEntry, verify_chain
+from twofa_sim.reference.audit import AuditEntry, unlogged_users, verify_chain
+from twofa_sim.reference.checks import PasswordCheck, PendingCodeCheck, RecoveryCheck, TotpCheck
+from twofa_sim.reference.delivery import CodeSender
+from twofa_sim.reference.gate import FailureGate, ReplayAlarm
+from twofa_sim.reference.journal import Journal, Operations
+from twofa_sim.reference.login import LoginFlow
 from twofa_sim.reference.policy import RULES, SecurityPolicy
 from twofa_sim.reference.records import UserRecord
-from twofa_sim.reference.service import ReferenceService
+from twofa_sim.reference.service import ReferenceService, ServiceParts
 from twofa_sim.reference.store import MemoryStore, SqliteStore, Store
 from twofa_sim.reference.verdicts import Challenge, Enrollment, LoginResult, Notification, Outcome
 
@@ -20,15 +30,27 @@ __all__ = [
     "AuditEntry",
     "AuditError",
     "Challenge",
+    "CodeSender",
     "Enrollment",
+    "FailureGate",
+    "Journal",
+    "LoginFlow",
     "LoginResult",
     "MemoryStore",
     "Notification",
+    "Operations",
     "Outcome",
+    "PasswordCheck",
+    "PendingCodeCheck",
+    "RecoveryCheck",
     "ReferenceService",
+    "ReplayAlarm",
     "SecurityPolicy",
+    "ServiceParts",
     "SqliteStore",
     "Store",
+    "TotpCheck",
     "UserRecord",
+    "unlogged_users",
     "verify_chain",
 ]

@@ -10,14 +10,23 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from twofa_sim.core.clock import format_instant
 from twofa_sim.errors import AuditError
+from twofa_sim.reference.records import UserRecord
 
-__all__ = ["GENESIS", "AuditEntry", "AuditError", "entry_hash", "verify_chain"]
+__all__ = [
+    "GENESIS",
+    "AuditEntry",
+    "AuditError",
+    "entry_hash",
+    "make_entry",
+    "unlogged_users",
+    "verify_chain",
+]
 
 GENESIS = "0" * 64
 _FORBIDDEN = frozenset({"code", "secret", "token", "password", "otp", "uri", "seed", "pin"})
@@ -111,3 +120,18 @@ def verify_chain(entries: Iterable[AuditEntry]) -> int | None:
             return entry.seq
         previous_hash, expected_seq = entry.hash, expected_seq + 1
     return None
+
+
+def unlogged_users(entries: Sequence[AuditEntry], records: Iterable[UserRecord]) -> list[str]:
+    """The users whose last saved change has no entry in ``entries``: the chain alone cannot see
+    an entry lost at its end, but each record names the entry its last change wrote
+    (``audit_seq``, ``audit_hash``). Read the records first, then the entries."""
+    by_seq = {entry.seq: entry for entry in entries}
+    missing = []
+    for record in records:
+        if record.audit_seq is None:
+            continue
+        entry = by_seq.get(record.audit_seq)
+        if entry is None or entry.hash != record.audit_hash or entry.user != record.username:
+            missing.append(record.username)
+    return missing

@@ -120,10 +120,24 @@ RULES: dict[str, tuple[str, str]] = {
     "backoff": ("RFC 4226 7.3 (django-otp)", "exponential back-off between failures"),
     "push-rate-limit": ("ASVS 5.0 6.6.4", "pushes are rate limited against push bombing"),
     "push-number-matching": ("NIST 800-63B 5.1.3.1", "a push counts only with the matching number"),
+    "push-approval": (
+        "NIST 800-63B 5.1.3.1",
+        "only an explicit approval in the app approves a push (fail closed); a denial is told",
+    ),
+    "login-bound": (
+        "ASVS 5.0 6.6.2; NIST 800-63B 5.1.3.2",
+        "a second factor completes only its own login attempt, once, within its lifetime",
+    ),
+    "no-enumeration": (
+        "ASVS 5.0 6.3.8",
+        "an unknown user and a wrong password get the same answer, in the same time",
+    ),
     "recovery-hashed": ("ASVS 5.0 6.5.2", "recovery codes stored salted and hashed, single use"),
     "notify-change": ("ASVS 5.0 6.3.7; NIST 800-63B 6.1.2.1", "the user is told of factor changes"),
     "notify-replay": ("ASVS 4.0.3 2.8.5", "a replayed code is logged and the user told"),
     "audit": ("ASVS 5.0 16.3.1", "every authentication event logged, no secrets"),
     "phone-validated": ("ASVS 5.0 6.6.1", "SMS only to a number verified first"),
 }
-"""Rule id -> (requirement, what the service does). Audit events name the rule they apply."""
+"""Rule id -> (requirement, what the service does). Every audit event names the rule it applies
+(``details["rule"]``; ``audit`` for an event that only records), and every
+:class:`~twofa_sim.reference.verdicts.Outcome` the service answers names the rule that decided."""

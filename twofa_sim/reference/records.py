@@ -96,6 +96,10 @@ class UserRecord:
     last_sent_at: float | None = None
     pending: dict[str, PendingCode] = field(default_factory=dict)
     logins: dict[str, LoginAttempt] = field(default_factory=dict)
+    audit_seq: int | None = None
+    audit_hash: str | None = None
+    """The audit entry the last saved change of this record wrote (its ``seq`` and hash), set by
+    the store in the same transaction: the audit check finds a change saved without its entry."""
 
     @property
     def factors(self) -> list[str]:

@@ -17,42 +17,99 @@ every event goes to the hash-chained audit log, with no secret and no code in it
 from __future__ import annotations
 
 import secrets as _secrets
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from twofa_sim.core.clock import Clock
 from twofa_sim.core.keyuri import build_uri
 from twofa_sim.core.phone import normalise_phone
 from twofa_sim.core.qr import render_png
 from twofa_sim.core.secret import generate_secret
-from twofa_sim.errors import InputError, TwofaSimError, UnknownUserError
-from twofa_sim.reference import codes
-from twofa_sim.reference.audit import AuditEntry, verify_chain
-from twofa_sim.reference.login import LoginMixin
+from twofa_sim.errors import InputError, UnknownUserError
+from twofa_sim.reference.audit import AuditEntry, unlogged_users, verify_chain
+from twofa_sim.reference.checks import PasswordCheck, PendingCodeCheck, RecoveryCheck, TotpCheck
+from twofa_sim.reference.codes import Random, recovery_code, recovery_digest
+from twofa_sim.reference.delivery import CodeSender
+from twofa_sim.reference.gate import FailureGate, ReplayAlarm
+from twofa_sim.reference.journal import Operations
+from twofa_sim.reference.login import LoginFlow
 from twofa_sim.reference.policy import SecurityPolicy
-from twofa_sim.reference.records import PendingCode, Team, TotpCredential, UserRecord
+from twofa_sim.reference.records import Team, TotpCredential, UserRecord
 from twofa_sim.reference.store import MemoryStore, Store
-from twofa_sim.reference.verdicts import Challenge, Enrollment, Notification, Outcome
+from twofa_sim.reference.verdicts import (
+    Challenge,
+    Enrollment,
+    LoginResult,
+    Notification,
+    Outcome,
+)
 
-if False:  # typing only; the providers package imports nothing from here
+if TYPE_CHECKING:  # the providers' clients, for annotations only
     from twofa_sim.providers import AuthyClient, TwilioClient
 
-__all__ = ["ReferenceService"]
+__all__ = ["ReferenceService", "ServiceParts"]
 
 
-@dataclass
-class _Pending:
-    """Audit events and notifications gathered during an operation, written once it ends
-    (a failed operation's events too: they record the failure)."""
+@dataclass(frozen=True)
+class ServiceParts:
+    """The classes a :class:`ReferenceService` builds its collaborators from, one per rule
+    family: the documented way to build a deliberately broken variant (a mutant) of the service.
 
-    events: list[dict[str, Any]]
-    notes: list[Notification]
+    Each field is a class; the service calls it with the keyword arguments the default class
+    takes (the same dependencies, in the same names), so a replacement is a subclass that
+    overrides one method, or any class with that constructor. Replacing one part changes one
+    rule family and nothing else:
+
+    - ``gate`` (:class:`~twofa_sim.reference.gate.FailureGate`; ``clock``, ``policy``): lockout
+      and back-off (``throttle``, ``backoff``);
+    - ``alarm`` (:class:`~twofa_sim.reference.gate.ReplayAlarm`; ``gate``): ``notify-replay``;
+    - ``passwords`` (:class:`~twofa_sim.reference.checks.PasswordCheck`; ``policy``);
+    - ``sender`` (:class:`~twofa_sim.reference.delivery.CodeSender`; ``clock``, ``policy``,
+      ``random``, ``twilio``, ``authy``, ``sms_from``, ``issuer``): codes, pushes, cooldown;
+    - ``pending_codes`` (:class:`~twofa_sim.reference.checks.PendingCodeCheck`; ``clock``,
+      ``policy``, ``gate``, ``alarm``, ``authy``): SMS codes, Authy tokens and pushes;
+    - ``totp`` (:class:`~twofa_sim.reference.checks.TotpCheck`; ``clock``, ``policy``, ``gate``,
+      ``alarm``): authenticator-app codes;
+    - ``recovery`` (:class:`~twofa_sim.reference.checks.RecoveryCheck`; ``policy``, ``gate``,
+      ``alarm``): recovery codes;
+    - ``login`` (:class:`~twofa_sim.reference.login.LoginFlow`; ``operations``, ``store``,
+      ``clock``, ``policy``, ``random``, ``gate``, ``passwords``, ``sender``,
+      ``pending_codes``, ``totp``, ``recovery``): the login steps.
+    """
+
+    gate: type[FailureGate] = FailureGate
+    alarm: type[ReplayAlarm] = ReplayAlarm
+    passwords: type[PasswordCheck] = PasswordCheck
+    sender: type[CodeSender] = CodeSender
+    pending_codes: type[PendingCodeCheck] = PendingCodeCheck
+    totp: type[TotpCheck] = TotpCheck
+    recovery: type[RecoveryCheck] = RecoveryCheck
+    login: type[LoginFlow] = LoginFlow
 
 
-class ReferenceService(LoginMixin):
-    """The reference 2FA service. One instance per process; state lives in ``store``."""
+class ReferenceService:
+    """The reference 2FA service. One instance per process; state lives in ``store``.
+
+    The service composes collaborators, each a small class with its dependencies passed in and
+    public as an attribute: ``operations`` (a user's record and the operation's journal, in one
+    store transaction), ``gate``, ``alarm``, ``passwords``, ``sender``, ``pending_codes``,
+    ``totp_check``, ``recovery_check`` and ``logins`` (the login steps). The enrollment steps
+    are the service's own methods; the login steps delegate to ``logins``.
+
+    **Variants for a mutation review** are built through ``parts`` (:class:`ServiceParts`), the
+    one extension point: replace one collaborator's class with a broken subclass::
+
+        class NeverLocks(FailureGate):
+            def failed(self, record, journal):  # counts nothing: no lockout, no back-off
+                pass
+
+        mutant = world.reference_service(parts=ServiceParts(gate=NeverLocks))
+
+    Every other part gets the replacement where it depends on it (the checks count their
+    failures through the mutant's gate), so the variant differs from the reference in that one
+    rule family; tests then show which scenarios notice.
+    """
 
     def __init__(
         self,
@@ -63,8 +120,9 @@ class ReferenceService(LoginMixin):
         sms_from: str,
         store: Store | None = None,
         policy: SecurityPolicy | None = None,
-        random: codes.Random | None = None,
+        random: Random | None = None,
         issuer: str = "twofa-sim",
+        parts: ServiceParts | None = None,
     ) -> None:
         self.clock = clock
         self.twilio = twilio
@@ -72,49 +130,46 @@ class ReferenceService(LoginMixin):
         self.sms_from = sms_from
         self.store: Store = store if store is not None else MemoryStore()
         self.policy = policy if policy is not None else SecurityPolicy()
-        self.random: codes.Random = random if random is not None else _secrets.token_bytes
+        self.random: Random = random if random is not None else _secrets.token_bytes
         self.issuer = issuer
         self.notifications: list[Notification] = []
-
-    # --- plumbing ---------------------------------------------------------------------------
-
-    @contextmanager
-    def _user(
-        self, username: str, *, create: bool = False
-    ) -> Iterator[tuple[UserRecord, _Pending]]:
-        """The user's record, exclusively; saved if the block succeeds, untouched if it raises.
-        Audit events and notifications recorded in the block are written either way."""
-        pending = _Pending([], [])
-        try:
-            with self.store.user(username) as tx:
-                if tx.record is None and not create:
-                    raise UnknownUserError(f"no user {username!r}", where="username")
-                if tx.record is None:
-                    tx.record = UserRecord(username, "", "")
-                yield tx.record, pending
-        finally:
-            for event in pending.events:
-                self.store.append_audit(**event)
-            self.notifications.extend(pending.notes)
-
-    def _event(
-        self, pending: _Pending, user: str, event: str, outcome: str, **details: Any
-    ) -> None:
-        pending.events.append(
-            {
-                "at": self.clock.now(),
-                "event": event,
-                "user": user,
-                "outcome": outcome,
-                "details": details,
-            }
+        self.parts = parts if parts is not None else ServiceParts()
+        built = self.parts
+        clock, policy_ = self.clock, self.policy
+        self.operations = Operations(store=self.store, clock=clock, deliver=self._deliver)
+        self.gate = built.gate(clock=clock, policy=policy_)
+        self.alarm = built.alarm(gate=self.gate)
+        self.passwords = built.passwords(policy=policy_)
+        self.sender = built.sender(
+            clock=clock,
+            policy=policy_,
+            random=self.random,
+            twilio=twilio,
+            authy=authy,
+            sms_from=sms_from,
+            issuer=issuer,
+        )
+        self.pending_codes = built.pending_codes(
+            clock=clock, policy=policy_, gate=self.gate, alarm=self.alarm, authy=authy
+        )
+        self.totp_check = built.totp(clock=clock, policy=policy_, gate=self.gate, alarm=self.alarm)
+        self.recovery_check = built.recovery(policy=policy_, gate=self.gate, alarm=self.alarm)
+        self.logins = built.login(
+            operations=self.operations,
+            store=self.store,
+            clock=clock,
+            policy=policy_,
+            random=self.random,
+            gate=self.gate,
+            passwords=self.passwords,
+            sender=self.sender,
+            pending_codes=self.pending_codes,
+            totp=self.totp_check,
+            recovery=self.recovery_check,
         )
 
-    def _notify(self, pending: _Pending, user: str, kind: str, message: str) -> None:
-        pending.notes.append(Notification(self.clock.now(), user, kind, message))
-
-    def _id(self) -> str:
-        return self.random(12).hex()
+    def _deliver(self, notes: Sequence[Notification]) -> None:
+        self.notifications.extend(notes)
 
     # --- accounts -----------------------------------------------------------------------------
 
@@ -122,15 +177,13 @@ class ReferenceService(LoginMixin):
         """Create a user (the first factor is simulated: a salted PBKDF2 password hash)."""
         if not username or not isinstance(username, str):
             raise InputError("a username is required", where="username")
-        with self._user(username, create=True) as (record, pending):
+        with self.operations.on(username, create=True) as (record, journal):
             if record.password_hash:
                 raise InputError(f"user {username!r} exists already", where="username")
             salt = self.random(16)
             record.password_salt = salt.hex()
-            record.password_hash = codes.password_digest(
-                salt, password, self.policy.code_hash_iterations
-            )
-            self._event(pending, username, "user.registered", "ok")
+            record.password_hash = self.passwords.digest(salt, password)
+            journal.event("user.registered", "ok", rule="audit")
 
     def record(self, username: str) -> UserRecord:
         """What the store holds for the user (a copy: changing it changes nothing)."""
@@ -149,61 +202,65 @@ class ReferenceService(LoginMixin):
         if authy_method not in ("push", "app"):
             raise InputError("authy_method is 'push' or 'app'", where="authy_method")
         number = normalise_phone(phone if isinstance(phone, str) else str(phone))
-        with self._user(username) as (record, pending):
-            self._cooldown(record)
-            authy_id, has_app = self._authy_user(username, number)
+        sender = self.sender
+        with self.operations.on(username) as (record, journal):
+            sender.cooldown(record)
+            authy_id, has_app = sender.authy_user(username, number)
             now = self.clock.now()
             if has_app:
                 channel = "authy-push" if authy_method == "push" else "authy-app"
-                code = self._queue(
+                code = sender.queue(
                     record, purpose="phone", channel=channel, phone=number.e164, authy_id=authy_id
                 )
                 if channel == "authy-push":
-                    self._push(record, pending, code, f"Verify your phone number for {self.issuer}")
+                    message = f"Verify your phone number for {self.issuer}"
+                    sender.push(record, journal, code, message)
             else:
-                code = self._queue(record, purpose="phone", channel="sms", phone=number.e164)
-                self._send_sms(record, code, number.e164, "verification")
+                code = sender.queue(record, purpose="phone", channel="sms", phone=number.e164)
+                sender.send_sms(code, number.e164, "verification")
             record.last_sent_at = now
-            self._event(
-                pending,
-                username,
+            journal.event(
                 "phone.code_sent",
                 "ok",
+                rule="phone-validated",
                 channel=code.channel,
                 phone=number.masked(),
                 request=code.request_id,
-                rule="phone-validated",
             )
             return Challenge(code.request_id, code.channel, code.expires_at, number.masked())
 
     def confirm_phone(self, username: str, request_id: str, code: str | None = None) -> Outcome:
         """ "Save Changes": check the code (or the approved push) and turn two-factor on."""
-        with self._user(username) as (record, pending):
+        with self.operations.on(username) as (record, journal):
             found = record.pending.get(request_id)
             if found is None or found.purpose != "phone":
-                self._event(pending, username, "phone.verify", "failed", reason="unknown_request")
-                return Outcome(False, "unknown_request", detail="no such verification request")
-            outcome = self._check(record, pending, found, code, rule="phone-validated")
+                journal.event("phone.verify", "failed", rule="oob-bound", reason="unknown_request")
+                return Outcome(
+                    False,
+                    "unknown_request",
+                    detail="no such verification request",
+                    rule="oob-bound",
+                )
+            outcome = self.pending_codes.check(record, journal, found, code, rule="phone-validated")
             if outcome.ok:
                 changed = record.phone is not None and record.phone != found.phone
                 record.phone = found.phone
                 record.authy_id = found.authy_id
                 record.authy_app = found.channel.startswith("authy")
                 record.two_factor = True
-                self._event(pending, username, "two_factor.enabled", "ok", channel=found.channel)
-                self._notify(
-                    pending,
-                    username,
+                journal.event(
+                    "two_factor.enabled", "ok", rule="phone-validated", channel=found.channel
+                )
+                journal.notify(
                     "factor_changed",
                     "Your phone number was changed"
                     if changed
                     else "Two-factor authentication is on",
                 )
-            self._event(
-                pending,
-                username,
+            journal.event(
                 "phone.verify",
                 "ok" if outcome.ok else "failed",
+                rule=outcome.rule,
                 reason=outcome.reason,
                 channel=found.channel,
             )
@@ -224,7 +281,7 @@ class ReferenceService(LoginMixin):
         generated-again secret replaces the pending one. In seed-compatible mode it replaces the
         active secret at once, and the old one's codes stop working.
         """
-        with self._user(username) as (record, pending):
+        with self.operations.on(username) as (record, journal):
             secret = generate_secret(160, randbytes=self.random)
             uri = build_uri(secret=secret, account=username, issuer=self.issuer)
             credential = TotpCredential(secret, self.clock.now())
@@ -234,81 +291,105 @@ class ReferenceService(LoginMixin):
                 credential.confirmed = True
                 record.totp, record.totp_pending = credential, None
                 record.two_factor = True
-                self._notify(pending, username, "factor_changed", "An authenticator app was added")
-            self._event(
-                pending,
-                username,
-                "totp.generated",
-                "ok",
-                confirmed=credential.confirmed,
-                rule="secret-csprng",
+                journal.notify("factor_changed", "An authenticator app was added")
+            journal.event(
+                "totp.generated", "ok", rule="secret-csprng", confirmed=credential.confirmed
             )
             return Enrollment(uri, render_png(uri), credential.confirmed)
 
     def confirm_totp(self, username: str, code: str) -> Outcome:
-        """Activate the pending QR secret with one valid code from the app."""
-        with self._user(username) as (record, pending):
+        """Activate the pending QR secret with one valid code from the app (``totp-confirm``)."""
+        with self.operations.on(username) as (record, journal):
             credential = record.totp_pending
             if credential is None:
-                self._event(pending, username, "totp.confirm", "failed", reason="nothing_pending")
-                return Outcome(False, "nothing_pending", detail="generate a QR code first")
-            blocked = self._blocked(record)
+                journal.event(
+                    "totp.confirm", "failed", rule="totp-confirm", reason="nothing_pending"
+                )
+                return Outcome(
+                    False,
+                    "nothing_pending",
+                    detail="generate a QR code first",
+                    rule="totp-confirm",
+                )
+            blocked = self.gate.blocked(record)
             if blocked is not None:
-                return self._refused(pending, username, "totp.confirm", blocked)
-            outcome = self._totp(record, pending, credential, code, "totp.confirm")
+                journal.event("totp.confirm", "refused", rule=blocked.rule, reason=blocked.reason)
+                return blocked
+            outcome = self.totp_check.check(record, journal, credential, code, "totp.confirm")
             if outcome.ok:
                 credential.confirmed = True
                 record.totp, record.totp_pending = credential, None
                 record.two_factor = True
-                self._event(pending, username, "two_factor.enabled", "ok", channel="totp")
-                self._notify(pending, username, "factor_changed", "An authenticator app was added")
+                journal.event("two_factor.enabled", "ok", rule="totp-confirm", channel="totp")
+                journal.notify("factor_changed", "An authenticator app was added")
             return outcome
 
     # --- recovery codes ------------------------------------------------------------------------
 
     def generate_recovery_codes(self, username: str) -> list[str]:
         """New recovery codes (shown once; stored salted and hashed); the old ones stop working."""
-        with self._user(username) as (record, pending):
+        with self.operations.on(username) as (record, journal):
             if not record.two_factor:
                 raise InputError("turn two-factor on before making recovery codes", where="user")
             salt = bytes.fromhex(record.password_salt)
+            policy = self.policy
             fresh = [
-                codes.recovery_code(self.random, self.policy.recovery_code_length)
-                for _ in range(self.policy.recovery_codes)
+                recovery_code(self.random, policy.recovery_code_length)
+                for _ in range(policy.recovery_codes)
             ]
             record.recovery = [
-                {
-                    "hash": codes.recovery_digest(salt, code, self.policy.code_hash_iterations),
-                    "used": False,
-                }
+                {"hash": recovery_digest(salt, code, policy.code_hash_iterations), "used": False}
                 for code in fresh
             ]
-            self._event(pending, username, "recovery.generated", "ok", count=len(fresh))
-            self._notify(pending, username, "factor_changed", "New recovery codes were made")
+            journal.event("recovery.generated", "ok", rule="recovery-hashed", count=len(fresh))
+            journal.notify("factor_changed", "New recovery codes were made")
             return fresh
+
+    # --- login (delegated to the login steps) -----------------------------------------------------
+
+    def login(self, username: str, password: str) -> LoginResult:
+        """The first step: the (simulated) password (:meth:`LoginFlow.login`)."""
+        return self.logins.login(username, password)
+
+    def send_login_code(self, username: str, login_id: str, channel: str) -> Challenge:
+        """Send the second-factor code for a login (:meth:`LoginFlow.send_login_code`)."""
+        return self.logins.send_login_code(username, login_id, channel)
+
+    def verify_login(
+        self, username: str, login_id: str, factor: str, code: str | None = None
+    ) -> Outcome:
+        """The second step: check a code or the push (:meth:`LoginFlow.verify_login`)."""
+        return self.logins.verify_login(username, login_id, factor, code)
+
+    def logged_in(self, username: str, login_id: str) -> bool:
+        """Whether that login attempt has passed its second factor."""
+        return self.logins.logged_in(username, login_id)
 
     # --- turning it off, teams ------------------------------------------------------------------
 
     def disable_two_factor(self, username: str, password: str) -> Outcome:
         """Turn two-factor off (after the password again): every factor and code is dropped.
         Refused while the account is locked: the password alone must not undo a lockout."""
-        with self._user(username) as (record, pending):
-            blocked = self._blocked(record)
+        with self.operations.on(username) as (record, journal):
+            blocked = self.gate.blocked(record)
             if blocked is not None and blocked.reason == "locked":
-                return self._refused(pending, username, "two_factor.disable", blocked)
-            if not self._password_ok(record, password):
-                self._failed(record, pending, "bad_password")  # no side door for guessing
-                self._event(
-                    pending, username, "two_factor.disable", "failed", reason="bad_password"
+                journal.event(
+                    "two_factor.disable", "refused", rule=blocked.rule, reason=blocked.reason
                 )
-                return Outcome(False, "bad_password")
+                return blocked
+            if not self.passwords.matches(record, password):
+                self.gate.failed(record, journal)  # no side door for guessing
+                journal.event(
+                    "two_factor.disable", "failed", rule="throttle", reason="bad_password"
+                )
+                return Outcome(False, "bad_password", rule="throttle")
             record.two_factor = False
             record.phone = record.totp = record.totp_pending = None
             record.authy_id, record.authy_app = None, False
             record.recovery, record.pending = [], {}
-            self._event(pending, username, "two_factor.disabled", "ok")
-            self._notify(pending, username, "factor_changed", "Two-factor authentication is off")
-            return Outcome(True, "disabled")
+            journal.event("two_factor.disabled", "ok", rule="notify-change")
+            journal.notify("factor_changed", "Two-factor authentication is off")
+            return Outcome(True, "disabled", rule="notify-change")
 
     def create_team(self, name: str, *, require_two_factor: bool = False) -> Team:
         team = Team(name, require_two_factor)
@@ -339,112 +420,9 @@ class ReferenceService(LoginMixin):
         return self.store.audit()
 
     def audit_intact(self) -> bool:
-        """Whether the audit chain verifies end to end."""
-        return verify_chain(self.store.audit()) is None
-
-    # --- shared steps -------------------------------------------------------------------------
-
-    def _authy_user(self, username: str, number: Any) -> tuple[int | None, bool]:
-        """Whether ``number`` is an Authy user with the app (registering it with Authy asks)."""
-        from twofa_sim.providers.authy import AuthyApiError
-
-        try:
-            authy_id = self.authy.register_user(
-                f"{username}@users.{self.issuer}.invalid",
-                number.national_number,
-                number.country_code,
-            )
-            registered = bool(self.authy.user_status(authy_id).get("registered"))
-        except AuthyApiError as exc:
-            raise self._unavailable("Authy", exc) from exc
-        return authy_id, registered
-
-    def _queue(self, record: UserRecord, **fields: Any) -> PendingCode:
-        now = self.clock.now()
-        ttl = (
-            self.policy.push_ttl
-            if fields.get("channel") == "authy-push"
-            else self.policy.sms_code_ttl
-        )
-        code = PendingCode(request_id=self._id(), sent_at=now, expires_at=now + ttl, **fields)
-        # Older unused codes for the same purpose (and login) are spent: one live code at a time.
-        for other in record.pending.values():
-            if other.purpose == code.purpose and other.login_id == code.login_id:
-                other.used = True
-        record.pending[code.request_id] = code
-        return code
-
-    def _send_sms(self, record: UserRecord, code: PendingCode, to: str, what: str) -> None:
-        from twofa_sim.providers.twilio import TwilioError
-
-        value = codes.digits(self.random, self.policy.sms_code_digits)
-        salt = self.random(16)
-        code.salt, code.digest = salt.hex(), codes.code_digest(salt, value)
-        minutes = int(self.policy.sms_code_ttl // 60)
-        body = f"Your {self.issuer} {what} code is {value}. It expires in {minutes} minutes."
-        try:
-            self.twilio.send_sms(to, self.sms_from, body)
-        except TwilioError as exc:
-            raise self._unavailable("SMS", exc) from exc
-
-    def _push(self, record: UserRecord, pending: _Pending, code: PendingCode, message: str) -> None:
-        from twofa_sim.providers.authy import AuthyApiError
-
-        now = self.clock.now()
-        recent = [t for t in record.pushes if t > now - self.policy.push_window]
-        if len(recent) >= self.policy.push_limit:
-            from twofa_sim.errors import RetryLaterError
-
-            retry = min(recent) + self.policy.push_window - now
-            # Refused pushes are what push bombing looks like: log them (ASVS 5.0 16.3.3).
-            self._event(
-                pending,
-                record.username,
-                "push.refused",
-                "rate_limited",
-                recent=len(recent),
-                reason="rate_limited",
-                rule="push-rate-limit",
-            )
-            raise RetryLaterError(
-                "rate_limited", retry, f"too many push requests; try again in {retry:.0f} s"
-            )
-        number = codes.digits(self.random, 2)
-        details = {"Number": number} if self.policy.number_matching else {}
-        try:
-            code.push_uuid = self.authy.create_approval_request(
-                code.authy_id or 0, message, details, self.policy.push_ttl
-            )
-        except AuthyApiError as exc:
-            raise self._unavailable("Authy", exc) from exc
-        code.push_number = number if self.policy.number_matching else None
-        record.pushes = [*recent, now]
-
-    def _unavailable(self, provider: str, exc: Exception) -> TwofaSimError:
-        from twofa_sim.errors import ProviderUnavailableError
-
-        return ProviderUnavailableError(provider, type(exc).__name__)
-
-    def _cooldown(self, record: UserRecord) -> None:
-        from twofa_sim.errors import RetryLaterError
-
-        if record.last_sent_at is None:
-            return
-        wait = record.last_sent_at + self.policy.resend_cooldown - self.clock.now()
-        if wait > 0:
-            raise RetryLaterError("cooldown", wait, f"a code was just sent; resend in {wait:.0f} s")
-
-    def _password_ok(self, record: UserRecord, password: str) -> bool:
-        if not record.password_hash:
-            return False
-        digest = codes.password_digest(
-            bytes.fromhex(record.password_salt), password, self.policy.code_hash_iterations
-        )
-        return codes.same_digest(digest, record.password_hash)
-
-    def _refused(self, pending: _Pending, username: str, event: str, outcome: Outcome) -> Outcome:
-        self._event(pending, username, event, "refused", reason=outcome.reason)
-        return outcome
-
-
-_Random = Callable[[int], bytes]
+        """Whether the audit chain verifies end to end, and every user's last saved change has
+        its entry in it (the chain alone cannot see an entry lost at its end)."""
+        store = self.store
+        records = [r for name in store.usernames() if (r := store.load(name)) is not None]
+        entries = store.audit()  # read after the records: every change they show is in it
+        return verify_chain(entries) is None and not unlogged_users(entries, records)

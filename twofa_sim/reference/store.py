@@ -5,7 +5,12 @@ Both stores give the same guarantees:
 - ``with store.user(name) as tx:`` holds that user exclusively (threads included); ``tx.record``
   is a private copy, saved when the block ends normally and dropped if it raises, so a failed
   operation leaves the user exactly as it was;
-- the audit log is appended under its own lock and chained (:mod:`twofa_sim.reference.audit`);
+- the audit events the block adds to ``tx.events`` are appended to the chained log
+  (:mod:`twofa_sim.reference.audit`) in the same transaction as the record, whether the block
+  ends normally or raises (a failed operation's events record the failure): a change is never
+  saved without its entry, even with two processes on one SQLite file; the record keeps the
+  ``seq`` and hash of the last entry its change wrote (``audit_seq``, ``audit_hash``), so a
+  change whose entry went missing is found (:func:`~twofa_sim.reference.audit.unlogged_users`);
 - :class:`SqliteStore` survives a restart: a new service on the same file sees everything.
 """
 
@@ -26,17 +31,40 @@ __all__ = ["MemoryStore", "SqliteStore", "Store", "Transaction"]
 
 
 class Transaction:
-    """One user's record, held exclusively; set ``record`` to create the user."""
+    """One user's record, held exclusively; set ``record`` to create the user.
+
+    ``events``: audit events to append in the same transaction, each a mapping of
+    :meth:`Store.append_audit`'s keyword arguments (``at``, ``event``, ``user``, ``outcome``,
+    ``details``)."""
 
     def __init__(self, record: UserRecord | None) -> None:
         self.record = record
+        self.events: list[dict[str, Any]] = []
+
+
+def _stamp(record: UserRecord | None, entries: list[AuditEntry]) -> None:
+    """Mark the record with the last entry its change wrote."""
+    if record is not None and entries:
+        record.audit_seq, record.audit_hash = entries[-1].seq, entries[-1].hash
+
+
+def _chain(previous: AuditEntry | None, events: list[dict[str, Any]]) -> list[AuditEntry]:
+    """The entries for ``events``, chained after ``previous`` (all made before any is kept)."""
+    entries: list[AuditEntry] = []
+    for event in events:
+        entry = make_entry(previous, **event)
+        entries.append(entry)
+        previous = entry
+    return entries
 
 
 class Store(Protocol):
     """What the service needs from storage."""
 
     def user(self, username: str) -> Any:
-        """A context manager yielding a :class:`Transaction` for ``username``."""
+        """A context manager yielding a :class:`Transaction` for ``username``: the record saved
+        and ``tx.events`` appended together when the block ends (the events only, if it
+        raises)."""
         ...
 
     def load(self, username: str) -> UserRecord | None: ...
@@ -93,7 +121,13 @@ class MemoryStore:
         with self._locks.of(username):
             text = self._users.get(username)
             tx = Transaction(None if text is None else _undump(text))
-            yield tx
+            try:
+                yield tx
+            except BaseException:
+                self._append(tx.events)
+                raise
+            entries = self._append(tx.events)
+            _stamp(tx.record, entries)
             if tx.record is not None:
                 self._users[username] = _dump(tx.record)
 
@@ -117,13 +151,14 @@ class MemoryStore:
     def append_audit(
         self, *, at: float, event: str, user: str | None, outcome: str, details: dict[str, Any]
     ) -> AuditEntry:
+        event_ = {"at": at, "event": event, "user": user, "outcome": outcome, "details": details}
+        return self._append([event_])[0]
+
+    def _append(self, events: list[dict[str, Any]]) -> list[AuditEntry]:
         with self._audit_lock:
-            previous = self._audit[-1] if self._audit else None
-            entry = make_entry(
-                previous, at=at, event=event, user=user, outcome=outcome, details=details
-            )
-            self._audit.append(entry)
-            return entry
+            entries = _chain(self._audit[-1] if self._audit else None, events)
+            self._audit.extend(entries)
+            return entries
 
     def audit(self) -> list[AuditEntry]:
         return list(self._audit)
@@ -159,18 +194,33 @@ class SqliteStore:
                 row = self._db.execute(
                     "SELECT doc FROM users WHERE username = ?", (username,)
                 ).fetchone()
-                tx = Transaction(None if row is None else _undump(row[0]))
-                yield tx
-                if tx.record is not None:
-                    self._db.execute(
-                        "INSERT INTO users (username, doc) VALUES (?, ?) "
-                        "ON CONFLICT(username) DO UPDATE SET doc = excluded.doc",
-                        (username, _dump(tx.record)),
-                    )
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
-            self._db.execute("COMMIT")
+            tx = Transaction(None if row is None else _undump(row[0]))
+            try:
+                yield tx
+            except BaseException:
+                self._finish(username, tx, save=False)
+                raise
+            self._finish(username, tx, save=True)
+
+    def _finish(self, username: str, tx: Transaction, *, save: bool) -> None:
+        """Append the events (and save the record) in the open transaction, then commit; roll
+        back everything if either fails."""
+        try:
+            entries = self._append(tx.events)
+            if save and tx.record is not None:
+                _stamp(tx.record, entries)
+                self._db.execute(
+                    "INSERT INTO users (username, doc) VALUES (?, ?) "
+                    "ON CONFLICT(username) DO UPDATE SET doc = excluded.doc",
+                    (username, _dump(tx.record)),
+                )
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
 
     def load(self, username: str) -> UserRecord | None:
         with self._lock:
@@ -205,17 +255,30 @@ class SqliteStore:
     def append_audit(
         self, *, at: float, event: str, user: str | None, outcome: str, details: dict[str, Any]
     ) -> AuditEntry:
+        event_ = {"at": at, "event": event, "user": user, "outcome": outcome, "details": details}
         with self._lock:
-            row = self._db.execute("SELECT doc FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
-            previous = None if row is None else AuditEntry.from_dict(json.loads(row[0]))
-            entry = make_entry(
-                previous, at=at, event=event, user=user, outcome=outcome, details=details
-            )
-            self._db.execute(
-                "INSERT INTO audit (seq, doc) VALUES (?, ?)",
-                (entry.seq, json.dumps(entry.as_dict(), sort_keys=True)),
-            )
-            return entry
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                entries = self._append([event_])
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+        return entries[0]
+
+    def _append(self, events: list[dict[str, Any]]) -> list[AuditEntry]:
+        """Chain and insert ``events`` inside the caller's write transaction (which holds the
+        database's write lock, so no other process appends between the read and the insert)."""
+        if not events:
+            return []
+        row = self._db.execute("SELECT doc FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+        previous = None if row is None else AuditEntry.from_dict(json.loads(row[0]))
+        entries = _chain(previous, events)
+        self._db.executemany(
+            "INSERT INTO audit (seq, doc) VALUES (?, ?)",
+            [(e.seq, json.dumps(e.as_dict(), sort_keys=True)) for e in entries],
+        )
+        return entries
 
     def audit(self) -> list[AuditEntry]:
         with self._lock:

@@ -22,6 +22,9 @@ class Outcome:
     reason: str
     retry_after: float | None = None
     detail: str = ""
+    rule: str = ""
+    """The id of the rule (:data:`~twofa_sim.reference.policy.RULES`) that decided, when the
+    system says (the reference service always does; another target may leave it empty)."""
 
     def __bool__(self) -> bool:
         return self.ok
@@ -61,6 +64,9 @@ class LoginResult:
     """A team of the user's requires two-factor, and the user has not turned it on."""
     retry_after: float | None = None
     """Seconds until the account may try again, when refused as ``locked`` or ``throttled``."""
+    rule: str = ""
+    """When refused: the id of the rule (:data:`~twofa_sim.reference.policy.RULES`) that
+    refused."""
 
 
 @dataclass(frozen=True)
