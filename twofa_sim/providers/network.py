@@ -102,6 +102,10 @@ class SmsNetwork:
             if m.delivered_at > now and (number is None or m.to == number)
         ]
 
+    def numbers(self) -> list[str]:
+        """Every number a message was handed to the network for (lost ones aside), first first."""
+        return list(dict.fromkeys(m.to for m in self._scheduled))
+
     def latest_code(self, number: str) -> str | None:
         """The one-time code in the newest message delivered to ``number`` (None if none)."""
         for message in reversed(self.inbox(number)):

@@ -1,0 +1,283 @@
+"""The control API: JSON under ``/_twofa``, to read and steer the served world.
+
+Read inboxes, the exchange log and Authy pushes; approve or deny pushes; move the virtual clock;
+add and clear faults; reset. Every route is one row of :data:`ROUTES` (the OpenAPI document in
+:mod:`twofa_sim.serve.openapi` is drawn from the same rows, so the two cannot drift apart).
+
+With a token, every route but the OpenAPI document needs ``Authorization: Bearer TOKEN``.
+Errors are ``{"error": {"status", "message", "where", "hint"}}``. Nothing here talks to a real
+provider: the world's fakes are the only thing it touches.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from urllib.parse import unquote
+
+from twofa_sim.errors import InputError
+from twofa_sim.providers.authy import AuthyServerError
+from twofa_sim.providers.authy.exceptions import ApprovalRequestClosed
+from twofa_sim.serve.state import ServedWorld
+
+__all__ = ["PREFIX", "ROUTES", "ControlApi", "ControlReply", "ControlRoute"]
+
+PREFIX = "/_twofa"
+
+
+@dataclass(frozen=True)
+class ControlReply:
+    status: int
+    body: object
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Call:
+    """One control request: path parameters, query, JSON body (an object, ``{}`` if none)."""
+
+    params: Mapping[str, str]
+    query: Mapping[str, str]
+    body: Mapping[str, object]
+
+
+Action = Callable[[ServedWorld, Call], object]
+
+
+@dataclass(frozen=True)
+class ControlRoute:
+    """``path`` uses ``{name}`` for a path parameter (one segment)."""
+
+    method: str
+    path: str
+    action: Action
+    summary: str
+    request: str | None = None
+    """The request body's schema name in the OpenAPI document, if it takes one."""
+    response: str = "Object"
+    query: tuple[str, ...] = ()
+    status: int = 200
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        return re.compile(re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(self.path)))
+
+
+# --- actions (each runs under the world's lock) ------------------------------------------------
+
+
+def _limit(call: Call) -> int | None:
+    text = call.query.get("limit")
+    if text is None:
+        return None
+    if not (text.isascii() and text.isdigit() and len(text) <= 7):
+        raise InputError(f"limit must be a whole number, not {text!r}", where="limit")
+    return int(text)
+
+
+def _approve(state: ServedWorld, call: Call) -> object:
+    return state.respond(call.params["uuid"], True)
+
+
+def _deny(state: ServedWorld, call: Call) -> object:
+    return state.respond(call.params["uuid"], False)
+
+
+ROUTES: tuple[ControlRoute, ...] = (
+    ControlRoute(
+        "GET",
+        "/world",
+        lambda s, c: s.describe(),
+        "The fakes' credentials, the phones, the seed and the clock.",
+        response="World",
+    ),
+    ControlRoute("GET", "/clock", lambda s, c: s.clock_view(), "The clock.", response="Clock"),
+    ControlRoute(
+        "POST",
+        "/clock/advance",
+        lambda s, c: s.advance(c.body.get("by")),
+        "Move the virtual clock by a duration (seconds or '90s', '1h30m'; negative goes back).",
+        request="Advance",
+        response="Clock",
+    ),
+    ControlRoute(
+        "POST",
+        "/clock/set",
+        lambda s, c: s.set_time(c.body.get("to")),
+        "Set the virtual clock to an instant (Unix seconds or ISO-8601).",
+        request="SetTime",
+        response="Clock",
+    ),
+    ControlRoute(
+        "GET",
+        "/sms",
+        lambda s, c: {"numbers": s.numbers()},
+        "Every number with a phone or a message: counts and the latest code.",
+        response="Numbers",
+    ),
+    ControlRoute(
+        "GET",
+        "/sms/{number}",
+        lambda s, c: s.inbox(c.params["number"]),
+        "The SMS delivered to a number by now (the phone's screen), oldest first.",
+        response="Inbox",
+    ),
+    ControlRoute(
+        "GET",
+        "/exchanges",
+        lambda s, c: {"exchanges": s.exchanges(c.query.get("provider"), _limit(c))},
+        "Every request a fake answered (or failed), in virtual-time order; limit keeps the last.",
+        response="Exchanges",
+        query=("provider", "limit"),
+    ),
+    ControlRoute(
+        "GET",
+        "/authy/approvals",
+        lambda s, c: {"approval_requests": s.approvals(c.query.get("status"))},
+        "Authy OneTouch pushes (status: pending, approved, denied, expired).",
+        response="Approvals",
+        query=("status",),
+    ),
+    ControlRoute(
+        "GET",
+        "/authy/approvals/{uuid}",
+        lambda s, c: s.approval(c.params["uuid"]),
+        "One Authy push.",
+        response="Approval",
+    ),
+    ControlRoute(
+        "POST",
+        "/authy/approvals/{uuid}/approve",
+        _approve,
+        "Tap Approve on the phone (409 once the push is no longer pending).",
+        response="Approval",
+    ),
+    ControlRoute(
+        "POST",
+        "/authy/approvals/{uuid}/deny",
+        _deny,
+        "Tap Deny on the phone (409 once the push is no longer pending).",
+        response="Approval",
+    ),
+    ControlRoute(
+        "GET", "/faults", lambda s, c: {"faults": s.faults()}, "Fault rules.", response="Faults"
+    ),
+    ControlRoute(
+        "POST",
+        "/faults",
+        lambda s, c: s.add_fault(c.body),
+        "Add a fault rule; start and until are durations from now.",
+        request="FaultRequest",
+        response="Fault",
+        status=201,
+    ),
+    ControlRoute(
+        "DELETE",
+        "/faults",
+        lambda s, c: {"cleared": s.clear_faults(c.query.get("provider"))},
+        "Clear the fault rules (of one provider, or all).",
+        response="Cleared",
+        query=("provider",),
+    ),
+    ControlRoute(
+        "POST",
+        "/reset",
+        lambda s, c: s.reset(),
+        "A fresh world from the same description and seed (same credentials, clock at start).",
+        response="Clock",
+    ),
+)
+
+
+class ControlApi:
+    """Answers control requests on one served world."""
+
+    def __init__(
+        self,
+        state: ServedWorld,
+        token: str | None = None,
+        openapi: Mapping[str, object] | None = None,
+    ) -> None:
+        self.state = state
+        self.token = token
+        self.openapi = openapi
+
+    def handle(
+        self,
+        method: str,
+        path: str,
+        query: Mapping[str, str],
+        headers: Mapping[str, str],
+        body: bytes,
+    ) -> ControlReply:
+        """``path`` is below :data:`PREFIX` (``/clock``)."""
+        if path == "/openapi.json" and method == "GET" and self.openapi is not None:
+            return ControlReply(200, self.openapi)
+        if self.token is not None and not _bearer_matches(headers, self.token):
+            return ControlReply(
+                401,
+                _error(401, "the control API needs Authorization: Bearer <token>", "token"),
+                {"WWW-Authenticate": 'Bearer realm="twofa-sim"'},
+            )
+        allowed: list[str] = []
+        for route in ROUTES:
+            found = route.pattern.fullmatch(path)
+            if found is None:
+                continue
+            if route.method != method:
+                allowed.append(route.method)
+                continue
+            return self._run(route, found.groupdict(), query, body)
+        if allowed:
+            return ControlReply(
+                405,
+                _error(405, f"{method} is not allowed on {PREFIX}{path}", hint=", ".join(allowed)),
+                {"Allow": ", ".join(allowed)},
+            )
+        return ControlReply(
+            404, _error(404, f"no control route {PREFIX}{path}", hint=f"see {PREFIX}/openapi.json")
+        )
+
+    def _run(
+        self, route: ControlRoute, params: Mapping[str, str], query: Mapping[str, str], raw: bytes
+    ) -> ControlReply:
+        try:
+            call = Call({k: unquote(v) for k, v in params.items()}, query, _json_object(raw))
+            with self.state.locked():
+                answer = route.action(self.state, call)
+        except InputError as exc:
+            return ControlReply(400, _error(400, exc.what, exc.where, exc.hint))
+        except ApprovalRequestClosed as exc:
+            return ControlReply(409, _error(409, exc.message, "uuid"))
+        except AuthyServerError as exc:
+            return ControlReply(exc.status, _error(exc.status, exc.message))
+        except OSError as exc:  # the faketime file could not be written
+            return ControlReply(500, _error(500, f"{type(exc).__name__}: {exc.strerror or exc}"))
+        return ControlReply(route.status, answer)
+
+
+def _json_object(raw: bytes) -> Mapping[str, object]:
+    if not raw.strip():
+        return {}
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError):
+        raise InputError("the body is not JSON", where="body", hint="send a JSON object") from None
+    if not isinstance(data, dict):
+        raise InputError("the body must be a JSON object", where="body")
+    return data
+
+
+def _bearer_matches(headers: Mapping[str, str], token: str) -> bool:
+    given = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
+    scheme, _, value = given.strip().partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(
+        value.strip().encode("utf-8", "replace"), token.encode("utf-8")
+    )
+
+
+def _error(status: int, message: str, where: str = "", hint: str = "") -> dict[str, object]:
+    return {"error": {"status": status, "message": message, "where": where, "hint": hint}}
