@@ -56,6 +56,7 @@ __all__ = [
     "ImageError",
     "InputError",
     "InstantError",
+    "Interrupted",
     "KeyUriError",
     "LoginGoneError",
     "MultipleQRCodesError",
@@ -286,3 +287,15 @@ class ScenarioFailed(Exception):
     def __init__(self, result: Any) -> None:
         super().__init__(result.detail)
         self.result = result
+
+
+class Interrupted(KeyboardInterrupt):
+    """A command stopped by a signal (SIGINT, SIGTERM): the CLI exits 128 + its number.
+
+    A :class:`KeyboardInterrupt`, so no ``except Exception`` (a step's, a runner's) swallows it.
+    """
+
+    def __init__(self, signum: int, message: str = "") -> None:
+        super().__init__(message or f"interrupted by signal {signum}")
+        self.signum = signum
+        self.message = message

@@ -89,7 +89,7 @@ def test_a_bad_target_is_bad_input(run: Run, tmp_path: Path) -> None:
 
 def test_a_target_given_as_module_class_runs(run: Run, tmp_path: Path) -> None:
     lib = files(tmp_path)
-    target = "twofa_sim.scenario.naive:NaiveTarget"
+    target = "twofa_sim.scenario.targets.naive:NaiveTarget"
     result = run("run", str(lib), "--target", target, "--report-dir", str(tmp_path / "o"))
     assert result.code == 0  # the naive target accepts the replay the bad scenario expects
 

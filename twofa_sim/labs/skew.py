@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import math
 import operator
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import repeat
@@ -50,14 +51,23 @@ from twofa_sim.core.seeding import stream
 from twofa_sim.errors import InputError
 
 __all__ = [
+    "DEFAULT_USERS",
+    "FAMILY_CONFIDENCE",
     "CurvePoint",
+    "PointCheck",
+    "Population",
     "acceptance",
     "acceptance_array",
     "acceptance_curve",
+    "check_curve",
+    "check_point",
     "failure_rate",
     "failure_rates",
+    "family_z",
     "normal_population",
     "offsets_between",
+    "parse_population",
+    "parse_share",
     "read_population",
     "simulate",
     "smallest_window",
@@ -459,3 +469,152 @@ def _is_number(text: str) -> bool:
     except InputError:
         return False
     return True
+
+
+# --- checking a simulation against the closed form ---------------------------------------------
+
+FAMILY_CONFIDENCE = 0.999
+"""The chance that a correct model passes a whole curve's check (:func:`check_curve`)."""
+
+
+def family_z(points: int, confidence: float = FAMILY_CONFIDENCE) -> float:
+    """The normal quantile for each of ``points`` intervals so that all of them hold together
+    with ``confidence`` (Bonferroni). One interval at 99.9 % per point would raise false alarms
+    on a long curve: 58 points strictly between 0 and 1 (the default range) fail one run in
+    eighteen.
+
+    >>> round(family_z(1), 2), round(family_z(9), 2)
+    (3.29, 3.86)
+    """
+    from statistics import NormalDist
+
+    alpha = (1 - confidence) / max(points, 1)
+    return NormalDist().inv_cdf(1 - alpha / 2)
+
+
+@dataclass(frozen=True)
+class PointCheck:
+    """The Wilson interval of a point's exact value for its sample count, and whether the
+    simulated value lies in it (``None``: not simulated; the bounds are then NaN)."""
+
+    low: float
+    high: float
+    inside: bool | None
+
+
+def check_point(point: CurvePoint, z: float) -> PointCheck:
+    """Whether ``point``'s simulated share lies in the Wilson interval (at quantile ``z``) of its
+    exact value."""
+    if point.simulated is None or not point.samples:
+        return PointCheck(math.nan, math.nan, None)
+    low, high = wilson_interval(point.exact * point.samples, point.samples, z)
+    # The bounds at a share of exactly 0 or 1 come out a rounding error inside it for some z.
+    slack = 1e-9
+    return PointCheck(low, high, low - slack <= point.simulated <= high + slack)
+
+
+def check_curve(
+    points: Sequence[CurvePoint], confidence: float = FAMILY_CONFIDENCE
+) -> list[PointCheck]:
+    """:func:`check_point` for every point, each interval widened so that the whole curve
+    passes with ``confidence`` when the model is right (:func:`family_z`): the verdict
+    ``twofa-sim skew --samples`` prints and exits by (exit 1 if any ``inside`` is False)."""
+    z = family_z(len(points), confidence)
+    return [check_point(point, z) for point in points]
+
+
+# --- populations -------------------------------------------------------------------------------
+
+DEFAULT_USERS = 1_000_000
+"""How many offsets a normal population draws unless told."""
+
+
+@dataclass(frozen=True)
+class Population:
+    """Device offsets to judge windows over, with a label for people and a description for
+    JSON."""
+
+    offsets: npt.NDArray[np.float64]
+    label: str
+    description: dict[str, Any]
+
+
+def _duration_in(text: str, where: str) -> float:
+    from twofa_sim.core.clock import parse_duration
+
+    try:
+        seconds = parse_duration(text)
+    except InputError as exc:
+        raise exc.at(where) from None
+    if not math.isfinite(seconds):
+        raise InputError(f"{text!r} is not a finite duration", where=where)
+    return seconds
+
+
+def parse_population(
+    spec: str, *, users: int | None = None, seed: int = 0, where: str = "--population"
+) -> Population:
+    """A population from ``normal:sigma=20s[,mean=5s]`` (``users`` offsets drawn, seeded; a
+    million by default) or the path of a CSV file of measured offsets (:func:`read_population`;
+    read with the cap of :data:`twofa_sim.files.MAX_TABLE_BYTES`)."""
+    if spec.lower().startswith("normal:"):
+        values: dict[str, float] = {}
+        for part in spec[len("normal:") :].split(","):
+            name, equals, text = part.partition("=")
+            name = name.strip().lower()
+            if not equals or name not in ("sigma", "mean"):
+                raise InputError(
+                    f"cannot read {part.strip()!r} in {spec!r}",
+                    where=where,
+                    hint="normal:sigma=20s or normal:sigma=20s,mean=5s",
+                )
+            if name in values:
+                raise InputError(f"{name} is given twice in {spec!r}", where=where)
+            values[name] = _duration_in(text, f"{where} {name}")
+        if "sigma" not in values:
+            raise InputError(
+                f"{spec!r} gives no sigma", where=where, hint="normal:sigma=20s,mean=5s"
+            )
+        sigma, mean = values["sigma"], values.get("mean", 0.0)
+        if sigma < 0:
+            raise InputError(f"sigma must be >= 0 s, not {sigma:g} s", where=where)
+        count = DEFAULT_USERS if users is None else users
+        label = f"normal, sigma {sigma:g} s, mean {mean:g} s, {count:,} users drawn (seed {seed})"
+        description = {
+            "kind": "normal",
+            "sigma_s": sigma,
+            "mean_s": mean,
+            "users": count,
+            "seed": seed,
+        }
+        return Population(normal_population(sigma, count, mean=mean, seed=seed), label, description)
+    if users is not None:
+        raise InputError("--users sizes a drawn population; not a file of offsets", where="--users")
+    from twofa_sim.files import MAX_TABLE_BYTES, read_text
+
+    name = os.fsencode(spec).decode("utf-8", "replace")
+    try:
+        text = read_text(spec, limit=MAX_TABLE_BYTES, where=where)
+    except InputError as exc:
+        raise InputError(
+            f"{exc.what}: {name!r}",
+            where=where,
+            hint=exc.hint or "normal:sigma=20s[,mean=5s] or a CSV file of offsets in seconds",
+        ) from None
+    offsets = read_population(text.removeprefix("\ufeff").splitlines(), name)
+    description = {"kind": "file", "path": name, "users": int(offsets.size)}
+    return Population(offsets, f"{name}, {offsets.size:,} measured offsets", description)
+
+
+def parse_share(text: str, where: str = "--target-failure") -> float:
+    """A share from ``0.1%`` or ``0.001``; 0 to 100 %."""
+    raw = text.strip()
+    try:
+        value = float(raw[:-1]) / 100 if raw.endswith("%") else float(raw)
+    except ValueError:
+        raise InputError(
+            f"cannot read {text!r} as a share", where=where, hint="write 0.1% or 0.001"
+        ) from None
+    if not (math.isfinite(value) and 0 <= value <= 1):
+        raise InputError(f"{text!r} is not between 0 % and 100 %", where=where, hint="e.g. 0.1%")
+    return value

@@ -1,16 +1,30 @@
-"""``twofa-sim report``: render a run again, verify its manifest, compare two runs."""
+"""``twofa-sim report``: render a run again, verify its manifest, compare two runs.
+
+Reading a results file needs the renderers and nothing of the simulation: no provider, no
+HTTP client, no scenario loader is imported here.
+"""
 
 from __future__ import annotations
 
 import json
+import os
+import stat
 from pathlib import Path
 
 import click
 
-from twofa_sim import cli as _cli
+from twofa_sim.cli.common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    display_path,
+    emit_json,
+    printable,
+    will_exit,
+    write_output,
+)
 from twofa_sim.errors import CommandFailed, InputError
 
-__all__: list[str] = []
+__all__ = ["report"]
 
 
 class _RenderByDefault(click.Group):
@@ -23,7 +37,7 @@ class _RenderByDefault(click.Group):
         return super().parse_args(ctx, args)
 
 
-@_cli.cli.group(cls=_RenderByDefault)
+@click.group(cls=_RenderByDefault)
 def report() -> None:
     """Render a run's results again, verify a run directory, or compare two runs.
 
@@ -56,31 +70,43 @@ def render(source: Path, fmt: str, output: Path | None) -> None:
     if output is None:
         click.echo(text, nl=False)
     else:
-        _cli._write_output(output, text.encode("utf-8"), "-o/--output")
+        write_output(output, text.encode("utf-8"), "-o/--output")
 
 
 @report.command()
-@click.argument("directory", type=click.Path(path_type=Path, file_okay=False))
+@click.argument("directory", type=click.Path(path_type=Path))
 def verify(directory: Path) -> None:
     """Recompute the manifest of a run directory: exit 0 when intact, 1 naming each changed,
     missing or added file."""
     from twofa_sim.report.manifest import verify as check
 
-    if not directory.is_dir():
-        raise InputError(f"no such directory: {directory}", where="DIR")
+    try:
+        mode = os.stat(directory).st_mode
+    except FileNotFoundError:
+        raise InputError(f"no such directory: {display_path(directory)}", where="DIR") from None
+    except OSError as exc:
+        raise InputError(
+            f"cannot read {display_path(directory)}: {exc.strerror}", where="DIR"
+        ) from None
+    if not stat.S_ISDIR(mode):
+        raise InputError(
+            f"{display_path(directory)} is not a directory",
+            where="DIR",
+            hint="a run directory, as twofa-sim run writes (reports/latest)",
+        )
     found = check(directory)
     if found.intact:
-        _cli._will_exit(_cli.EXIT_OK)
-        click.echo(f"intact: every file of {_cli._display_path(directory)} matches its manifest")
+        will_exit(EXIT_OK)
+        click.echo(f"intact: every file of {display_path(directory)} matches its manifest")
         return
-    _cli._will_exit(_cli.EXIT_FAILED)
+    will_exit(EXIT_FAILED)
     for word, names in (
         ("changed", found.changed),
         ("missing", found.missing),
         ("added", found.added),
     ):
         for name in names:
-            click.echo(f"{word}: {_cli._printable(name)}")
+            click.echo(f"{word}: {printable(name)}")
     raise CommandFailed("the run directory does not match its manifest")
 
 
@@ -95,9 +121,9 @@ def diff(old: Path, new: Path, as_json: bool) -> None:
     from twofa_sim.report.rundir import load_results
 
     found = diff_results(load_results(old), load_results(new))
-    _cli._will_exit(_cli.EXIT_FAILED if found.regressed else _cli.EXIT_OK)
+    will_exit(EXIT_FAILED if found.regressed else EXIT_OK)
     if as_json:
-        _cli._emit_json(found.as_dict())
+        emit_json(found.as_dict())
     else:
         click.echo(found.text())
     if found.regressed:

@@ -4,22 +4,32 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+import stat
 import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
-from twofa_sim import cli as _cli
-from twofa_sim.errors import CommandFailed, InputError
+from twofa_sim.cli.common import (
+    ARGV,
+    EXIT_FAILED,
+    EXIT_OK,
+    display_path,
+    emit_json,
+    printable,
+    will_exit,
+)
+from twofa_sim.errors import CommandFailed, InputError, Interrupted
 
-__all__ = ["library_path"]
+__all__ = ["library_path", "requirements", "run", "schema", "steps"]
 
 
 def library_path() -> Path:
     """Where the bundled scenario library is: in the installed package, or in the checkout."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "_library", here.parent / "scenarios"):
+    package = Path(__file__).resolve().parent.parent
+    for candidate in (package / "_library", package.parent / "scenarios"):
         if candidate.is_dir():
             # relative to the working directory when under it: what reports show
             with contextlib.suppress(ValueError):
@@ -28,7 +38,23 @@ def library_path() -> Path:
     raise InputError("the bundled scenario library is not installed", where="PATH")
 
 
-@_cli.cli.command()
+def _check_sources(paths: tuple[Path, ...]) -> None:
+    """A path that exists must be a directory or a regular file: ``run /dev/zero`` is refused
+    as what it is, before anything reads it (a missing path is the loader's to report)."""
+    for path in paths:
+        try:
+            mode = os.stat(path).st_mode
+        except OSError:
+            continue
+        if not (stat.S_ISDIR(mode) or stat.S_ISREG(mode)):
+            raise InputError(
+                "not a regular file",
+                where=display_path(path),
+                hint="a *.scenario.yaml file or a directory of them",
+            )
+
+
+@click.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option(
     "--target",
@@ -63,7 +89,8 @@ def run(
     Writes DIR/<run-id>/ (results.json, junit.xml, report.html, report.md, manifest.json; the
     results stream into results.jsonl as scenarios finish) and moves DIR/latest to it. Exit 0
     when every scenario passed, 1 when any failed or erred, 2 for bad input (a broken scenario
-    file is reported as FILE:LINE:COLUMN with the line and a hint).
+    file is reported as FILE:LINE:COLUMN with the line and a hint). SIGINT or SIGTERM stops the
+    run (and its worker processes): exit 130 or 143, the finished scenarios in results.jsonl.
     """
     from twofa_sim.report.provenance import reproducibility
     from twofa_sim.report.rundir import RunDirectory
@@ -72,12 +99,13 @@ def run(
     from twofa_sim.scenario.target import load_target, target_policy
 
     factory = load_target(target)  # a bad --target is bad input, before anything runs
+    _check_sources(paths)
     sources = list(paths) or [library_path()]
     scenarios = load_paths(sources)
     chosen = [s for s in scenarios if _selected(s, keyword, tags)]
     if not chosen:
         raise InputError("no scenario matches", where="-k/--tag", hint=f"{len(scenarios)} loaded")
-    argv = click.get_current_context().find_root().meta.get(_cli.ARGV, ["run"])[1:]
+    argv = click.get_current_context().find_root().meta.get(ARGV, ["run"])[1:]
     extra = {
         "reproducibility": reproducibility(seed=seed, target=target, paths=sources, argv=argv),
         "policy": target_policy(factory),
@@ -90,19 +118,28 @@ def run(
             directory.scenario(result.as_dict())
             progress.update(result)
 
-        result = run_all(chosen, target=target, seed=seed, jobs=jobs, on_result=finished)
+        try:
+            result = run_all(chosen, target=target, seed=seed, jobs=jobs, on_result=finished)
+        except Interrupted as stop:
+            progress.close()
+            partial = display_path(directory.path / "results.jsonl")
+            raise Interrupted(
+                stop.signum,
+                f"stopped after {progress.done} of {len(chosen)} scenarios; the finished ones "
+                f"are in {partial} (twofa-sim report renders it, marked incomplete)",
+            ) from None
         progress.close()
         data = result.as_dict(**extra, run={"complete": True})
         directory.finish(data)
-    status = _cli.EXIT_OK if result.passed else _cli.EXIT_FAILED
-    _cli._will_exit(status)
+    status = EXIT_OK if result.passed else EXIT_FAILED
+    will_exit(status)
     summary = _summary(data, directory.path)
     if as_json:
         click.echo(summary, err=True)
         click.echo(json.dumps(data, ensure_ascii=False, indent=1))
     else:
         click.echo(summary)
-    if status != _cli.EXIT_OK:
+    if status != EXIT_OK:
         raise CommandFailed()
 
 
@@ -136,6 +173,7 @@ class _Progress:
     def close(self) -> None:
         if self.enabled:
             click.echo("", err=True)
+            self.enabled = False
 
 
 def _summary(data: dict[str, Any], path: Path) -> str:
@@ -143,9 +181,9 @@ def _summary(data: dict[str, Any], path: Path) -> str:
     width = max((len(s["id"]) for s in data["scenarios"]), default=10)
     for s in data["scenarios"]:
         mark = {"passed": "PASSED", "failed": "FAILED", "error": "ERROR "}[s["verdict"]]
-        line = f"{mark}  {s['id']:<{width}}  {_cli._printable(s['title'])}"
+        line = f"{mark}  {s['id']:<{width}}  {printable(s['title'])}"
         if s["verdict"] != "passed":
-            line += f"\n        {s['file']}:{_failing_line(s)}: {_cli._printable(s['detail'])}"
+            line += f"\n        {s['file']}:{_failing_line(s)}: {printable(s['detail'])}"
         rows.append(line)
     sm = data["summary"]
     rows.append("")
@@ -155,7 +193,7 @@ def _summary(data: dict[str, Any], path: Path) -> str:
         f"{sm['requirements_covered']} of {sm['requirements_testable']} testable; "
         f"target {data['target']}, seed {data['seed']}"
     )
-    rows.append(f"report: {_cli._display_path(path / 'report.html')}")
+    rows.append(f"report: {display_path(path / 'report.html')}")
     return "\n".join(rows)
 
 
@@ -166,15 +204,15 @@ def _failing_line(scenario: dict[str, Any]) -> int:
     return int(scenario["line"])
 
 
-@_cli.cli.command()
+@click.command()
 def schema() -> None:
     """Print the JSON Schema of scenario files (for editors: see the README)."""
     from twofa_sim.scenario.loader import document_schema
 
-    _cli._emit_json(document_schema())
+    emit_json(document_schema())
 
 
-@_cli.cli.command()
+@click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the library as JSON.")
 @click.argument("names", nargs=-1)
 def steps(as_json: bool, names: tuple[str, ...]) -> None:
@@ -193,7 +231,7 @@ def steps(as_json: bool, names: tuple[str, ...]) -> None:
         )
     chosen = [REGISTRY[n] for n in (names or REGISTRY)]
     if as_json:
-        _cli._emit_json(
+        emit_json(
             [
                 {
                     "name": s.name,
@@ -231,7 +269,7 @@ def _describe(schema_: dict[str, Any]) -> str:
     return f"{text}: {description}" if description else text
 
 
-@_cli.cli.command()
+@click.command()
 @click.option("--source", help="Only this source (e.g. ASVS5, NIST, RFC6238).")
 @click.option("--json", "as_json", is_flag=True, help="Print the catalog as JSON.")
 def requirements(source: str | None, as_json: bool) -> None:
@@ -240,6 +278,6 @@ def requirements(source: str | None, as_json: bool) -> None:
 
     catalog = catalog_module.load_catalog()
     if as_json:
-        _cli._emit_json(catalog_module.as_json(catalog))
+        emit_json(catalog_module.as_json(catalog))
         return
     click.echo(catalog_module.format_table(catalog, source))
