@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import functools
 import os
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -25,6 +26,7 @@ from twofa_sim.errors import InputError, ScenarioFileError
 from twofa_sim.scenario.context import APP_ALIASES, placeholders
 from twofa_sim.scenario.source import Document, Problem, load_file
 from twofa_sim.scenario.steps import EXPECT, EXPECT_WORDS, REGISTRY, StepSpec
+from twofa_sim.scenario.steps.fields import VALUE_FORMATS
 
 __all__ = [
     "SUFFIX",
@@ -160,6 +162,9 @@ def document_schema(*, for_editors: bool = True) -> dict[str, Any]:
     }
 
 
+_DOCUMENT_SCHEMA = document_schema(for_editors=False)
+
+
 @dataclass(frozen=True)
 class StepDef:
     """One step as written: its name, its fields (shorthand expanded), where it is."""
@@ -285,6 +290,7 @@ def _did_you_mean(word: str, choices: Iterable[str]) -> str:
     return f"did you mean {close[0]!r}?" if close else ""
 
 
+_NUMERAL = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
 _WHERE = re.compile(r"\.?([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]")
 
 
@@ -306,32 +312,55 @@ class _Checker:
         self.problems.append(self.document.problem(path, message, hint, key=key))
 
     def schema_errors(
-        self, value: Any, schema: Mapping[str, Any], base: tuple[str | int, ...]
-    ) -> None:
-        validator = jsonschema.Draft202012Validator(schema)
-        for error in sorted(validator.iter_errors(value), key=lambda e: list(map(str, e.path))):
-            path = base + tuple(error.absolute_path)
+        self,
+        value: Any,
+        schema: Mapping[str, Any],
+        base: tuple[str | int, ...],
+        *,
+        unwrap: str | None = None,
+    ) -> set[str | int]:
+        """Report every way ``value`` breaks ``schema``; the first path parts that did (``""``
+        for the value itself). ``unwrap``: a field written as ``base`` itself (a shorthand)."""
+        broken: set[str | int] = set()
+        errors = _validator(schema).iter_errors(value)
+        for error in sorted(errors, key=lambda e: list(map(str, e.path))):
+            error = _specific(error)
+            relative = tuple(error.absolute_path)
+            broken.add(relative[0] if relative else "")
+            if unwrap is not None and relative[:1] == (unwrap,):
+                relative = relative[1:]
+            path = base + relative
             message, hint, key = _explain(error)
             if key:
                 path = (*path, key)
             self.problem(path, message, hint, key=bool(key))
+        return broken
 
     def scenario(self) -> Scenario | None:
         data = self.document.data
         if not isinstance(data, Mapping):
             self.problem((), "a scenario must be a mapping (id:, title:, steps:)")
             return None
-        self.schema_errors(data, document_schema(for_editors=False), ())
-        if self.problems:
-            return None
-        self.covers(data.get("covers", []))
-        variables = set(data.get("for_all", {}))
-        self.given(data.get("given", {}), variables)
-        for_all = data.get("for_all", {})
-        self.for_all(for_all)
-        users = self.user_names(data.get("given", {}))
-        phones = self.phone_numbers(data.get("given", {}))
-        steps = self.steps(data["steps"], ("steps",), set(variables), users, phones)
+        # A section the schema refuses is not read further; the others still are, so a file's
+        # problems are all reported at once.
+        broken = self.schema_errors(data, _DOCUMENT_SCHEMA, ())
+        if "covers" not in broken:
+            self.covers(data.get("covers", []))
+        for_all = data.get("for_all", {}) if "for_all" not in broken else {}
+        if "for_all" not in broken:
+            self.for_all(for_all)
+        variables = (
+            set(data.get("for_all", {})) if isinstance(data.get("for_all"), Mapping) else set()
+        )
+        given_ok = "given" not in broken
+        given = data.get("given", {}) if given_ok else {}
+        if given_ok:
+            self.given(given, variables)
+        steps: list[StepDef] = []
+        if "steps" not in broken:
+            users = self.user_names(given) if given_ok else None
+            phones = self.phone_numbers(given) if given_ok else None
+            steps = self.steps(data["steps"], ("steps",), set(variables), users, phones)
         if self.problems:
             return None
         return Scenario(
@@ -363,7 +392,7 @@ class _Checker:
                 )
 
     def given(self, given: Mapping[str, Any], variables: set[str]) -> None:
-        from twofa_sim.scenario.targets.reference import policy_from
+        from twofa_sim.scenario.targets.reference import policy_problems
         from twofa_sim.world import WorldSpec
 
         for name, _index in placeholders(given):
@@ -375,12 +404,10 @@ class _Checker:
             WorldSpec.read(world_description(given), where="given")
         except InputError as exc:
             self.problem(_path_of(exc.where or "given"), exc.what, exc.hint or "")
-        try:
-            policy_from(given.get("policy", {}))
-        except InputError as exc:
-            unknown = exc.what.startswith("no policy setting")
+        for found in policy_problems(given.get("policy", {})):
+            unknown = found.what.startswith("no ") and " setting " in found.what
             self.problem(
-                _path_of(exc.where or "given.policy"), exc.what, exc.hint or "", key=unknown
+                _path_of(found.where or "given.policy"), found.what, found.hint or "", key=unknown
             )
 
     def for_all(self, for_all: Mapping[str, Mapping[str, Any]]) -> None:
@@ -417,9 +444,11 @@ class _Checker:
         items: list[Any],
         base: tuple[str | int, ...],
         defined: set[str],
-        users: set[str],
-        phones: set[str],
+        users: set[str] | None,
+        phones: set[str] | None,
     ) -> list[StepDef]:
+        """The steps of a list, checked; ``users`` and ``phones`` are None when ``given`` could
+        not be read (then names are not checked against it)."""
         steps: list[StepDef] = []
         for index, item in enumerate(items):
             path = (*base, index)
@@ -447,16 +476,18 @@ class _Checker:
                     hint=f"for example: {spec.example.strip().lstrip('- ')}",
                 )
                 continue
-            schema = spec.schema()
-            if name == "repeat":
-                schema = {
-                    **schema,
-                    "properties": {
-                        **schema["properties"],
-                        "steps": {"type": "array", "minItems": 1},
-                    },
-                }
-            self.schema_errors(args, schema, (*path, name))
+            # Written as the step's value (``- advance: 5s``), the shorthand field is located
+            # at that value.
+            wrapped = spec.shorthand is not None and args is not value and value is not None
+            unwrap = spec.shorthand if wrapped else None
+            self.schema_errors(args, _step_schema(name), (*path, name), unwrap=unwrap)
+            if len(self.problems) > before:
+                continue
+            properties = _step_schema(name)["properties"]
+            for key, item in args.items():
+                if key in properties and key != "steps":
+                    here = (*path, name) if key == unwrap else (*path, name, key)
+                    self.values(item, properties[key], here, name)
             if len(self.problems) > before:
                 continue
             self.references(args, (*path, name), defined, users, phones)
@@ -473,13 +504,33 @@ class _Checker:
             steps.append(StepDef(name, args, line, path, substeps))
         return steps
 
+    def values(
+        self, value: Any, schema: Mapping[str, Any], path: tuple[str | int, ...], step: str
+    ) -> None:
+        """Read every duration, offset and instant in a step's field (a value that is a
+        placeholder is read when it is drawn)."""
+        check = VALUE_FORMATS.get(str(schema.get("format")))
+        if check is not None and not (isinstance(value, str) and "{" in value):
+            try:
+                check(value, step)
+            except InputError as exc:
+                self.problem(path, exc.what, exc.hint or "")
+            return
+        if isinstance(value, Mapping):
+            properties: dict[str, Any] = dict(schema.get("properties", {}))
+            for alternative in schema.get("anyOf", ()):
+                properties.update(alternative.get("properties", {}))
+            for key, item in value.items():
+                if key in properties:
+                    self.values(item, properties[key], (*path, key), step)
+
     def references(
         self,
         args: Mapping[str, Any],
         path: tuple[str | int, ...],
         defined: set[str],
-        users: set[str],
-        phones: set[str],
+        users: set[str] | None,
+        phones: set[str] | None,
     ) -> None:
         from twofa_sim.core.phone import parse_e164
 
@@ -496,13 +547,17 @@ class _Checker:
                     self.problem((*path, key), f"{{{name}}} is used before it is defined", hint)
             if not isinstance(value, str) or "{" in value:
                 continue
-            if key == "user" and value not in users:
+            if key == "user" and users is not None and value not in users:
                 self.problem(
                     (*path, key),
                     f"no user {value!r} in given.users",
                     _did_you_mean(value, users) or f"users: {', '.join(sorted(users)) or 'none'}",
                 )
-            elif key == "phone" and path[-1] not in ("change_phone", "submit_phone"):
+            elif (
+                key == "phone"
+                and phones is not None
+                and path[-1] not in ("change_phone", "submit_phone")
+            ):
                 try:
                     number = parse_e164(value).e164
                 except InputError as exc:
@@ -520,6 +575,45 @@ class _Checker:
                     f"unknown app {value!r}",
                     _did_you_mean(value, APP_ALIASES) or ", ".join(APP_ALIASES),
                 )
+
+
+_VALIDATORS: dict[int, tuple[Mapping[str, Any], jsonschema.Draft202012Validator]] = {}
+
+
+def _validator(schema: Mapping[str, Any]) -> jsonschema.Draft202012Validator:
+    """One validator per schema object (building one costs more than validating a step)."""
+    found = _VALIDATORS.get(id(schema))
+    if found is None or found[0] is not schema:
+        found = (schema, jsonschema.Draft202012Validator(schema))
+        _VALIDATORS[id(schema)] = found
+    return found[1]
+
+
+@functools.cache
+def _step_schema(name: str) -> dict[str, Any]:
+    """A step's schema as the loader checks it (``repeat``'s nested steps are checked one by
+    one, as steps)."""
+    schema = REGISTRY[name].schema()
+    if name == "repeat":
+        schema["properties"]["steps"] = {"type": "array", "minItems": 1}
+    return schema
+
+
+def _specific(error: jsonschema.ValidationError) -> jsonschema.ValidationError:
+    """For a mapping that matches none of ``anyOf``'s choices, the error of the choice that
+    takes mappings (``expect: {stats: x}``: an unknown field, not "not an expectation")."""
+    while error.validator == "anyOf" and isinstance(error.instance, Mapping):
+        choices = cast(list[Any], error.validator_value)
+        inside = [
+            e
+            for e in error.context or ()
+            if isinstance(choices[int(e.relative_schema_path[0])], Mapping)
+            and choices[int(e.relative_schema_path[0])].get("type") == "object"
+        ]
+        if not inside:
+            break
+        error = inside[0]
+    return error
 
 
 def _explain(error: jsonschema.ValidationError) -> tuple[str, str, str]:
@@ -553,7 +647,11 @@ def _explain(error: jsonschema.ValidationError) -> tuple[str, str, str]:
         if wanted == "boolean" and isinstance(instance, str):
             hint = "write true or false (yes, no, on and off are text in scenario files)"
         elif isinstance(instance, str) and wanted in ("integer", "number"):
-            hint = "write the number without quotes"
+            hint = (
+                "write the number without quotes"
+                if _NUMERAL.fullmatch(instance.strip())
+                else f"a {'whole ' if wanted == 'integer' else ''}number in digits, like 3"
+            )
         return f"expected {wanted}, found {_kind(instance)} {instance!r}", hint, ""
     if validator == "anyOf" and error.schema is not None and "enum" in str(error.schema):
         words = list(EXPECT_WORDS)

@@ -7,7 +7,7 @@ from typing import Any, cast
 from twofa_sim.core.clock import DeviceClock, parse_duration, parse_instant
 from twofa_sim.errors import StepError
 from twofa_sim.scenario.context import Run
-from twofa_sim.scenario.steps.fields import DURATION, PHONE
+from twofa_sim.scenario.steps.fields import DURATION, INSTANT, OFFSET, PHONE
 from twofa_sim.scenario.steps.spec import StepSpec, step
 
 __all__ = ["STEPS"]
@@ -34,7 +34,7 @@ def advance(run: Run, args: dict[str, Any]) -> None:
     "clock",
     "Set the virtual clock to an instant (ISO 8601 or Unix seconds).",
     "- set_time: 2026-03-01T09:00:00Z",
-    fields={"to": {"type": ["string", "number"]}},
+    fields={"to": INSTANT},
     required=("to",),
     shorthand="to",
 )
@@ -47,7 +47,7 @@ def set_time(run: Run, args: dict[str, Any]) -> None:
     "clock",
     "Change how wrong a phone's clock is from now on: its offset and/or drift.",
     "- set_device_clock: {phone: '+15551230001', offset: 40s, drift_ppm: 20}",
-    fields={"phone": PHONE, "offset": DURATION, "drift_ppm": {"type": "number"}},
+    fields={"phone": PHONE, "offset": OFFSET, "drift_ppm": {"type": "number"}},
 )
 def set_device_clock(run: Run, args: dict[str, Any]) -> None:
     phone = run.phone(args)

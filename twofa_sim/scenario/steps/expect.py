@@ -9,7 +9,15 @@ from twofa_sim.core.clock import format_duration, parse_duration
 from twofa_sim.core.secret import mask_codes, mask_phone
 from twofa_sim.errors import StepError, StepFailed
 from twofa_sim.scenario.context import Result, Run
-from twofa_sim.scenario.steps.fields import DURATION, EXPECT, FACTOR, LOGIN_STATUS, PHONE, USER
+from twofa_sim.scenario.steps.fields import (
+    DURATION,
+    EXPECT,
+    FACTOR,
+    LOGIN_STATUS,
+    OFFSET,
+    PHONE,
+    USER,
+)
 from twofa_sim.scenario.steps.spec import StepSpec, step
 
 __all__ = ["STEPS", "check_expect"]
@@ -386,7 +394,7 @@ def expect_stored(run: Run, args: dict[str, Any]) -> None:
     "(twofa-sim skew computes the same curve).",
     "- expect_acceptance: {offset: 40s, probability: 0.667, tolerance: 0.001}",
     fields={
-        "offset": DURATION,
+        "offset": OFFSET,
         "entry_delay": DURATION,
         "probability": {"type": "number", "minimum": 0, "maximum": 1},
         "tolerance": {"type": "number", "minimum": 0, "maximum": 1},

@@ -2,13 +2,18 @@
 
 A step declares its fields with these (``fields={"user": USER, "by": DURATION}``); the loader
 validates a step's fields against them and ``twofa-sim steps`` and ``twofa-sim schema`` print
-them.
+them. A field whose ``format`` is ``duration``, ``offset`` or ``instant`` is also read when the
+file loads (:data:`VALUE_FORMATS`), so ``advance: 5 minutes`` is an error at its line before
+anything runs.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from twofa_sim.core.clock import parse_duration, parse_instant
+from twofa_sim.errors import DurationError
 from twofa_sim.scenario.target import REASONS
 
 __all__ = [
@@ -19,15 +24,29 @@ __all__ = [
     "EXPECT",
     "EXPECT_WORDS",
     "FACTOR",
+    "INSTANT",
     "LOGIN_STATUS",
+    "OFFSET",
     "PHONE",
     "PROVIDER",
     "USER",
+    "VALUE_FORMATS",
 ]
 
 DURATION: dict[str, Any] = {
     "type": ["string", "number"],
-    "description": "a duration: 30s, 5m, 1h30m, 250ms, or seconds; negative moves back",
+    "format": "duration",
+    "description": "a duration, zero or more: 30s, 5m, 1h30m, 250ms, or seconds",
+}
+OFFSET: dict[str, Any] = {
+    "type": ["string", "number"],
+    "format": "offset",
+    "description": "a signed duration: 40s ahead, -40s behind (30s, 5m, 1h30m, 250ms, seconds)",
+}
+INSTANT: dict[str, Any] = {
+    "type": ["string", "number"],
+    "format": "instant",
+    "description": "an instant: ISO 8601 (2026-03-01T09:00:00Z) or Unix seconds",
 }
 USER: dict[str, Any] = {"type": "string", "description": "a user from given.users"}
 PHONE: dict[str, Any] = {"type": "string", "description": "a phone number from given.phones"}
@@ -65,3 +84,28 @@ EXPECT: dict[str, Any] = {
         },
     ],
 }
+
+
+def _duration(value: Any, step: str) -> None:
+    if parse_duration(value) < 0:
+        hint = "durations here are zero or more (a phone's offset may be negative)"
+        if step == "advance":
+            hint = "advance moves forward; use set_time to go back"
+        raise DurationError(f"{value!r} is negative", hint=hint)
+
+
+def _offset(value: Any, step: str) -> None:
+    parse_duration(value)
+
+
+def _instant(value: Any, step: str) -> None:
+    parse_instant(value)
+
+
+VALUE_FORMATS: dict[str, Callable[[Any, str], None]] = {
+    "duration": _duration,
+    "offset": _offset,
+    "instant": _instant,
+}
+"""What the loader reads a field of each ``format`` with (value, step name); each raises
+:class:`~twofa_sim.errors.InputError` with a hint when the value is wrong."""

@@ -62,12 +62,23 @@ class StepSpec:
         return schema
 
     def normalise(self, value: Any) -> Any:
-        """Shorthand and empty forms turned into the field mapping."""
+        """Shorthand and empty forms turned into the field mapping. A mapping is the shorthand
+        field's value when that field takes mappings and the keys are not the step's fields
+        (``- expect: {result: rejected}`` is ``- expect: {that: {result: rejected}}``)."""
         if value is None and not self.required:
             return {}
-        if self.shorthand is not None and not isinstance(value, Mapping):
+        if self.shorthand is None:
+            return value
+        if not isinstance(value, Mapping):
+            return {self.shorthand: value}
+        if _takes_mapping(self.fields[self.shorthand]) and not set(value) <= set(self.fields):
             return {self.shorthand: value}
         return value
+
+
+def _takes_mapping(schema: Mapping[str, Any]) -> bool:
+    alternatives = [schema, *schema.get("anyOf", ())]
+    return any(a.get("type") == "object" for a in alternatives)
 
 
 def step(

@@ -26,7 +26,13 @@ from twofa_sim.reference import (
 from twofa_sim.reference.store import Store
 from twofa_sim.scenario.target import FEATURES, AccountView, AuditView, TargetContext
 
-__all__ = ["SCENARIO_HASH_ITERATIONS", "ReferenceTarget", "policy_from"]
+__all__ = [
+    "SCENARIO_HASH_ITERATIONS",
+    "ReferenceTarget",
+    "policy_from",
+    "policy_problems",
+    "read_policy",
+]
 
 SCENARIO_HASH_ITERATIONS = 1000
 """PBKDF2 rounds the reference target uses in scenario runs (see :class:`ReferenceTarget`)."""
@@ -173,48 +179,121 @@ class ReferenceTarget:
 def policy_from(overrides: Mapping[str, Any], where: str = "given.policy") -> SecurityPolicy:
     """A :class:`SecurityPolicy` from a scenario's overrides; durations may be written ``5m``;
     ``totp`` is a mapping of :class:`~twofa_sim.core.otp.TotpPolicy` fields; ``seed_compat: true``
-    starts from the seed document's behaviour."""
+    starts from the seed document's behaviour. Raises the first of :func:`policy_problems`."""
+    policy, problems = read_policy(overrides, where)
+    if problems:
+        raise problems[0]
+    assert policy is not None
+    return policy
+
+
+def policy_problems(overrides: Mapping[str, Any], where: str = "given.policy") -> list[InputError]:
+    """Every problem of a scenario's policy overrides, each located (``where`` names the field:
+    ``given.policy.totp.steps_bak``) with a hint; empty when the policy is good."""
+    return read_policy(overrides, where)[1]
+
+
+def read_policy(
+    overrides: Mapping[str, Any], where: str = "given.policy"
+) -> tuple[SecurityPolicy | None, list[InputError]]:
+    """(the policy or None, every problem): see :func:`policy_from`."""
+    from twofa_sim.core.otp import TotpPolicy
+
+    problems: list[InputError] = []
+    values = _settings(overrides, SecurityPolicy, "policy", where, problems, extra=("seed_compat",))
+    if overrides.get("seed_compat") is True:
+        values.setdefault("confirm_totp", False)
+    if "totp" in values:
+        totp = values["totp"]
+        if not isinstance(totp, Mapping):
+            problems.append(
+                InputError("totp takes a mapping of window settings", where=f"{where}.totp")
+            )
+            del values["totp"]
+        else:
+            window = _settings(totp, TotpPolicy, "TOTP", f"{where}.totp", problems)
+            try:
+                values["totp"] = TotpPolicy(**window)
+            except InputError as exc:
+                problems.append(_located(exc, f"{where}.totp"))
+                del values["totp"]
+    if problems:
+        return None, problems
+    try:
+        return SecurityPolicy(**values), []
+    except InputError as exc:
+        return None, [_located(exc, where)]
+
+
+def _settings(
+    given: Mapping[str, Any],
+    kind: type[Any],
+    what: str,
+    where: str,
+    problems: list[InputError],
+    extra: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """The fields of dataclass ``kind`` that ``given`` sets, type-checked and with durations
+    read; each problem appended to ``problems``."""
     from dataclasses import fields
 
     from twofa_sim.core.clock import parse_duration
-    from twofa_sim.core.otp import TotpPolicy
 
-    known = {f.name: f for f in fields(SecurityPolicy)}
+    known = {f.name: f for f in fields(kind)}
+    base = kind()
     values: dict[str, Any] = {}
-    base = SecurityPolicy()
-    for key, value in overrides.items():
-        if key == "seed_compat":
-            if value is True:
-                values.setdefault("confirm_totp", False)
+    for key, value in given.items():
+        here = f"{where}.{key}"
+        if key in extra:
             continue
         if key not in known:
             from difflib import get_close_matches
 
-            close = get_close_matches(key, [*known, "seed_compat"], n=1)
-            raise InputError(
-                f"no policy setting {key!r}",
-                where=f"{where}.{key}",
-                hint=f"did you mean {close[0]!r}?" if close else "see twofa-sim schema",
+            close = get_close_matches(str(key), [*known, *extra], n=1)
+            if not close:  # the words in another order: drift_tracking for track_drift
+                by_words = {_words(name): name for name in [*known, *extra]}
+                close = [by_words[w] for w in get_close_matches(_words(str(key)), by_words, n=1)]
+            problems.append(
+                InputError(
+                    f"no {what} setting {key!r}",
+                    where=here,
+                    hint=f"did you mean {close[0]!r}?"
+                    if close
+                    else f"settings: {', '.join([*known, *extra])}",
+                )
             )
-        if key == "totp":
-            if not isinstance(value, Mapping):
-                raise InputError("totp takes a mapping of window settings", where=f"{where}.totp")
-            try:
-                values["totp"] = TotpPolicy(**dict(value))
-            except TypeError as exc:
-                raise InputError(str(exc), where=f"{where}.totp") from None
             continue
         current = getattr(base, key)
-        if isinstance(current, bool):
+        if value is None and "None" in str(known[key].type):
+            pass
+        elif isinstance(current, bool):
             if not isinstance(value, bool):
-                raise InputError("must be true or false", where=f"{where}.{key}")
+                problems.append(InputError("must be true or false", where=here))
+                continue
         elif isinstance(current, float) and isinstance(value, str):
-            value = parse_duration(value)
+            try:
+                value = parse_duration(value)
+            except InputError as exc:
+                problems.append(_located(exc, here, replace=True))
+                continue
         elif isinstance(current, int) and (isinstance(value, bool) or not isinstance(value, int)):
-            raise InputError(f"must be a whole number, not {value!r}", where=f"{where}.{key}")
+            problems.append(
+                InputError(
+                    f"must be a whole number, not {value!r}",
+                    where=here,
+                    hint="a whole number in digits, like 3",
+                )
+            )
+            continue
         values[key] = value
-    try:
-        return SecurityPolicy(**values)
-    except InputError as exc:
-        located = f"{where}.{exc.where or ''}".rstrip(".")
-        raise InputError(exc.what, where=located, hint=exc.hint) from None
+    return values
+
+
+def _words(name: str) -> str:
+    return "_".join(sorted(name.split("_")))
+
+
+def _located(exc: InputError, where: str, *, replace: bool = False) -> InputError:
+    """``exc`` with ``where`` in front of its own location (or instead of it)."""
+    located = where if replace else f"{where}.{exc.where or ''}".rstrip(".")
+    return InputError(exc.what, where=located, hint=exc.hint)
