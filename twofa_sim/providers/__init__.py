@@ -28,7 +28,12 @@ from twofa_sim.providers.twilio import (
     TwilioService,
     TwilioUnavailable,
 )
-from twofa_sim.providers.verify import VerifyApiError, VerifyService, VerifyUnavailable
+from twofa_sim.providers.verify import (
+    VerifyApiError,
+    VerifyClient,
+    VerifyService,
+    VerifyUnavailable,
+)
 
 __all__ = [
     "FAULT_KINDS",
@@ -53,6 +58,7 @@ __all__ = [
     "TwilioService",
     "TwilioUnavailable",
     "VerifyApiError",
+    "VerifyClient",
     "VerifyService",
     "VerifyUnavailable",
     "mounted",

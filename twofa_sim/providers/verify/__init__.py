@@ -3,7 +3,8 @@ push factors, challenges.
 
 ``models`` is the account's state and logic (and the phone's side of push), ``handlers`` the HTTP
 face (:class:`VerifyService`, on ``https://verify.twilio.com``), ``urls`` the routing data,
-``exceptions`` Verify's error codes. The official ``twilio`` helper library runs against it
+``exceptions`` Verify's error codes, ``client`` the ``requests`` client production code (the
+reference service) uses. The official ``twilio`` helper library runs against it
 unchanged once it is mounted with :func:`~twofa_sim.providers.mount.mounted`.
 
 >>> from twofa_sim.core.clock import VirtualClock
@@ -32,6 +33,12 @@ unchanged once it is mounted with :func:`~twofa_sim.providers.mount.mounted`.
 
 from __future__ import annotations
 
+from twofa_sim.providers.verify.client import (
+    ChallengeInfo,
+    FactorInfo,
+    VerificationInfo,
+    VerifyClient,
+)
 from twofa_sim.providers.verify.exceptions import (
     VerifyApiError,
     VerifyError,
@@ -50,13 +57,17 @@ from twofa_sim.providers.verify.models import (
 
 __all__ = [
     "Challenge",
+    "ChallengeInfo",
     "Entity",
     "Factor",
+    "FactorInfo",
     "OutOfBand",
     "Service",
     "Verification",
+    "VerificationInfo",
     "VerifyApiError",
     "VerifyBackend",
+    "VerifyClient",
     "VerifyError",
     "VerifyService",
     "VerifyUnavailable",
