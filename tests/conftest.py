@@ -1,12 +1,22 @@
-"""Test-suite wide settings: the Hypothesis profiles.
+"""Test-suite wide settings: the Hypothesis profiles, and a guard that keeps tests off the network.
 
 ``dev`` (the default) explores more examples; ``ci`` (``make test`` passes
 ``--hypothesis-profile=ci``) is derandomized so a run is reproducible, has no deadline (two busy
 cores must not turn slowness into failures) and keeps no example database.
+
+For the whole session, sockets may connect (or send) only to loopback and only loopback names
+resolve: a test that forgets to mount the fakes fails with :class:`NetworkRefusedError` instead
+of reaching the network (``tests/unit/test_network_guard.py`` proves it).
 """
 
 from __future__ import annotations
 
+import ipaddress
+import socket
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
 from hypothesis import HealthCheck, settings
 
 settings.register_profile("dev", max_examples=200)
@@ -25,3 +35,86 @@ pytest_plugins = ["pytester"]
 
 # Broken scenario files on purpose: the loader's tests read them; pytest must not collect them.
 collect_ignore = ["bad_inputs"]
+
+
+# -- no network beyond loopback ----------------------------------------------------------------
+
+
+class NetworkRefusedError(RuntimeError):
+    """A test tried to reach a host other than this machine: the suite never touches the network.
+
+    A RuntimeError, not an OSError, so that code under test that handles connection failures
+    (requests, urllib3, retry loops) cannot mistake the guard for a network fault and carry on.
+    """
+
+
+_LOOPBACK_NAMES = frozenset({"localhost", "localhost.", "localhost.localdomain"})
+
+
+def _is_local(host: object) -> bool:
+    """A loopback or unspecified (bind-to-all) address, or the name localhost."""
+    if host is None or host in ("", b""):
+        return True
+    if isinstance(host, bytes):
+        host = host.decode("ascii", "replace")
+    if not isinstance(host, str):
+        return False
+    if host.lower() in _LOOPBACK_NAMES:
+        return True
+    try:
+        address = ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return False  # a host name: resolving it would already reach a name server
+    return address.is_loopback or address.is_unspecified
+
+
+def _check(family: int, address: object, action: str) -> None:
+    if family not in (socket.AF_INET, socket.AF_INET6):
+        return  # Unix sockets, socket pairs: local by construction
+    host = address[0] if isinstance(address, tuple) and address else address
+    if not _is_local(host):
+        raise NetworkRefusedError(
+            f"tests/conftest.py refused to {action} {address!r}: tests never touch the network "
+            "beyond loopback (mount the fakes: the world, responses, a server on 127.0.0.1)"
+        )
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _loopback_only() -> Iterator[None]:
+    """For the whole session: sockets may connect or send only to loopback, and only loopback
+    names resolve (a forgotten fake must fail, never reach the network)."""
+    real_connect = socket.socket.connect
+    real_connect_ex = socket.socket.connect_ex
+    real_sendto = socket.socket.sendto
+    real_getaddrinfo = socket.getaddrinfo
+
+    def connect(self: socket.socket, address: Any) -> None:
+        _check(self.family, address, "connect to")
+        real_connect(self, address)
+
+    def connect_ex(self: socket.socket, address: Any) -> int:
+        _check(self.family, address, "connect to")
+        return real_connect_ex(self, address)
+
+    def sendto(self: socket.socket, data: Any, *args: Any) -> int:
+        _check(self.family, args[-1] if args else None, "send to")
+        return real_sendto(self, data, *args)  # type: ignore[arg-type]
+
+    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+        _check(socket.AF_INET, (host,), "resolve")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    patches = [
+        (socket.socket, "connect", connect),
+        (socket.socket, "connect_ex", connect_ex),
+        (socket.socket, "sendto", sendto),
+        (socket, "getaddrinfo", getaddrinfo),
+    ]
+    originals = [(owner, name, getattr(owner, name)) for owner, name, _ in patches]
+    for owner, name, replacement in patches:
+        setattr(owner, name, replacement)
+    try:
+        yield
+    finally:
+        for owner, name, original in originals:
+            setattr(owner, name, original)
