@@ -7,11 +7,15 @@ a step carries (durations, offsets, instants), the policy's fields and the app n
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from tests.cli.conftest import Run, run  # noqa: F401 - the CLI fixture
 from tests.scenario.conftest import Write
-from twofa_sim.errors import ScenarioFileError
-from twofa_sim.scenario.loader import load_scenarios
+from twofa_sim.errors import InputError, ScenarioFileError
+from twofa_sim.files import MAX_SCENARIO_BYTES
+from twofa_sim.scenario.loader import MAX_ID, MAX_TAG, MAX_TITLE, load_scenarios
 from twofa_sim.scenario.steps import REGISTRY
 
 GIVEN = """\
@@ -151,3 +155,52 @@ def test_a_word_for_a_number_gets_a_hint_that_fits(write: Write, value: str, hin
     [(_, _, message, found)] = problems(write, GIVEN + f"  - expect_inbox: {{count: {value}}}\n")
     assert message.startswith("expected integer")
     assert found == hint
+
+
+def test_a_file_over_the_cap_is_refused_before_it_is_read(
+    tmp_path: Path,
+    run: Run,  # noqa: F811
+) -> None:
+    """Issue 16.6: a 60 MB scenario file is one located line, exit 2, nothing run (the size is
+    checked before reading: a sparse file of 60 MB costs nothing here)."""
+    path = tmp_path / "huge.scenario.yaml"
+    with path.open("wb") as out:
+        out.truncate(60 << 20)
+    result = run("run", str(path), "--report-dir", str(tmp_path / "never"))
+    assert result.code == 2
+    assert len(result.err.splitlines()) == 1, result.err
+    assert f"{path}: larger than 1 MiB" in result.err
+    assert "Traceback" not in result.err
+    assert not (tmp_path / "never").exists()
+    with pytest.raises(InputError, match="larger than 1 MiB"):
+        load_scenarios(path)
+    assert MAX_SCENARIO_BYTES == 1 << 20
+
+
+def test_a_device_is_not_a_scenario_file(run: Run) -> None:  # noqa: F811
+    """``twofa-sim run /dev/zero`` says what is wrong with it instead of "no such file"."""
+    result = run("run", "/dev/zero")
+    assert result.code == 2
+    assert "not a regular file" in result.err
+
+
+@pytest.mark.parametrize(
+    ("field", "limit"), [("title", MAX_TITLE), ("id", MAX_ID), ("tags", MAX_TAG)]
+)
+def test_a_long_title_id_or_tag_is_refused_without_echoing_it(
+    write: Write, field: str, limit: int
+) -> None:
+    """A title, id or tag is a name for a report's heading, not a payload: past its limit it
+    is one located problem that says the length, without printing the value back."""
+    long = "x" * (limit + 1)
+    value = f"[{long}]" if field == "tags" else long
+    text = (
+        GIVEN.replace("title: T\n", f"title: T\ntags: {value}\n")
+        if field == "tags"
+        else GIVEN.replace(f"{field}: {'s' if field == 'id' else 'T'}\n", f"{field}: {value}\n")
+    )
+    [(line, _, message, hint)] = problems(write, text + "  - advance: 1s\n")
+    assert line == {"id": 1, "title": 2, "tags": 3}[field]
+    assert message == f"too long: {limit + 1:,} characters (at most {limit})"
+    assert long not in message + hint
+    assert load_scenarios(write(text.replace(long, "x" * limit) + "  - advance: 1s\n"))

@@ -425,7 +425,7 @@ def test_a_missing_file_is_an_input_error_naming_it(tmp_path: Path) -> None:
         load_file(path)
     assert not isinstance(caught.value, ScenarioFileError)
     assert caught.value.where == str(path)
-    assert str(caught.value).startswith(f"{path}: cannot read scenario file")
+    assert str(caught.value).startswith(f"{path}: no such file")
 
 
 # --- Formatting -------------------------------------------------------------------------------

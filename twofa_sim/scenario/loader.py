@@ -29,6 +29,9 @@ from twofa_sim.scenario.steps import EXPECT, EXPECT_WORDS, REGISTRY, StepSpec
 from twofa_sim.scenario.steps.fields import VALUE_FORMATS
 
 __all__ = [
+    "MAX_ID",
+    "MAX_TAG",
+    "MAX_TITLE",
     "SUFFIX",
     "Scenario",
     "StepDef",
@@ -39,6 +42,12 @@ __all__ = [
 ]
 
 SUFFIX = ".scenario.yaml"
+MAX_ID = 80
+"""Longest scenario id, in characters (ids name tests, files and report anchors)."""
+MAX_TITLE = 200
+"""Longest scenario title, in characters (a heading in reports, not a payload)."""
+MAX_TAG = 40
+"""Longest tag, in characters."""
 _ID = "^[a-z0-9][a-z0-9._-]*$"
 _TAG = "^[A-Za-z_][A-Za-z0-9_-]*$"
 
@@ -145,14 +154,22 @@ def document_schema(*, for_editors: bool = True) -> dict[str, Any]:
         "additionalProperties": False,
         "required": ["id", "title", "steps"],
         "properties": {
-            "id": {"type": "string", "pattern": _ID, "description": "unique in the library"},
-            "title": {"type": "string", "minLength": 1},
+            "id": {
+                "type": "string",
+                "pattern": _ID,
+                "maxLength": MAX_ID,
+                "description": "unique in the library",
+            },
+            "title": {"type": "string", "minLength": 1, "maxLength": MAX_TITLE},
             "covers": {
                 "type": "array",
                 "items": covers_item,
                 "description": "requirement IDs (twofa-sim requirements)",
             },
-            "tags": {"type": "array", "items": {"type": "string", "pattern": _TAG}},
+            "tags": {
+                "type": "array",
+                "items": {"type": "string", "pattern": _TAG, "maxLength": MAX_TAG},
+            },
             "given": _GIVEN,
             "for_all": _FOR_ALL,
             "examples": {"type": "integer", "minimum": 1, "maximum": 10000},
@@ -213,7 +230,7 @@ def find_files(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
         path = Path(raw)
         if path.is_dir():
             found.extend(sorted(path.rglob(f"*{SUFFIX}")))
-        elif path.is_file():
+        elif path.is_file() or path.exists():  # a device or a FIFO: reading says what it is
             found.append(path)
         else:
             raise InputError(f"no such file or directory: {path}", where=str(path))
@@ -636,7 +653,7 @@ def _explain(error: jsonschema.ValidationError) -> tuple[str, str, str]:
     if validator == "enum":
         choices = [str(c) for c in cast(list[Any], error.validator_value)]
         return (
-            f"{instance!r} is not one of the allowed values",
+            f"{_shown(instance)} is not one of the allowed values",
             _did_you_mean(str(instance), choices) or f"one of: {', '.join(choices[:12])}",
             "",
         )
@@ -652,17 +669,33 @@ def _explain(error: jsonschema.ValidationError) -> tuple[str, str, str]:
                 if _NUMERAL.fullmatch(instance.strip())
                 else f"a {'whole ' if wanted == 'integer' else ''}number in digits, like 3"
             )
-        return f"expected {wanted}, found {_kind(instance)} {instance!r}", hint, ""
+        return f"expected {wanted}, found {_kind(instance)} {_shown(instance)}", hint, ""
     if validator == "anyOf" and error.schema is not None and "enum" in str(error.schema):
         words = list(EXPECT_WORDS)
         return (
-            f"{instance!r} is not an expectation",
+            f"{_shown(instance)} is not an expectation",
             _did_you_mean(str(instance), words) or "accepted, rejected, or a reason",
             "",
         )
+    if validator == "maxLength" and isinstance(instance, str):
+        limit = error.validator_value
+        return f"too long: {len(instance):,} characters (at most {limit})", "", ""
     if validator == "pattern":
-        return f"{instance!r} is not allowed here", f"it must match {error.validator_value}", ""
-    return str(error.message), "", ""
+        return (
+            f"{_shown(instance)} is not allowed here",
+            f"it must match {error.validator_value}",
+            "",
+        )
+    return _cut(str(error.message), 200), "", ""
+
+
+def _shown(value: Any) -> str:
+    """``repr(value)``, cut short: a problem never echoes a long value back."""
+    return _cut(repr(value), 60)
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _kind(value: Any) -> str:

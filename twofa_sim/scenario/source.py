@@ -50,7 +50,8 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from twofa_sim.errors import InputError, ScenarioFileError
+from twofa_sim.errors import ScenarioFileError
+from twofa_sim.files import MAX_SCENARIO_BYTES, read_bytes
 
 __all__ = [
     "MAX_DEPTH",
@@ -227,16 +228,12 @@ _IMPLICIT = _resolvers()
 def load_file(path: str | os.PathLike[str]) -> list[Document]:
     """Read a UTF-8 scenario file (a BOM is fine) and load its documents.
 
-    Raises :class:`~twofa_sim.errors.InputError` when the file cannot be read, and
+    Raises :class:`~twofa_sim.errors.InputError` when the file cannot be read, is not a regular
+    file or is larger than :data:`~twofa_sim.files.MAX_SCENARIO_BYTES` (1 MiB), and
     :class:`ScenarioFileError` when it is not UTF-8 or not valid scenario YAML.
     """
     name = os.fspath(path)
-    try:
-        with open(path, "rb") as handle:
-            raw = handle.read()
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
-        raise InputError(f"cannot read scenario file: {reason}", where=name) from exc
+    raw = read_bytes(path, limit=MAX_SCENARIO_BYTES, where=name)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
