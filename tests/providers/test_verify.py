@@ -716,3 +716,98 @@ def test_error_envelopes_read_back_as_their_exception_class() -> None:
     error = VerifyApiError.from_envelope(MaxCheckAttempts().envelope(), status=429)
     assert isinstance(error, MaxCheckAttempts)
     assert (error.code, error.retryable) == (60202, True)
+
+
+# --- service settings and the rest of the surface ------------------------------------------------
+
+
+def test_service_settings_shape_messages_codes_and_uris(
+    client: Client, network: SmsNetwork, clock: VirtualClock
+) -> None:
+    """CodeLength sets the code's digits, DoNotShareWarningEnabled adds Twilio's warning to the
+    SMS, Totp.Issuer names the issuer in factor URIs."""
+    created = client.verify.v2.services.create(
+        friendly_name="ACME",
+        code_length=8,
+        do_not_share_warning_enabled=True,
+        totp_issuer="ACME Bank",
+    )
+    service = client.verify.v2.services(created.sid)
+    service.verifications.create(to=TO, channel="sms")
+    code = code_for(network, clock)
+    assert len(code) == 8
+    assert network.inbox(TO)[0].body == (
+        f"Your ACME verification code is: {code}. Don't share this code with anyone; "
+        "our employees will never ask for the code."
+    )
+    factor = service.entities(IDENTITY).new_factors.create(friendly_name="al", factor_type="totp")
+    assert factor.binding["uri"].startswith("otpauth://totp/ACME%20Bank:al?")
+    assert parse_uri(factor.binding["uri"]).issuer == "ACME Bank"
+
+
+def test_custom_code_needs_the_service_to_allow_it(client: Client) -> None:
+    """CustomCode is refused (60204) unless the service enables custom codes; then that code is
+    the one to check."""
+    plain = client.verify.v2.services(client.verify.v2.services.create(friendly_name="A").sid)
+    error = rest_error(lambda: plain.verifications.create(to=TO, channel="sms", custom_code="4242"))
+    assert (error.status, error.code) == (400, 60204)
+    custom = client.verify.v2.services(
+        client.verify.v2.services.create(friendly_name="B", custom_code_enabled=True).sid
+    )
+    custom.verifications.create(to=TO, channel="sms", custom_code="4242")
+    assert custom.verification_checks.create(to=TO, code="4242").status == "approved"
+
+
+def test_push_factor_created_over_http_is_verified_by_the_phone_only(
+    service: ServiceContext, verify: VerifyService
+) -> None:
+    """A push factor created with the SDK's fields is unverified and returns its public key;
+    verifying it through the REST API is refused (403 60311); the phone's confirmation verifies
+    it."""
+    entity = service.entities(IDENTITY)
+    factor = entity.new_factors.create(
+        friendly_name="Alice's Pixel",
+        factor_type="push",
+        binding_alg="ES256",
+        binding_public_key="MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE",
+        config_sdk_version="3.0.0",
+        config_app_id="com.example.app",
+        config_notification_platform="fcm",
+        config_notification_token="token-1",
+    )
+    assert (factor.status, factor.factor_type) == ("unverified", "push")
+    assert factor.binding == {"alg": "ES256", "public_key": "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE"}
+    assert factor.config["notification_platform"] == "fcm"
+    error = rest_error(lambda: entity.factors(factor.sid).update(auth_payload="signed"))
+    assert (error.status, error.code) == (403, 60311)
+    verify.backend.confirm_push_factor(factor.sid)
+    assert entity.factors(factor.sid).fetch().status == "verified"
+
+
+def test_push_factor_without_its_key_is_refused(service: ServiceContext) -> None:
+    """A push factor needs Binding.PublicKey: 400 60200 naming it."""
+    error = rest_error(
+        lambda: service.entities(IDENTITY).new_factors.create(friendly_name="x", factor_type="push")
+    )
+    assert (error.status, error.code) == (400, 60200)
+    assert "Binding.PublicKey" in error.msg
+
+
+def test_factor_lists_page_as_the_library_follows_them(service: ServiceContext) -> None:
+    """Listing with a page size of 2 returns every factor: the library follows next_page_url."""
+    entity = service.entities(IDENTITY)
+    sids = [
+        entity.new_factors.create(friendly_name=f"f{i}", factor_type="totp").sid for i in range(5)
+    ]
+    assert [f.sid for f in entity.factors.list(page_size=2)] == sids
+    first = entity.factors.page(page_size=2)
+    assert [f.sid for f in first] == sids[:2]
+    assert first.next_page_url is not None
+
+
+def test_unknown_entity_factor_or_challenge_answers_404(service: ServiceContext) -> None:
+    """Fetching under an identity the service does not know answers 404 20404."""
+    error = rest_error(lambda: service.entities("nobody-here").fetch())
+    assert (error.status, error.code) == (404, 20404)
+    error = rest_error(lambda: service.entities("nobody-here").factors("YF" + "0" * 32).fetch())
+    assert (error.status, error.code) == (404, 20404)
