@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import base64
 import builtins
 import io
+import json
 import random
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import quote, unquote
 
 import pytest
 import segno
@@ -27,6 +30,7 @@ from twofa_sim.core.qr import (
     render_png,
     round_trip,
 )
+from twofa_sim.core.scan import scan_image
 from twofa_sim.errors import (
     DecoderUnavailableError,
     ImageError,
@@ -581,3 +585,88 @@ def test_importing_qr_does_not_load_zbar() -> None:
         cwd=Path(__file__).resolve().parents[2],
     )
     assert result.stdout.strip() == "True ['x']"
+
+
+# -- every shape of secret a QR code can carry is masked (issue 16) ---------------------------
+
+SCAN_KEY = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"  # RFC 4226's key, 160 bits
+# A Google Authenticator export of one account (ACME:alice, SCAN_KEY, SHA1, 6 digits, totp):
+# otp_parameters {secret, name, issuer, algorithm=1, digits=1, type=2}, version=1, batch 1 of 1.
+_ACCOUNT = (
+    b"\x0a\x14" + b"12345678901234567890" + b"\x12\x0aACME:alice" + b"\x1a\x04ACME"
+    b"\x20\x01\x28\x01\x30\x02"
+)
+_EXPORT_DATA = bytes([0x0A, len(_ACCOUNT)]) + _ACCOUNT + b"\x10\x01\x18\x01\x20\x00\x28\x07"
+EXPORT = "otpauth-migration://offline?data=" + quote(
+    base64.b64encode(_EXPORT_DATA).decode(), safe=""
+)
+SECRET_SHAPES = {
+    "export": EXPORT,
+    "bare": SCAN_KEY,
+    "fragment": f"otpauth://totp/A:b?issuer=A#secret={SCAN_KEY}",
+    "label": f"otpauth://totp/A:{SCAN_KEY}?secret={SCAN_KEY}&issuer=A",
+}
+
+
+def _segno_png(text: str) -> bytes:
+    buffer = io.BytesIO()
+    segno.make_qr(text, error="m").save(buffer, kind="png", scale=4, border=4)
+    return buffer.getvalue()
+
+
+def _leaks(shown: str, text: str) -> list[str]:
+    """The pieces of a secret (the key in any case or spacing, the export's data) in ``shown``."""
+    data = text.partition("data=")[2]
+    compact = shown.upper().replace(" ", "")
+    pieces = [piece for piece in (SCAN_KEY, SCAN_KEY[:16], SCAN_KEY[16:]) if piece in compact]
+    return pieces + [piece for piece in {data, unquote(data)} if piece and piece in shown]
+
+
+@pytest.mark.parametrize("text", SECRET_SHAPES.values(), ids=list(SECRET_SHAPES))
+def test_a_scan_shows_no_secret_in_any_shape(text: str) -> None:
+    """A scan's report hides the secret of an export QR, a bare key, a key in the fragment and a
+    key repeated in the label, unless show_secret is asked for."""
+    scan = scan_image(_segno_png(text))
+    assert scan.zbar == text and scan.agree
+    assert _leaks(json.dumps(scan.as_dict(), ensure_ascii=False), text) == []
+    assert _leaks(json.dumps([f.message for f in scan.findings]), text) == []
+    revealed = json.dumps(scan.as_dict(show_secret=True), ensure_ascii=False)
+    assert SCAN_KEY in revealed
+
+
+def test_a_scanned_export_lists_and_lints_its_accounts() -> None:
+    """An export QR is decoded: its accounts are listed (masked) and judged like URIs."""
+    scan = scan_image(_segno_png(EXPORT))
+    assert scan.uri is None and scan.ok
+    (account,) = scan.as_dict()["accounts"]  # type: ignore[misc]
+    assert account["name"] == "ACME:alice" and account["secret"] == "GEZD…(160 bits)"
+    cut = base64.b64encode(_EXPORT_DATA[:10]).decode()  # the account runs past the end
+    damaged = scan_image(_segno_png(f"otpauth-migration://offline?data={quote(cut)}"))
+    assert [f.rule for f in damaged.findings] == ["migration-malformed"]
+    assert not damaged.ok
+
+
+def test_a_bare_key_is_named_as_such() -> None:
+    """A QR code that holds only a base32 key gets a finding saying so, not just "not otpauth"."""
+    rules = [f.rule for f in scan_image(_segno_png(SCAN_KEY)).findings]
+    assert rules == ["not-otpauth", "bare-secret"]
+
+
+@pytest.mark.parametrize("text", SECRET_SHAPES.values(), ids=list(SECRET_SHAPES))
+def test_qr_read_prints_no_secret_in_any_shape(
+    text: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`twofa-sim qr read` (text and --json) prints no secret of any shape without
+    --show-secret; an export's accounts are printed one line each."""
+    from twofa_sim.cli import main
+
+    path = tmp_path / "code.png"
+    path.write_bytes(_segno_png(text))
+    for extra in ([], ["--json"]):
+        main(["qr", "read", str(path), *extra])
+        out, err = capsys.readouterr()
+        assert _leaks(out + err, text) == []
+    main(["qr", "read", str(path)])
+    out = capsys.readouterr().out
+    if text == EXPORT:
+        assert "account type=totp  issuer=ACME  name=ACME:alice  secret=GEZD…(160 bits)" in out

@@ -104,6 +104,11 @@ def qr_read(image: Path, as_json: bool, show_secret: bool) -> None:
         if isinstance(report["uri"], dict):
             fields = (f"{k}={v}" for k, v in report["uri"].items() if v is not None)
             click.echo("uri    " + printable("  ".join(fields)))
+        accounts = report.get("accounts")
+        for account in accounts if isinstance(accounts, list) else []:
+            # A Google Authenticator export: one line per account it moves.
+            fields = (f"{k}={v}" for k, v in account.items() if v is not None)
+            click.echo("account " + printable("  ".join(fields)))
         print_findings(scan.findings)
     if not scan.ok:
         raise CommandFailed()
