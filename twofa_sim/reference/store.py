@@ -17,6 +17,7 @@ Both stores give the same guarantees:
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -179,7 +180,7 @@ class SqliteStore:
     last one stopped. Writes are transactions (``BEGIN IMMEDIATE``), so a crash mid-operation
     leaves the previous state."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
         self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")

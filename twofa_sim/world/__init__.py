@@ -5,6 +5,13 @@
 apps that really scan the QR, and the Authy app.
 """
 
-from twofa_sim.world.simulation import SMS_FROM, FaultSpec, PhoneSpec, World, WorldSpec
+from twofa_sim.world.simulation import (
+    SMS_FROM,
+    WORLD_KEYS,
+    FaultSpec,
+    PhoneSpec,
+    World,
+    WorldSpec,
+)
 
-__all__ = ["SMS_FROM", "FaultSpec", "PhoneSpec", "World", "WorldSpec"]
+__all__ = ["SMS_FROM", "WORLD_KEYS", "FaultSpec", "PhoneSpec", "World", "WorldSpec"]

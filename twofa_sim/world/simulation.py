@@ -24,7 +24,8 @@ build the same world: every ID, secret, code and delay comes from the one seed.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping, Sequence
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -52,10 +53,19 @@ from twofa_sim.providers.authy import AuthyClient, AuthyService
 from twofa_sim.providers.authy import urls as authy_urls
 from twofa_sim.providers.twilio import TwilioClient, TwilioService
 from twofa_sim.providers.twilio import urls as twilio_urls
-from twofa_sim.reference import ReferenceService, SecurityPolicy, Store
+from twofa_sim.reference import (
+    ReferenceService,
+    SecurityPolicy,
+    ServiceParts,
+    SqliteStore,
+    Store,
+)
 from twofa_sim.world.apps import AuthenticatorApp, AuthyApp, Phone
 
-__all__ = ["FaultSpec", "PhoneSpec", "World", "WorldSpec"]
+__all__ = ["WORLD_KEYS", "FaultSpec", "PhoneSpec", "World", "WorldSpec"]
+
+WORLD_KEYS: tuple[str, ...] = ("seed", "start", "phones", "sms", "faults", "freeze_system_time")
+"""The keys a world description may hold (a scenario's ``given:`` holds these and more)."""
 
 _DEFAULT_START = "2026-01-01T00:00:00Z"
 SMS_FROM = "+15005550006"
@@ -168,21 +178,38 @@ class World:
         self,
         *,
         store: Store | None = None,
+        sqlite: str | os.PathLike[str] | None = None,
         policy: SecurityPolicy | None = None,
+        random: Callable[[int], bytes] | None = None,
         issuer: str = "twofa-sim",
+        parts: ServiceParts | None = None,
     ) -> ReferenceService:
-        """A reference service wired to this world's fakes, clock and seed (a new instance on
-        the same ``store`` is a restart: it knows only what the store kept)."""
-        self._services += 1
+        """A reference service wired to this world's fakes and clock: the one place that wires
+        one (a new instance on the same store or file is a restart: it knows only what the
+        store kept).
+
+        ``store``: where it keeps its state (a new :class:`~twofa_sim.reference.MemoryStore`
+        if neither this nor ``sqlite`` is given); ``sqlite``: a file to open a
+        :class:`~twofa_sim.reference.SqliteStore` on instead. ``random``: its random bytes (by
+        default the world's stream ``reference/N`` for the N-th service drawing from it).
+        ``parts``: the collaborators' classes, for a deliberately broken variant
+        (:class:`~twofa_sim.reference.ServiceParts`).
+        """
+        if store is not None and sqlite is not None:
+            raise InputError("give a store or an SQLite file, not both", where="store")
+        if random is None:
+            self._services += 1
+            random = self.rng.stream(f"reference/{self._services}").randbytes
         return ReferenceService(
             clock=self.clock,
             twilio=TwilioClient(self.twilio.account_sid, self.twilio.auth_token),
             authy=AuthyClient(self.authy.api_key),
             sms_from=SMS_FROM,
-            store=store,
+            store=SqliteStore(sqlite) if sqlite is not None else store,
             policy=policy,
-            random=self.rng.stream(f"reference/{self._services}").randbytes,
+            random=random,
             issuer=issuer,
+            parts=parts,
         )
 
     def phone(self, number: str) -> Phone:
@@ -270,7 +297,7 @@ class World:
 def _read_spec(description: Mapping[str, Any], where: str) -> WorldSpec:
     if not isinstance(description, Mapping):
         raise InputError("must be a mapping", where=where)
-    _only(description, {"seed", "start", "phones", "sms", "faults", "freeze_system_time"}, where)
+    _only(description, set(WORLD_KEYS), where)
     seed = description.get("seed", 0)
     if isinstance(seed, bool) or not isinstance(seed, int | str):
         raise InputError(

@@ -21,9 +21,7 @@ from twofa_sim.reference import (
     Outcome,
     ReferenceService,
     SecurityPolicy,
-    SqliteStore,
 )
-from twofa_sim.reference.store import Store
 from twofa_sim.scenario.target import FEATURES, AccountView, AuditView, TargetContext
 
 __all__ = [
@@ -72,24 +70,18 @@ class ReferenceTarget:
         overrides = {"code_hash_iterations": SCENARIO_HASH_ITERATIONS}
         return asdict(SecurityPolicy(**overrides))  # type: ignore[arg-type]
 
-    def _store(self) -> Store:
-        return self._memory if self._sqlite is None else SqliteStore(self._sqlite)
-
     def _start(self) -> ReferenceService:
-        from twofa_sim.providers.authy import AuthyClient
-        from twofa_sim.providers.twilio import TwilioClient
-
         c = self.context
-        return ReferenceService(
-            clock=c.clock,
-            twilio=TwilioClient(c.twilio_account_sid, c.twilio_auth_token),
-            authy=AuthyClient(c.authy_api_key),
-            sms_from=c.sms_from,
-            store=self._store(),
+        if c.world is None:
+            raise InputError("the reference target runs in a world", where="target")
+        service: ReferenceService = c.world.reference_service(
+            store=self._memory if self._sqlite is None else None,
+            sqlite=self._sqlite,
             policy=self.policy,
             random=c.random,
             issuer=c.issuer,
         )
+        return service
 
     def close(self) -> None:
         self.service.store.close()
