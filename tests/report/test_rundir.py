@@ -11,10 +11,12 @@ import sys
 from pathlib import Path
 from textwrap import dedent
 
+import jsonschema
 import pytest
 
 from tests.cli.conftest import Run
 from twofa_sim.report.rundir import RunDirectory
+from twofa_sim.report.schema import results_schema
 from twofa_sim.scenario.loader import load_paths
 from twofa_sim.scenario.results import run_all
 
@@ -23,9 +25,13 @@ FILES = {"results.jsonl", "results.json", "junit.xml", "report.html", "report.md
 
 
 def run_dir(run: Run, reports: Path, *args: str) -> Path:
+    """Run the phone scenarios into ``reports``; every run checked against the schema."""
     result = run("run", str(LIBRARY / "phone"), "--report-dir", str(reports), *args)
     assert result.code in (0, 1), result.err
-    return (reports / "latest").resolve()
+    directory = (reports / "latest").resolve()
+    data = json.loads((directory / "results.json").read_text(encoding="utf-8"))
+    jsonschema.validate(data, results_schema(), cls=jsonschema.Draft202012Validator)
+    return directory
 
 
 def test_a_run_writes_its_directory_and_latest_points_to_it(run: Run, tmp_path: Path) -> None:
@@ -143,6 +149,101 @@ def test_a_run_killed_half_way_keeps_what_finished(run: Run, tmp_path: Path) -> 
     assert (data["run"]["complete"], data["summary"]["scenarios"]) == (False, 2)
     markdown = run("report", str(partial), "--format", "md")
     assert markdown.code == 0 and "INCOMPLETE" in markdown.out.upper()
+    _diff_says_incomplete(run, previous, partial, reached=False)
+
+
+def _diff_says_incomplete(run: Run, complete: Path, partial: Path, *, reached: bool) -> None:
+    """Issue 16 item 19: `report diff` against a run that did not finish says so, in text and
+    JSON; the scenarios it never reached are "not run", not "removed"; and a NEW run that did
+    not finish fails the comparison (exit 1), since it proves nothing."""
+    against = run("report", "diff", str(complete), str(partial))
+    assert against.code == 1
+    assert against.out.startswith("NEW is INCOMPLETE")
+    assert "scenarios removed" not in against.out
+    assert ("not run in NEW (" in against.out) is not reached
+    assert against.out.rstrip().splitlines()[-1].startswith(("INCOMPLETE", "REGRESSED"))
+    data = json.loads(run("report", "diff", str(complete), str(partial), "--json").out)
+    assert data["complete"] == {"old": True, "new": False}
+    assert bool(data["not_run"]) is not reached and data["removed"] == []
+    since = run("report", "diff", str(partial), str(complete), "--json")
+    assert json.loads(since.out)["complete"] == {"old": False, "new": True}
+    assert run("report", "diff", str(partial), str(complete)).out.startswith("OLD is INCOMPLETE")
+
+
+DIES_WRITING_MANIFEST = """
+import os, signal, sys
+from twofa_sim.report import manifest
+
+def killed(directory):
+    os.kill(os.getpid(), signal.SIGKILL)  # as if killed after results.json, before the manifest
+
+manifest.write_manifest = killed
+from twofa_sim.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_a_run_killed_during_its_final_writes_is_incomplete_both_ways(
+    run: Run, tmp_path: Path
+) -> None:
+    """Issue 16 item 19: a run killed after results.json but before manifest.json (written
+    last) rendered PASSED from its directory and INCOMPLETE from its JSON Lines; both now say
+    INCOMPLETE, with the same scenarios, and `latest` stays on the last complete run."""
+    previous = run_dir(run, tmp_path)
+    command = ["run", str(LIBRARY / "phone"), "--report-dir", str(tmp_path)]
+    killed = subprocess.run(
+        [sys.executable, "-c", DIES_WRITING_MANIFEST, *command],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert killed.returncode == -9, killed.stderr
+    assert (tmp_path / "latest").resolve() == previous
+    (partial,) = [
+        d for d in tmp_path.iterdir() if d.is_dir() and d.name not in ("latest",) and d != previous
+    ]
+    assert "results.json" in {p.name for p in partial.iterdir()}
+    assert "manifest.json" not in {p.name for p in partial.iterdir()}
+    shown = {
+        source.name: run("report", str(source), "--format", "md").out
+        for source in (partial, partial / "results.jsonl")
+    }
+    assert all(text.startswith("## ⚠️ INCOMPLETE") for text in shown.values()), shown
+    as_json = [
+        json.loads(run("report", str(source), "--format", "json").out)
+        for source in (partial, partial / "results.jsonl")
+    ]
+    assert [d["run"]["complete"] for d in as_json] == [False, False]
+    assert as_json[0]["scenarios"] == as_json[1]["scenarios"]
+    whole = run("report", str(partial / "results.json"), "--format", "md")
+    assert whole.out.startswith("## ✅ PASSED"), "the file alone says what the run wrote"
+    _diff_says_incomplete(run, previous, partial, reached=True)
+
+
+def test_a_results_json_without_run_complete_is_incomplete(run: Run, tmp_path: Path) -> None:
+    """A results.json that does not say the run completed (no `run` block) is rendered as an
+    incomplete run, never PASSED."""
+    directory = run_dir(run, tmp_path)
+    data = json.loads((directory / "results.json").read_text(encoding="utf-8"))
+    del data["run"]
+    (tmp_path / "no-run.json").write_text(json.dumps(data), encoding="utf-8")
+    shown = run("report", str(tmp_path / "no-run.json"), "--format", "md")
+    assert shown.code == 0 and shown.out.startswith("## ⚠️ INCOMPLETE")
+
+
+def test_every_file_of_a_run_is_written_whole_and_readable(run: Run, tmp_path: Path) -> None:
+    """Issue 16 item 17: the run's files go through the one atomic-write helper: mode 0644
+    whatever the umask, and no temporary file is left behind."""
+    old = os.umask(0o077)
+    try:
+        directory = run_dir(run, tmp_path)
+    finally:
+        os.umask(old)
+    names = {p.name for p in directory.iterdir()}
+    assert names == FILES, "no temporary file left"
+    for name in FILES - {"results.jsonl"}:
+        assert (directory / name).stat().st_mode & 0o777 == 0o644, name
 
 
 def test_no_code_or_secret_in_any_file_of_a_run(tmp_path: Path) -> None:

@@ -7,8 +7,6 @@ HTTP client, no scenario loader is imported here.
 from __future__ import annotations
 
 import json
-import os
-import stat
 from pathlib import Path
 
 import click
@@ -22,7 +20,7 @@ from twofa_sim.cli.common import (
     will_exit,
     write_output,
 )
-from twofa_sim.errors import CommandFailed, InputError
+from twofa_sim.errors import CommandFailed
 
 __all__ = ["report"]
 
@@ -80,21 +78,7 @@ def verify(directory: Path) -> None:
     missing or added file."""
     from twofa_sim.report.manifest import verify as check
 
-    try:
-        mode = os.stat(directory).st_mode
-    except FileNotFoundError:
-        raise InputError(f"no such directory: {display_path(directory)}", where="DIR") from None
-    except OSError as exc:
-        raise InputError(
-            f"cannot read {display_path(directory)}: {exc.strerror}", where="DIR"
-        ) from None
-    if not stat.S_ISDIR(mode):
-        raise InputError(
-            f"{display_path(directory)} is not a directory",
-            where="DIR",
-            hint="a run directory, as twofa-sim run writes (reports/latest)",
-        )
-    found = check(directory)
+    found = check(directory)  # refuses a missing DIR, a file, /dev/zero: located, exit 2
     if found.intact:
         will_exit(EXIT_OK)
         click.echo(f"intact: every file of {display_path(directory)} matches its manifest")
@@ -116,15 +100,16 @@ def verify(directory: Path) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the differences as JSON.")
 def diff(old: Path, new: Path, as_json: bool) -> None:
     """What changed from OLD to NEW (results.json files or run directories): exit 1 when
-    something regressed (a new failure, or a requirement no longer covered)."""
+    something regressed (a new failure, or a requirement no longer covered) or when NEW is a
+    run that did not finish."""
     from twofa_sim.report.diff import diff_results
     from twofa_sim.report.rundir import load_results
 
     found = diff_results(load_results(old), load_results(new))
-    will_exit(EXIT_FAILED if found.regressed else EXIT_OK)
+    will_exit(EXIT_FAILED if found.failed else EXIT_OK)
     if as_json:
         emit_json(found.as_dict())
     else:
         click.echo(found.text())
-    if found.regressed:
+    if found.failed:
         raise CommandFailed()

@@ -1,4 +1,10 @@
-"""What changed between two runs: new failures, fixes, scenarios added or gone, coverage."""
+"""What changed between two runs: new failures, fixes, scenarios added or gone, coverage.
+
+Either side may be a run that did not finish (killed, or stopped during its final writes):
+the diff says so. Scenarios an incomplete NEW run never reached are *not run*, not removed,
+and a requirement only they covered is not counted as coverage lost; but an incomplete NEW
+run proves nothing, so the comparison fails (:attr:`RunDiff.failed`) until it is re-run.
+"""
 
 from __future__ import annotations
 
@@ -19,27 +25,59 @@ class RunDiff:
     coverage_gained: list[str] = field(default_factory=list)
     coverage_lost: list[str] = field(default_factory=list)
     """Requirements covered before and uncovered now."""
+    not_run: list[str] = field(default_factory=list)
+    """Scenarios of OLD that an incomplete NEW run did not reach."""
+    old_complete: bool = True
+    new_complete: bool = True
 
     @property
     def regressed(self) -> bool:
+        """A new failure, or a requirement no longer covered."""
         return bool(self.new_failures or self.coverage_lost)
 
-    def text(self) -> str:
+    @property
+    def failed(self) -> bool:
+        """What a CI gate should fail on: a regression, or a NEW run that did not finish."""
+        return self.regressed or not self.new_complete
+
+    def _incomplete_lines(self) -> list[str]:
         lines = []
+        if not self.old_complete:
+            lines.append(
+                "OLD is INCOMPLETE: that run did not finish, so scenarios it never reached "
+                "show as added"
+            )
+        if not self.new_complete:
+            lines.append(
+                "NEW is INCOMPLETE: that run did not finish; the scenarios it never reached "
+                "are listed as not run"
+            )
+        return lines
+
+    def text(self) -> str:
+        lines = self._incomplete_lines()
+        changes = 0
         for title, items in (
             ("new failures", self.new_failures),
             ("fixed", self.fixed),
             ("scenarios added", self.added),
             ("scenarios removed", self.removed),
+            ("not run in NEW", self.not_run),
             ("coverage gained", self.coverage_gained),
             ("coverage lost", self.coverage_lost),
         ):
             if items:
+                changes += 1
                 lines.append(f"{title} ({len(items)}):")
                 lines.extend(f"  {item}" for item in items)
-        if not lines:
+        if not changes:
             lines.append("no change in verdicts or coverage")
-        lines.append("REGRESSED" if self.regressed else "no regression")
+        if self.regressed:
+            lines.append("REGRESSED" + ("" if self.new_complete else " (and NEW is incomplete)"))
+        elif not self.new_complete:
+            lines.append("INCOMPLETE: NEW did not finish; re-run it for a verdict")
+        else:
+            lines.append("no regression")
         return "\n".join(lines)
 
     def as_dict(self) -> dict[str, Any]:
@@ -48,17 +86,33 @@ class RunDiff:
             "fixed": self.fixed,
             "added": self.added,
             "removed": self.removed,
+            "not_run": self.not_run,
             "coverage_gained": self.coverage_gained,
             "coverage_lost": self.coverage_lost,
+            "complete": {"old": self.old_complete, "new": self.new_complete},
             "regressed": self.regressed,
         }
 
 
+def _complete(results: Mapping[str, Any]) -> bool:
+    run = results.get("run")
+    return not (isinstance(run, Mapping) and run.get("complete") is False)
+
+
 def diff_results(old: Mapping[str, Any], new: Mapping[str, Any]) -> RunDiff:
+    """Compare two results (as :func:`~twofa_sim.report.rundir.load_results` gives them)."""
     before = {s["id"]: s["verdict"] for s in old.get("scenarios", [])}
     after = {s["id"]: s["verdict"] for s in new.get("scenarios", [])}
-    covered_before = {r["id"] for r in old.get("requirements", []) if r.get("scenarios")}
+    new_complete = _complete(new)
+    gone = sorted(set(before) - set(after))
+    not_run = [] if new_complete else gone
+    rows_before = {r["id"]: r for r in old.get("requirements", []) if r.get("scenarios")}
     covered_after = {r["id"] for r in new.get("requirements", []) if r.get("scenarios")}
+    lost = [
+        rid
+        for rid, row in rows_before.items()
+        if rid not in covered_after and not set(row["scenarios"]) & set(not_run)
+    ]
     return RunDiff(
         new_failures=sorted(
             i for i, v in after.items() if v != "passed" and before.get(i, "passed") == "passed"
@@ -67,7 +121,10 @@ def diff_results(old: Mapping[str, Any], new: Mapping[str, Any]) -> RunDiff:
             i for i, v in after.items() if v == "passed" and before.get(i) not in (None, "passed")
         ),
         added=sorted(set(after) - set(before)),
-        removed=sorted(set(before) - set(after)),
-        coverage_gained=sorted(covered_after - covered_before),
-        coverage_lost=sorted(covered_before - covered_after),
+        removed=gone if new_complete else [],
+        coverage_gained=sorted(covered_after - set(rows_before)),
+        coverage_lost=sorted(lost),
+        not_run=not_run,
+        old_complete=_complete(old),
+        new_complete=new_complete,
     )

@@ -13,42 +13,26 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import tempfile
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import IO, Any
 
 from twofa_sim.errors import InputError
+from twofa_sim.files import MAX_RESULTS_BYTES, read_text, write_atomically
+from twofa_sim.report.schema import check_line, check_results, parse_json
 
 __all__ = [
     "JSONL",
     "RunDirectory",
     "load_results",
     "render_all",
-    "write_atomically",
 ]
 
 JSONL = "results.jsonl"
 RESULTS = "results.json"
 LATEST = "latest"
 FORMATS: dict[str, str] = {"junit": "junit.xml", "html": "report.html", "md": "report.md"}
-
-
-def write_atomically(path: Path, data: str | bytes) -> None:
-    """Write a file through a temporary file in the same directory and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data.encode("utf-8") if isinstance(data, str) else data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def _dumps(data: Any) -> str:
@@ -125,52 +109,72 @@ class RunDirectory:
             self._stream = None
 
 
-def load_results(source: Path) -> dict[str, Any]:
-    """results.json, or what a run directory holds: its results.json when complete, else its
-    results.jsonl assembled and marked incomplete."""
-    from twofa_sim.scenario.results import SCHEMA_VERSION, assemble
+def _jsonl_results(path: Path, text: str) -> dict[str, Any]:
+    """A killed run's results.jsonl as results.json, marked incomplete: every line checked
+    against the schema (a line cut off by the kill, the last one, is left out)."""
+    from twofa_sim.scenario.results import assemble
 
-    path = source
-    if path.is_dir():
-        path = path / RESULTS if (path / RESULTS).is_file() else path / JSONL
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"no such file: {path}", where=str(source)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read {path}: {exc}", where=str(source)) from None
+    header: dict[str, Any] | None = None
+    scenarios: list[dict[str, Any]] = []
+    lines = text.split("\n")
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        where = f"{path}, line {number}"
+        try:
+            item = parse_json(line, where=where)
+        except InputError:
+            if number == len(lines):
+                break  # the line being written when the run was killed (no newline yet)
+            raise
+        item = dict(check_line(item, where=where))
+        kind = item.pop("kind")
+        if kind == "run":
+            if header is not None:
+                raise InputError("a second run header", where=where, hint="one run per file")
+            header = item
+        elif header is None:
+            raise InputError(
+                "a scenario before the run header", where=where, hint="the first line is the run"
+            )
+        else:
+            scenarios.append(item)
+    if header is None:
+        raise InputError("no run header: the run stopped before it wrote anything", where=str(path))
+    extra = {k: v for k, v in header.items() if k not in ("seed", "target")}
+    extra["run"] = {**extra.get("run", {}), "complete": False}
+    return assemble(header["seed"], header["target"], scenarios, **extra)
+
+
+def _incomplete(results: dict[str, Any]) -> dict[str, Any]:
+    return {**results, "run": {**(results.get("run") or {}), "complete": False}}
+
+
+def load_results(source: Path) -> dict[str, Any]:
+    """The results a report is rendered from, checked against ``results.schema.json``.
+
+    ``source`` is a results.json, a killed run's results.jsonl, or a run directory. A
+    directory's results.json is used when there is one, but the run counts as complete only
+    when its manifest (written last) is there too: a run killed during its final writes is
+    INCOMPLETE from its directory as from its JSON Lines. A results.json without
+    ``run.complete`` is incomplete too. Bad input (no such file, not a regular file, over
+    :data:`~twofa_sim.files.MAX_RESULTS_BYTES`, not JSON, nested too deep, or not matching the
+    schema) raises :class:`~twofa_sim.errors.InputError` naming the file (and line) and the
+    JSON pointer of the first bad field.
+    """
+    from twofa_sim.report.manifest import MANIFEST
+
+    path, finished = source, True
+    if source.is_dir():
+        path = source / RESULTS
+        if not path.is_file() and (source / JSONL).is_file():
+            path = source / JSONL
+        finished = (source / MANIFEST).is_file()
+    # Capped, regular files only: `report /dev/zero` is refused, not read until memory runs out.
+    text = read_text(path, limit=MAX_RESULTS_BYTES, where=str(path))
     if path.name.endswith(".jsonl"):
-        header: dict[str, Any] = {}
-        scenarios: list[dict[str, Any]] = []
-        for number, line in enumerate(text.splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                item = json.loads(line)
-            except json.JSONDecodeError:
-                if number == len(text.splitlines()):
-                    break  # the line being written when the run was killed
-                raise InputError(f"line {number} is not JSON", where=str(path)) from None
-            kind = item.pop("kind", None)
-            if kind == "run":
-                header = item
-            elif kind == "scenario":
-                scenarios.append(item)
-        extra = {k: v for k, v in header.items() if k not in ("seed", "target")}
-        extra["run"] = {**extra.get("run", {}), "complete": False}
-        return assemble(
-            int(header.get("seed", 0)), str(header.get("target", "?")), scenarios, **extra
-        )
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            f"not JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}", where=str(path)
-        ) from None
-    if not isinstance(data, dict) or data.get("schema_version") != SCHEMA_VERSION:
-        raise InputError(
-            "not a twofa-sim results.json (schema_version 1)",
-            where=str(path),
-            hint="twofa-sim run writes one",
-        )
+        return _jsonl_results(path, text)
+    data = check_results(parse_json(text, where=str(path)), where=str(path))
+    if not finished or (data.get("run") or {}).get("complete") is not True:
+        return _incomplete(data)
     return data
