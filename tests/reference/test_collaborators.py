@@ -1,0 +1,174 @@
+"""The service as collaborators: every decision names its rule, and one rule can be swapped.
+
+The swap is the documented extension point (:class:`ServiceParts`) a mutation review builds its
+deliberately broken variants with; the tests here show that a swapped part is the one the
+service uses everywhere, and that the reference's own tests notice the break.
+"""
+
+from __future__ import annotations
+
+from tests.reference.harness import ALICE, PASSWORD, Harness, policy
+from twofa_sim.core.otp import Reason, TotpState, Verification
+from twofa_sim.reference import (
+    RULES,
+    FailureGate,
+    Journal,
+    Outcome,
+    ServiceParts,
+    TotpCheck,
+)
+from twofa_sim.reference.records import TotpCredential, UserRecord
+from twofa_sim.world import World
+
+
+def _busy_day(h: Harness) -> list[Outcome]:
+    """A user's day touching most rules: SMS and TOTP set up, right, wrong, replayed and
+    malformed codes, recovery codes, a lockout, two-factor turned off. The outcomes seen."""
+    seen: list[Outcome] = []
+    h.enable_sms()
+    secret = h.enroll_totp()
+    codes = h.service.generate_recovery_codes("alice")
+    login = h.login()
+    seen.append(h.service.verify_login("alice", login, "totp", "12ab56"))
+    seen.append(h.service.verify_login("alice", login, "totp", h.wrong_totp(secret)))
+    seen.append(h.service.verify_login("alice", login, "totp", h.wrong_totp(secret)))
+    h.settle()
+    code = h.totp(secret)
+    seen.append(h.service.verify_login("alice", login, "totp", code))
+    seen.append(h.service.verify_login("alice", login, "totp", code))
+    seen.append(h.service.verify_login("alice", h.login(), "totp", code))
+    h.settle()
+    seen.append(h.service.verify_login("alice", h.login(), "recovery", codes[0]))
+    h.settle()
+    seen.append(h.service.verify_login("alice", h.login(), "recovery", codes[0]))
+    h.settle()
+    login = h.login()
+    h.service.send_login_code("alice", login, "sms")
+    sms = h.sms(ALICE)
+    seen.append(h.service.verify_login("alice", login, "sms", sms))
+    seen.append(h.service.verify_login("alice", h.login(), "authy-push"))
+    h.next_step()
+    for _ in range(h.policy.max_consecutive_failures):
+        login = h.login()
+        seen.append(h.service.verify_login("alice", login, "totp", h.wrong_totp(secret)))
+        h.settle()
+    seen.append(h.service.verify_login("alice", login, "totp", h.totp(secret)))
+    seen.append(h.service.disable_two_factor("alice", PASSWORD))
+    h.advance(h.policy.lockout_duration)
+    seen.append(h.service.disable_two_factor("alice", PASSWORD))
+    return seen
+
+
+def test_every_audit_event_names_a_rule_of_the_policy(h: Harness) -> None:
+    """audit: every event the service logs names the rule of RULES it applies (`audit` for one
+    that only records), so each entry says which requirement it serves."""
+    _busy_day(h)
+    entries = h.service.audit_log()
+    assert len(entries) > 30
+    unnamed = [e.event for e in entries if e.details.get("rule") not in RULES]
+    assert unnamed == []
+    named = {e.details["rule"] for e in entries}
+    assert {"throttle", "backoff", "totp-window", "totp-replay", "notify-replay"} <= named
+
+
+def test_every_outcome_names_the_rule_that_decided(h: Harness) -> None:
+    """throttle, backoff, totp-window, totp-replay, recovery-hashed, login-bound: every answer
+    to a code names the rule of RULES that decided it, and the right one."""
+    seen = _busy_day(h)
+    assert [o.rule for o in seen if o.rule not in RULES] == []
+    by_reason: dict[str, set[str]] = {}
+    for outcome in seen:
+        by_reason.setdefault(outcome.reason, set()).add(outcome.rule)
+    assert by_reason["malformed"] == {"totp-window"}
+    assert by_reason["wrong_code"] == {"totp-window"}
+    assert by_reason["replayed"] == {"totp-replay", "recovery-hashed"}
+    assert by_reason["used"] == {"login-bound"}
+    assert by_reason["no_such_factor"] == {"login-bound"}
+    assert by_reason["locked"] == {"throttle"}
+    assert by_reason["disabled"] == {"notify-change"}
+    assert {"totp-window", "recovery-hashed", "oob-bound"} <= by_reason["accepted"]
+    throttled = h.service.gate.blocked(
+        UserRecord("x", "", "", failures=3, last_failure_at=h.world.now())
+    )
+    assert throttled is not None and (throttled.reason, throttled.rule) == ("throttled", "backoff")
+
+
+class NeverLocks(FailureGate):
+    """A broken gate: failures are not counted, so there is no back-off and no lockout."""
+
+    def failed(self, record: UserRecord, journal: Journal) -> None:
+        pass
+
+
+class AcceptsReplays(TotpCheck):
+    """A broken TOTP check: a code already used is accepted again (no replay protection)."""
+
+    def verify(self, credential: TotpCredential, code: str) -> Verification[TotpState]:
+        result = super().verify(credential, code)
+        if result.reason in (Reason.REPLAYED, Reason.STALE):
+            return Verification(Reason.ACCEPTED, result.state, result.offset, result.matched)
+        return result
+
+
+def _guess(h: Harness, secret: str, times: int) -> list[str]:
+    login = h.login()
+    return [
+        h.service.verify_login("alice", login, "totp", h.wrong_totp(secret)).reason
+        for _ in range(times)
+    ]
+
+
+def test_a_part_swapped_through_service_parts_is_used_everywhere(world: World) -> None:
+    """throttle (mutation review's extension point): a variant built with
+    ServiceParts(gate=...) uses its gate in every check, and the lockout rule's tests see it."""
+    reference = Harness.build(world, policy_=policy(max_consecutive_failures=3, backoff_factor=0))
+    reference.register()
+    secret = reference.enroll_totp()
+    assert _guess(reference, secret, 4) == ["wrong_code", "wrong_code", "wrong_code", "locked"]
+
+    service = world.reference_service(
+        policy=policy(max_consecutive_failures=3, backoff_factor=0),
+        parts=ServiceParts(gate=NeverLocks),
+    )
+    mutant = Harness(world, service)
+    assert type(service.gate) is NeverLocks
+    assert service.pending_codes.gate is service.gate is service.totp_check.gate
+    mutant.register()
+    secret = mutant.enroll_totp()
+    assert _guess(mutant, secret, 4) == ["wrong_code"] * 4  # the break, as a test sees it
+
+
+def test_a_totp_check_swapped_for_one_without_replay_protection(h: Harness, world: World) -> None:
+    """totp-replay (mutation review's extension point): a variant whose TOTP check accepts
+    replays logs in twice with one code; the reference refuses the second."""
+    h.register()
+    secret = h.enroll_totp()
+    code = h.totp(secret)
+    assert h.service.verify_login("alice", h.login(), "totp", code).ok
+    assert h.service.verify_login("alice", h.login(), "totp", code).reason == "replayed"
+
+    mutant = Harness(world, world.reference_service(parts=ServiceParts(totp=AcceptsReplays)))
+    mutant.register("bob")
+    secret = mutant.enroll_totp("bob")
+    code = mutant.totp(secret)
+    assert mutant.service.verify_login("bob", mutant.login("bob"), "totp", code).ok
+    assert mutant.service.verify_login("bob", mutant.login("bob"), "totp", code).ok
+
+
+def test_the_totp_check_keeps_one_verifier_per_credential(h: Harness) -> None:
+    """totp-window: the verifier of a credential is made once and kept (its decoded key and
+    keyed HMAC), at most KEEP of them; a new secret gets its own."""
+    h.register()
+    secret = h.enroll_totp()
+    check = h.service.totp_check
+    credential = h.service.record("alice").totp
+    assert credential is not None and credential.secret == secret
+    first = check.verifier(credential)
+    assert h.service.verify_login("alice", h.login(), "totp", h.app_code()).ok
+    assert check.verifier(h.service.record("alice").totp or credential) is first
+    other = TotpCredential("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", 0.0)
+    assert check.verifier(other) is not first
+    check.KEEP = 2
+    for n in range(5):
+        check.verifier(TotpCredential(f"JBSWY3DPEHPK3PX{'ABCDE'[n]}", 0.0))
+    assert check.verifier(credential) is not first  # forgotten: only the last two are kept
