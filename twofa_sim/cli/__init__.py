@@ -14,7 +14,6 @@ it uses.
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import os
 import signal
 import sys
@@ -83,6 +82,8 @@ def _command_name(args: Sequence[str]) -> str:
 def _stop(signum: int, frame: FrameType | None) -> None:
     """SIGINT or SIGTERM: stop the worker processes (they would finish their work first), then
     unwind the command with :class:`~twofa_sim.errors.Interrupted`."""
+    import multiprocessing
+
     for child in multiprocessing.active_children():
         child.terminate()
     raise Interrupted(signum)

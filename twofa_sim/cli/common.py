@@ -262,9 +262,9 @@ def write_plot(plot: Path, fmt: str, figure: Any) -> None:
 
 def warn_findings(text: str) -> None:
     """Tell stderr what the linter thinks of a URI we were asked to make (errors and warnings)."""
-    from twofa_sim.core.keyuri import lint_uri
+    from twofa_sim.core.migration import lint_text
 
-    for finding in lint_uri(text):
+    for finding in lint_text(text):
         if finding.severity != "info":
             click.echo(
                 f"{PROG}: lint {finding.severity}: {finding.rule}: {finding.message}", err=True

@@ -199,10 +199,11 @@ def uri_make(
 @click.argument("uri_text", metavar="URI")
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as a JSON array.")
 def uri_lint(uri_text: str, as_json: bool) -> None:
-    """Lint an otpauth:// URI ('-' reads it from stdin); exit 1 if any error finding."""
-    from twofa_sim.core.keyuri import lint_uri
+    """Lint an otpauth:// URI or a Google Authenticator export link ('-' reads it from stdin);
+    exit 1 if any error finding."""
+    from twofa_sim.core.migration import lint_text
 
-    findings = lint_uri(read_arg(uri_text, "URI"))
+    findings = lint_text(read_arg(uri_text, "URI"))
     failed = any(f.severity == "error" for f in findings)
     will_exit(EXIT_FAILED if failed else EXIT_OK)
     if as_json:

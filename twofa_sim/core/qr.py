@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, Literal, get_args
 
-import segno
 import zxingcpp
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -107,6 +106,8 @@ def render_png(data: str, *, error: ErrorLevel = "M", scale: int = 8, border: in
         ).at("data") from exc
     if size > _CAPACITY[level]:  # checked first: segno would search all 40 versions to say so
         raise QRCapacityError(size, _CAPACITY[level], level, where="data")
+    import segno  # here, not at the top: reading a QR code needs none of segno's writers
+
     symbol = segno.make_qr(data, error=level, boost_error=False, mode="byte", encoding="utf-8")
     buffer = io.BytesIO()
     symbol.save(buffer, kind="png", scale=scale, border=border)

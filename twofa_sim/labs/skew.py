@@ -41,14 +41,13 @@ import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import repeat
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import numpy.typing as npt
-
-from twofa_sim.core.otp import OtpParams, Reason, TotpPolicy, TotpState, TotpVerifier, hotp
-from twofa_sim.core.seeding import stream
 from twofa_sim.errors import InputError
+
+if TYPE_CHECKING:  # NumPy loads when an array is made: the scalar curve (reports) needs none
+    import numpy as np
+    import numpy.typing as npt
 
 __all__ = [
     "DEFAULT_USERS",
@@ -101,6 +100,8 @@ def _check(period: float, steps_back: int, steps_forward: int, entry_delay: floa
 
 
 def _offsets(offsets: npt.ArrayLike, where: str) -> npt.NDArray[np.float64]:
+    import numpy as np
+
     try:
         values = np.asarray(offsets, dtype=np.float64)
     except (TypeError, ValueError):
@@ -119,6 +120,8 @@ def acceptance_array(
     entry_delay: float = 0.0,
 ) -> npt.NDArray[np.float64]:
     """:func:`acceptance` for many offsets at once (a NumPy array of probabilities)."""
+    import numpy as np
+
     _check(period, steps_back, steps_forward, entry_delay)
     delta = (_offsets(offsets, "offset") - float(entry_delay)) / float(period)
     n = np.floor(delta)
@@ -137,16 +140,23 @@ def acceptance(
     steps_forward: int = 1,
     entry_delay: float = 0.0,
 ) -> float:
-    """The exact probability that a code from a device ``offset`` seconds ahead is accepted."""
-    return float(
-        acceptance_array(
-            [offset],
-            period=period,
-            steps_back=steps_back,
-            steps_forward=steps_forward,
-            entry_delay=entry_delay,
-        )[0]
-    )
+    """The exact probability that a code from a device ``offset`` seconds ahead is accepted
+    (the same arithmetic as :func:`acceptance_array`, in plain floats: no NumPy needed)."""
+    _check(period, steps_back, steps_forward, entry_delay)
+    if isinstance(offset, bool):
+        raise InputError("the offsets must be numbers of seconds", where="offset")
+    try:
+        value = float(offset)
+    except (TypeError, ValueError):
+        raise InputError("the offsets must be numbers of seconds", where="offset") from None
+    if not math.isfinite(value):
+        raise InputError("an offset is not a finite number of seconds", where="offset")
+    delta = (value - float(entry_delay)) / float(period)
+    n = float(math.floor(delta))
+    phi = delta - n
+    inside = float(-steps_back <= n <= steps_forward)
+    inside_next = float(-steps_back <= n + 1 <= steps_forward)
+    return (1.0 - phi) * inside + phi * inside_next
 
 
 @dataclass(frozen=True)
@@ -223,6 +233,11 @@ def simulate(
     it, and no drift limit (``max_drift_steps=None``; a :class:`~twofa_sim.core.otp.TotpPolicy`'s
     default limit of 10 steps would clip a wider window). ``samples == 0`` gives NaN.
     """
+    import numpy as np
+
+    from twofa_sim.core.otp import OtpParams, Reason, TotpPolicy, TotpState, TotpVerifier, hotp
+    from twofa_sim.core.seeding import stream
+
     _check(period, steps_back, steps_forward, entry_delay)
     whole = _whole_period(period)
     if isinstance(samples, bool) or not isinstance(samples, int) or samples < 0:
@@ -352,6 +367,8 @@ def _step_shares(
     """The share of the population's attempts whose device step minus the server's is ``k``,
     for ``k`` from ``-reach`` to ``reach`` (index ``k + reach``); farther differences, which no
     window up to ``reach`` accepts, are left out."""
+    import numpy as np
+
     delta = (population - float(entry_delay)) / float(period)
     n = np.floor(delta)
     phi = delta - n
@@ -415,6 +432,8 @@ def normal_population(
     sigma: float, count: int, *, mean: float = 0.0, seed: int = 0
 ) -> npt.NDArray[np.float64]:
     """``count`` device offsets drawn from a normal distribution (seeded)."""
+    import numpy as np
+
     generator = np.random.default_rng(seed)
     values: npt.NDArray[np.float64] = generator.normal(mean, sigma, count)
     return values
@@ -423,6 +442,8 @@ def normal_population(
 def read_population(lines: Iterable[str], where: str) -> npt.NDArray[np.float64]:
     """Offsets in seconds from a CSV (one column, or a column named ``offset_s``/``offset``)."""
     import csv
+
+    import numpy as np
 
     from twofa_sim.core.clock import parse_duration
 

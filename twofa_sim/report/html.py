@@ -345,7 +345,7 @@ def _covered_verdict(ids: Sequence[str], verdicts: Mapping[str, str]) -> str:
 def _acceptance_svg(policy: Mapping[str, Any]) -> dict[str, Any] | None:
     """The policy's TOTP acceptance curve (probability against phone clock offset, -150 s to
     +150 s, the exact values of :mod:`twofa_sim.labs.skew`) as SVG geometry for the template."""
-    from twofa_sim.labs.skew import acceptance_array
+    from twofa_sim.labs.skew import acceptance  # plain floats: rendering loads no NumPy
 
     totp = policy.get("totp")
     if not isinstance(totp, Mapping):
@@ -356,7 +356,7 @@ def _acceptance_svg(policy: Mapping[str, Any]) -> dict[str, Any] | None:
     period = 30
     low, high = -150.0, 150.0
     offsets = [low + i for i in range(int(high - low) + 1)]
-    values = acceptance_array(offsets, period=period, steps_back=back, steps_forward=forward)
+    values = [acceptance(o, period=period, steps_back=back, steps_forward=forward) for o in offsets]
     width, height, pad = 640.0, 220.0, 40.0
 
     def x(offset: float) -> float:
