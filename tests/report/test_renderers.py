@@ -22,6 +22,7 @@ from twofa_sim.reference.policy import SecurityPolicy
 from twofa_sim.report.html import render_html
 from twofa_sim.report.junit import render_junit
 from twofa_sim.report.markdown import MAX_FAILED, escape, render_markdown
+from twofa_sim.report.schema import check_results
 from twofa_sim.scenario.loader import load_paths
 from twofa_sim.scenario.results import run_all
 
@@ -54,6 +55,7 @@ def _run(target: str) -> Results:
         "command": f"twofa-sim run scenarios/account scenarios/qr --target {target} --seed 0",
     }
     results["run"] = {"complete": True}
+    check_results(results, where=target)  # what the renderers get is what runs write
     return results
 
 
