@@ -111,3 +111,31 @@ def test_the_page_asks_for_the_token_and_uses_it(browser: Browser) -> None:
         browser.open(f"{server.base_url}/#token=page-token")
         _until(lambda: browser.evaluate("document.body?.dataset.ready === '1'"), "the data")
         assert browser.evaluate("document.querySelectorAll('.phone').length") == 2
+
+
+def test_the_page_shows_verify_verifications_and_answers_verify_pushes(
+    served: Served, browser: Browser
+) -> None:
+    """Rule: Verify verifications appear with their state, and a Verify push challenge is
+    approved by clicking Approve: the service fetching the challenge reads approved."""
+    client = served.twilio()
+    client.verify.base_url = f"{served.base}/verify"
+    service = client.verify.v2.services.create(friendly_name="ACME")
+    verification = client.verify.v2.services(service.sid).verifications.create(
+        to=ALICE, channel="sms"
+    )
+    factor = served.ok(
+        "POST", "/verify/push-factors", {"service_sid": service.sid, "identity": "alice-0001"}
+    )
+    entity = client.verify.v2.services(service.sid).entities("alice-0001")
+    challenge = entity.challenges.create(factor_sid=factor["sid"], details_message="Log in?")
+    browser.open(f"{served.base}/")
+    row = f'#verifications tr[data-sid="{verification.sid}"] .state-pending'
+    _until(lambda: browser.evaluate(f"document.querySelector({json.dumps(row)}) !== null"), "row")
+    selector = f'button.approve[data-sid="{challenge.sid}"]'
+    _until(
+        lambda: browser.evaluate(f"document.querySelector({json.dumps(selector)}) !== null"),
+        "the challenge's buttons",
+    )
+    browser.click(selector)
+    _until(lambda: entity.challenges(challenge.sid).fetch().status == "approved", "approval")

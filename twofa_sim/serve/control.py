@@ -21,6 +21,8 @@ from urllib.parse import unquote
 from twofa_sim.errors import InputError
 from twofa_sim.providers.authy import AuthyServerError
 from twofa_sim.providers.authy.exceptions import ApprovalRequestClosed
+from twofa_sim.providers.verify import VerifyApiError
+from twofa_sim.providers.verify.exceptions import ChallengeAlreadyResponded, ChallengeExpired
 from twofa_sim.serve.state import ServedWorld
 
 __all__ = ["PREFIX", "ROUTES", "ControlApi", "ControlReply", "ControlRoute"]
@@ -163,6 +165,53 @@ ROUTES: tuple[ControlRoute, ...] = (
         response="Approval",
     ),
     ControlRoute(
+        "GET",
+        "/verify/verifications",
+        lambda s, c: {"verifications": s.verifications(c.query.get("status"))},
+        "Twilio Verify verifications (status: pending, approved, canceled, expired ...).",
+        response="Verifications",
+        query=("status",),
+    ),
+    ControlRoute(
+        "POST",
+        "/verify/push-factors",
+        lambda s, c: s.enroll_push(c.body),
+        "The phone's Verify Push app enrolls for an identity (what the Push SDK does): a "
+        "verified push factor the service's challenges go to.",
+        request="PushEnrollment",
+        response="Factor",
+        status=201,
+    ),
+    ControlRoute(
+        "GET",
+        "/verify/challenges",
+        lambda s, c: {"challenges": s.challenges(c.query.get("status"))},
+        "Twilio Verify push challenges (status: pending, approved, denied, expired).",
+        response="Challenges",
+        query=("status",),
+    ),
+    ControlRoute(
+        "GET",
+        "/verify/challenges/{sid}",
+        lambda s, c: s.challenge(c.params["sid"]),
+        "One Verify push challenge.",
+        response="Challenge",
+    ),
+    ControlRoute(
+        "POST",
+        "/verify/challenges/{sid}/approve",
+        lambda s, c: s.respond_challenge(c.params["sid"], True),
+        "Approve a Verify push on the phone (409 once no longer pending).",
+        response="Challenge",
+    ),
+    ControlRoute(
+        "POST",
+        "/verify/challenges/{sid}/deny",
+        lambda s, c: s.respond_challenge(c.params["sid"], False),
+        "Deny a Verify push on the phone (409 once no longer pending).",
+        response="Challenge",
+    ),
+    ControlRoute(
         "GET", "/faults", lambda s, c: {"faults": s.faults()}, "Fault rules.", response="Faults"
     ),
     ControlRoute(
@@ -253,6 +302,10 @@ class ControlApi:
         except ApprovalRequestClosed as exc:
             return ControlReply(409, _error(409, exc.message, "uuid"))
         except AuthyServerError as exc:
+            return ControlReply(exc.status, _error(exc.status, exc.message))
+        except (ChallengeAlreadyResponded, ChallengeExpired) as exc:
+            return ControlReply(409, _error(409, exc.message, "sid"))
+        except VerifyApiError as exc:
             return ControlReply(exc.status, _error(exc.status, exc.message))
         except OSError as exc:  # the faketime file could not be written
             return ControlReply(500, _error(500, f"{type(exc).__name__}: {exc.strerror or exc}"))

@@ -68,6 +68,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                         }
                     ),
                     "authy": _object({"api_key": _TEXT}),
+                    "verify": _object({"account_sid": _TEXT, "auth_token": _TEXT}),
                 }
             ),
             "phones": {
@@ -146,9 +147,53 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         }
     ),
     "Approvals": _object({"approval_requests": {"type": "array", "items": _ref("Approval")}}),
+    "Verification": _object(
+        {
+            "sid": _TEXT,
+            "service_sid": _TEXT,
+            "to": _TEXT,
+            "channel": _TEXT,
+            "status": _TEXT,
+            "created_at": _NUMBER,
+            "expires_at": _NUMBER,
+            "sends": {"type": "integer"},
+            "checks": {"type": "integer"},
+        }
+    ),
+    "Verifications": _object({"verifications": {"type": "array", "items": _ref("Verification")}}),
+    "PushEnrollment": _object(
+        {"service_sid": _TEXT, "identity": _TEXT, "friendly_name": _TEXT},
+        ("service_sid", "identity"),
+    ),
+    "Factor": _object(
+        {
+            "sid": _TEXT,
+            "service_sid": _TEXT,
+            "identity": _TEXT,
+            "friendly_name": _TEXT,
+            "factor_type": _TEXT,
+            "status": _TEXT,
+        }
+    ),
+    "Challenge": _object(
+        {
+            "sid": _TEXT,
+            "service_sid": _TEXT,
+            "identity": _TEXT,
+            "factor_sid": _TEXT,
+            "factor_type": _TEXT,
+            "message": _NULLABLE_TEXT,
+            "fields": {"type": "array", "items": {"type": "object"}},
+            "status": {"enum": ["pending", "approved", "denied", "expired"]},
+            "created_at": _NUMBER,
+            "expires_at": _NUMBER,
+            "responded_at": {"type": ["number", "null"]},
+        }
+    ),
+    "Challenges": _object({"challenges": {"type": "array", "items": _ref("Challenge")}}),
     "FaultRequest": _object(
         {
-            "provider": {**_TEXT, "description": "twilio, authy (verify once served)."},
+            "provider": {**_TEXT, "description": "twilio, authy or verify."},
             "kind": {"enum": list(FAULT_KINDS)},
             "endpoint": {**_TEXT, "description": "Only this endpoint (messages.create ...)."},
             "start": _DURATION,

@@ -139,7 +139,7 @@ def _announce(
     with state.lock:
         clock = state.clock_view()
         seed = state.world.spec.seed
-        real = {s.name: s.base_urls[0] for s in state.world.services if s.base_urls}
+        real = {s.name: s.base_urls[0] for s in state.services if s.base_urls}
     base = server.base_url
     lines = [
         f"twofa-sim serve: listening on {base} ({clock['mode']} clock at {clock['iso']}, "

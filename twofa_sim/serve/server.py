@@ -101,7 +101,7 @@ class Server:
     def provider_urls(self) -> dict[str, str]:
         """Where each provider answers: give these to the client as its base URL."""
         with self.state.lock:
-            return {s.name: f"{self.base_url}/{s.name}" for s in self.state.world.services}
+            return {s.name: f"{self.base_url}/{s.name}" for s in self.state.services}
 
     # --- running --------------------------------------------------------------------------
 
@@ -149,7 +149,7 @@ class Server:
     def provider_for(self, host: str | None, path: str) -> tuple[str, str] | None:
         """``(provider name, path as the provider sees it)``, or None."""
         with self.state.lock:
-            services = list(self.state.world.services)
+            services = list(self.state.services)
         hostname = (host or "").rsplit(":", 1)[0].strip().lower()
         for service in services:
             if any(urlsplit(base).hostname == hostname for base in service.base_urls):
@@ -263,7 +263,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._provider(found[0], found[1], query)
         elif self._no_body():
             with owner.state.lock:
-                names = [f"/{s.name}" for s in owner.state.world.services]
+                names = [f"/{s.name}" for s in owner.state.services]
             body = {
                 "error": {
                     "status": 404,

@@ -21,6 +21,8 @@ from twofa_sim.core.clock import format_instant, parse_duration, parse_instant
 from twofa_sim.errors import InputError
 from twofa_sim.providers import FAULT_KINDS, Exchange, FakeService
 from twofa_sim.providers.network import Sms, extract_code
+from twofa_sim.providers.verify import VerifyService
+from twofa_sim.providers.verify.exceptions import ResourceNotFound
 from twofa_sim.serve.faketime import FaketimeFile
 from twofa_sim.world import World, WorldSpec
 
@@ -74,6 +76,19 @@ class ServedWorld:
 
     def _build(self) -> World:
         world = World(self.spec)
+        services = list(world.services)
+        verify = next((s for s in services if isinstance(s, VerifyService)), None)
+        if verify is None:  # until the world carries a Verify fake of its own
+            verify = VerifyService(
+                world.clock,
+                world.rng.stream("verify"),
+                world.network,
+                account_sid=world.twilio.account_sid,
+                auth_token=world.twilio.auth_token,
+            )
+            services.append(verify)
+        self.services: tuple[FakeService, ...] = tuple(services)
+        self.verify = verify
         if self.faketime is not None:
             self.faketime.write(world.now())
             world.clock.subscribe(self.faketime)
@@ -159,7 +174,7 @@ class ServedWorld:
     def exchanges(self, provider: str | None, limit: int | None) -> list[dict[str, object]]:
         found = [
             exchange
-            for service in self.world.services
+            for service in self.services
             if provider is None or service.name == provider
             for exchange in service.exchanges
         ]
@@ -191,17 +206,77 @@ class ServedWorld:
         self.world.authy.backend.respond(uuid, approve)
         return self.approval(uuid)
 
+    def verifications(self, status: str | None) -> list[dict[str, object]]:
+        now = self.world.now()
+        views: list[dict[str, object]] = [
+            {
+                "sid": v.sid,
+                "service_sid": v.service_sid,
+                "to": v.to,
+                "channel": v.channel,
+                "status": v.status_at(now),
+                "created_at": v.created_at,
+                "expires_at": v.expires_at,
+                "sends": len(v.sends),
+                "checks": v.checks,
+            }
+            for v in self.verify.backend.verifications.values()
+        ]
+        return [v for v in views if status is None or v["status"] == status]
+
+    def challenges(self, status: str | None) -> list[dict[str, object]]:
+        views = [self.challenge(sid) for sid in list(self.verify.backend.challenges)]
+        return [v for v in views if status is None or v["status"] == status]
+
+    def challenge(self, sid: str) -> dict[str, object]:
+        challenge = self.verify.backend.challenges.get(sid)
+        if challenge is None:
+            raise ResourceNotFound(f"no Verify challenge {sid}")
+        return {
+            "sid": challenge.sid,
+            "service_sid": challenge.service_sid,
+            "identity": challenge.identity,
+            "factor_sid": challenge.factor_sid,
+            "factor_type": challenge.factor_type,
+            "message": challenge.message,
+            "fields": challenge.fields,
+            "status": challenge.status_at(self.world.now()),
+            "created_at": challenge.created_at,
+            "expires_at": challenge.expires_at,
+            "responded_at": challenge.responded_at,
+        }
+
+    def enroll_push(self, fields: Mapping[str, object]) -> dict[str, object]:
+        """The phone's Verify Push app registers (and verifies) a push factor for an identity."""
+        factor = self.verify.backend.enroll_push(
+            _text(fields, "service_sid"),
+            _text(fields, "identity"),
+            _text(fields, "friendly_name", "iPhone"),
+        )
+        return {
+            "sid": factor.sid,
+            "service_sid": factor.service_sid,
+            "identity": factor.identity,
+            "friendly_name": factor.friendly_name,
+            "factor_type": factor.factor_type,
+            "status": factor.status,
+        }
+
+    def respond_challenge(self, sid: str, approve: bool) -> dict[str, object]:
+        self.verify.backend.respond(sid, approve)
+        return self.challenge(sid)
+
     def service(self, name: object) -> FakeService:
-        for service in self.world.services:
+        for service in self.services:
             if service.name == name:
                 return service
-        known = ", ".join(s.name for s in self.world.services)
+        known = ", ".join(s.name for s in self.services)
         raise InputError(f"no provider {name!r}", where="provider", hint=f"one of {known}")
 
     def faults(self) -> list[dict[str, object]]:
         return [
             {"provider": service.name, "index": index, **asdict(rule)}
-            for service in self.world.services
+            for service in self.services
             for index, rule in enumerate(service.faults.rules)
         ]
 
@@ -252,7 +327,7 @@ class ServedWorld:
         return {"provider": service.name, "index": len(service.faults.rules) - 1, **asdict(rule)}
 
     def clear_faults(self, provider: str | None) -> int:
-        services = self.world.services if provider is None else (self.service(provider),)
+        services = self.services if provider is None else (self.service(provider),)
         cleared = sum(len(s.faults.rules) for s in services)
         for service in services:
             service.faults.clear()
@@ -280,6 +355,10 @@ class ServedWorld:
                     "from_numbers": list(world.twilio.backend.from_numbers),
                 },
                 "authy": {"api_key": world.authy.api_key},
+                "verify": {
+                    "account_sid": self.verify.account_sid,
+                    "auth_token": self.verify.auth_token,
+                },
             },
             "phones": phones,
         }
@@ -292,6 +371,13 @@ def _duration(value: object, where: str) -> float:
         return parse_duration(value)
     except InputError as exc:
         raise exc.at(where) from None
+
+
+def _text(fields: Mapping[str, object], name: str, default: str | None = None) -> str:
+    value = fields.get(name, default)
+    if not isinstance(value, str) or not value:
+        raise InputError(f"give a non-empty string, not {value!r}", where=name)
+    return value
 
 
 def _number(value: object, where: str) -> float:
