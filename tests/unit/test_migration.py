@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -16,6 +17,7 @@ from twofa_sim.core.migration import (
     MIGRATION_RULES,
     MigrationAccount,
     lint_migration,
+    lint_text,
     parse_migration,
 )
 from twofa_sim.core.secret import encode_secret, redact_payload
@@ -319,3 +321,44 @@ def test_redact_payload_leaves_ordinary_text_alone() -> None:
     """Text with no secret shape comes back unchanged (a URL, a word, a short base32-ish word)."""
     for text in ("https://example.com/?q=1#top", "ACME", "HELLO WORLD", "otpauth://totp/a?x=1"):
         assert redact_payload(text) == text
+
+
+# -- the command line -------------------------------------------------------------------------
+
+
+def test_uri_lint_judges_an_export_link(capsys: pytest.CaptureFixture[str]) -> None:
+    """`twofa-sim uri lint` takes an export link as pasted: exit 0 for a clean one; a damaged one
+    or a weak account is an error finding (exit 1), and no secret is printed."""
+    from twofa_sim.cli import main
+
+    assert main(["uri", "lint", export(account())]) == 0
+    assert "findings: none" in capsys.readouterr().out
+    weak = encode_secret(b"\x01" * 10)
+    assert main(["uri", "lint", "--json", export(account(b"\x01" * 10, f"ACME:{weak}"))]) == 1
+    out = capsys.readouterr().out
+    rules = [f["rule"] for f in json.loads(out)]
+    assert rules == ["secret-in-label", "secret-under-128-bits"]
+    assert weak not in out
+    assert main(["uri", "lint", uri_of(b"\x0a\x05")]) == 1
+    assert "migration-malformed" in capsys.readouterr().out
+
+
+def test_qr_make_of_an_export_link_does_not_call_it_a_bad_uri(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Rendering an export link warns about what is wrong with the export, not "not otpauth"."""
+    from twofa_sim.cli import main
+
+    out = tmp_path / "export.png"
+    assert main(["qr", "make", export(account()), "-o", str(out)]) == 0
+    assert "not-otpauth" not in capsys.readouterr().err
+    assert main(["qr", "make", export(account(kind=0)), "-o", str(out)]) == 0
+    assert "lint error: migration-value-unknown" in capsys.readouterr().err
+
+
+def test_lint_text_masks_a_secret_quoted_by_any_message() -> None:
+    """An issuer that is the secret in another spelling is masked out of the mismatch message."""
+    text = f"otpauth://totp/{KEY_B32.lower()}:a?secret={KEY_B32}&issuer=ACME"
+    findings = lint_text(text)
+    assert {"issuer-mismatch", "secret-in-label"} <= {f.rule for f in findings}
+    assert KEY_B32 not in json.dumps([f.message for f in findings]).upper()

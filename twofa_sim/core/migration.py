@@ -56,6 +56,8 @@ from twofa_sim.core.keyuri import Finding, KeyUri, Severity, lint_uri, parse_uri
 from twofa_sim.core.secret import (
     MIGRATION_PREFIX,
     encode_secret,
+    find_secrets,
+    is_bare_secret,
     mask_secret,
     mask_secret_in,
 )
@@ -68,6 +70,7 @@ __all__ = [
     "MigrationPayload",
     "is_migration",
     "lint_migration",
+    "lint_text",
     "parse_migration",
 ]
 
@@ -81,9 +84,11 @@ MIGRATION_RULES = MappingProxyType[str, tuple[Severity, str]](
         "migration-version": ("warning", "a version of the export format other than 1"),
         "migration-batch": ("info", "one QR code of several: scan them all"),
         "migration-value-unknown": ("error", "an algorithm, digits or type no app can use"),
+        "bare-secret": ("error", "a bare base32 key instead of an otpauth URI"),
     }
 )
-"""The rules about the export itself; each account is also judged by the otpauth URI rules."""
+"""The rules about the export itself (and ``bare-secret``, :func:`lint_text`'s); each account is
+also judged by the otpauth URI rules."""
 
 _HINT = "a Google Authenticator export looks like otpauth-migration://offline?data=BASE64"
 _ALGORITHMS = {0: "SHA1", 1: "SHA1", 2: "SHA256", 3: "SHA512", 4: "MD5"}
@@ -237,6 +242,29 @@ def lint_migration(text: str) -> list[Finding]:
         findings.append(_finding("migration-batch", what))
     for account in payload.accounts:
         findings.extend(_account_findings(account))
+    return findings
+
+
+def lint_text(text: str) -> list[Finding]:
+    """Lint what a QR code (or a pasted link) holds: an export (:func:`lint_migration`), or else an
+    otpauth URI (:func:`~twofa_sim.core.keyuri.lint_uri`, every copy of its secret masked out of
+    the messages), a bare base32 key being named as such (``bare-secret``); never raises.
+
+    >>> [f.rule for f in lint_text("JBSWY3DPEHPK3PXP")]
+    ['not-otpauth', 'bare-secret']
+    """
+    if is_migration(text):
+        return lint_migration(text)
+    findings = []
+    for finding in lint_uri(text):
+        message = finding.message
+        for secret in find_secrets(text):
+            message = mask_secret_in(message, secret)
+        findings.append(Finding(finding.rule, finding.severity, message))
+    if is_bare_secret(text):
+        what = "the text is a bare base32 key, not an otpauth URI: apps cannot scan it"
+        fix = "encode otpauth://totp/Issuer:account?secret=KEY&issuer=Issuer instead"
+        findings.append(_finding("bare-secret", f"{what}; {fix}"))
     return findings
 
 

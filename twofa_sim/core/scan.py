@@ -12,15 +12,10 @@ import contextlib
 import os
 from dataclasses import dataclass
 
-from twofa_sim.core.keyuri import Finding, KeyUri, lint_uri, parse_uri
-from twofa_sim.core.migration import (
-    MigrationAccount,
-    is_migration,
-    lint_migration,
-    parse_migration,
-)
+from twofa_sim.core.keyuri import Finding, KeyUri, parse_uri
+from twofa_sim.core.migration import MigrationAccount, is_migration, lint_text, parse_migration
 from twofa_sim.core.qr import Decoded, decode_image
-from twofa_sim.core.secret import find_secrets, is_bare_secret, mask_secret_in, redact_payload
+from twofa_sim.core.secret import redact_payload
 from twofa_sim.errors import KeyUriError, MultipleQRCodesError, NoQRCodeError
 
 __all__ = ["Scan", "scan_image"]
@@ -107,31 +102,13 @@ def scan_image(source: str | os.PathLike[str] | bytes, *, name: str | None = Non
     # zbar is the reference decoder: when both read something different, its text is judged.
     text = decoded.zbar if decoded.zbar is not None else decoded.zxing
     assert text is not None  # decode_image raises NoQRCodeError when neither read anything
+    findings.extend(lint_text(text))
     uri: KeyUri | None = None
     accounts: tuple[MigrationAccount, ...] = ()
     if is_migration(text):
-        findings.extend(lint_migration(text))
-        with contextlib.suppress(KeyUriError):  # reported by lint_migration (migration-malformed)
+        with contextlib.suppress(KeyUriError):  # reported by lint_text (migration-malformed)
             accounts = parse_migration(text).accounts
     else:
-        findings.extend(_hidden(lint_uri(text), find_secrets(text)))
-        if is_bare_secret(text):
-            what = "the QR code holds a bare base32 key, not an otpauth URI: apps cannot scan it"
-            fix = "encode otpauth://totp/Issuer:account?secret=KEY&issuer=Issuer instead"
-            findings.append(_reader_finding("bare-secret", f"{what}; {fix}"))
-        try:
+        with contextlib.suppress(KeyUriError):  # reported by lint_text
             uri = parse_uri(text)
-        except KeyUriError:
-            uri = None
     return Scan(label, decoded.zbar, decoded.zxing, uri, tuple(findings), accounts)
-
-
-def _hidden(findings: list[Finding], secrets: list[str]) -> list[Finding]:
-    """The findings with any copy of a secret masked out of their messages."""
-    hidden = []
-    for finding in findings:
-        message = finding.message
-        for secret in secrets:
-            message = mask_secret_in(message, secret)
-        hidden.append(Finding(finding.rule, finding.severity, message))
-    return hidden

@@ -142,8 +142,10 @@ _PARAM_NAME = re.compile(r"[?&#]([^=&#?]*)=")
 _VALUE_END = re.compile(r"[&#]")
 # Between two characters of a secret repeated elsewhere: the separators people type, raw or encoded.
 _GAP = r"(?:[ \t\r\n-]|%20|%2[dD]|%09|%0[aAdD])*"
-# A secret shorter than this is not hunted for elsewhere in the text (it would mask ordinary words).
-_REPEAT_MIN = 8
+# A secret shorter than this is not hunted for elsewhere in the text (it would mask ordinary words),
+# nor one longer than that (no real key is: 512 bits are 103 characters; the value itself is
+# still masked), which keeps the hunt's pattern small.
+_REPEAT_MIN, _REPEAT_MAX = 8, 256
 
 
 def _secret_values(text: str) -> list[tuple[int, int, str]]:
@@ -181,14 +183,14 @@ def mask_secret_in(text: str, secret: str, *, reveal: int = 4) -> str:
     """``text`` with every occurrence of ``secret`` masked: any case, with or without the spaces,
     hyphens or %-escaped spaces people put between its characters.
 
-    A secret of fewer than 8 base32 characters is left to :func:`mask_secret` alone (hunting for it
-    would mask ordinary words).
+    A secret of fewer than 8 base32 characters (hunting for it would mask ordinary words) or more
+    than 256 is not hunted for.
 
     >>> mask_secret_in("otpauth://totp/Ex:jbsw%20y3dp%20ehpk%203pxp", "JBSWY3DPEHPK3PXP")
     'otpauth://totp/Ex:JBSW…(80 bits)'
     """
     compact = _compact(secret)
-    if len(compact) < _REPEAT_MIN:
+    if not _REPEAT_MIN <= len(compact) <= _REPEAT_MAX:
         return text
     pattern = re.compile(_GAP.join(re.escape(char) for char in compact), re.IGNORECASE)
     return pattern.sub(lambda _: mask_secret(secret, reveal=reveal), text)
@@ -213,7 +215,7 @@ def redact_uri(text: str, *, reveal: int = 4) -> str:
         pieces += [text[position:start], mask_secret(value, reveal=reveal)]
         position = end
     redacted = "".join([*pieces, text[position:]])
-    for _, _, value in values:
+    for value in dict.fromkeys(value for _, _, value in values):
         redacted = mask_secret_in(redacted, value, reveal=reveal)
     return redacted
 
