@@ -30,6 +30,7 @@ from twofa_sim.cli.otp import code, uri, vectors
 from twofa_sim.cli.qr import qr
 from twofa_sim.cli.report import report
 from twofa_sim.cli.run import requirements, run, schema, steps
+from twofa_sim.cli.serve import serve
 from twofa_sim.cli.skew import skew
 from twofa_sim.errors import (
     CommandFailed,
@@ -64,6 +65,7 @@ for _command in (
     report,
     skew,
     drift,
+    serve,
 ):
     cli.add_command(_command)
 

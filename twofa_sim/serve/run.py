@@ -108,14 +108,15 @@ def serve(
         faketime_style=faketime_style,
     )  # fmt: skip
     stop = threading.Event()
-    previous: Any = None
-    in_main = threading.current_thread() is threading.main_thread()
-    if in_main:
+    previous: dict[int, Any] = {}
+    if threading.current_thread() is threading.main_thread():
+        # Ctrl-C and SIGTERM are how a server is meant to end: a clean stop, status 0.
 
-        def on_term(signum: int, frame: FrameType | None) -> None:
+        def on_signal(signum: int, frame: FrameType | None) -> None:
             stop.set()
 
-        previous = signal.signal(signal.SIGTERM, on_term)
+        for number in (signal.SIGINT, signal.SIGTERM):
+            previous[number] = signal.signal(number, on_signal)
     server.start()
     try:
         _announce(server, out, faketime_file, faketime_style)
@@ -126,8 +127,8 @@ def serve(
         pass
     finally:
         server.stop()
-        if in_main:
-            signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
     print("twofa-sim serve: stopped", file=out, flush=True)
     return 0
 
