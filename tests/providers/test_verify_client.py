@@ -97,6 +97,20 @@ def test_totp_factor_and_challenge(client: VerifyClient, clock: VirtualClock) ->
     assert client.fetch_challenge(IDENTITY, challenge.sid).status == "approved"
 
 
+def test_list_factors_finds_the_push_factor_the_phone_enrolled(
+    client: VerifyClient, verify: VerifyService
+) -> None:
+    """The server learns the push factor the app enrolled by listing the identity's factors,
+    across pages."""
+    assert client.service_sid is not None
+    totp_sids = [client.create_totp_factor(IDENTITY, f"t{i}").sid for i in range(60)]
+    push = verify.backend.enroll_push(client.service_sid, IDENTITY)
+    listed = client.list_factors(IDENTITY)
+    assert [f.sid for f in listed] == [*totp_sids, push.sid]
+    assert (listed[-1].factor_type, listed[-1].status) == ("push", "verified")
+    assert all(f.secret is None for f in listed)
+
+
 def test_push_challenge_with_fields_and_expiry(
     client: VerifyClient, verify: VerifyService, clock: VirtualClock
 ) -> None:

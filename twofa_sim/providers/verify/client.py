@@ -225,6 +225,19 @@ class VerifyClient:
         path = self._path("Entities", identity, "Factors", factor_sid)
         return FactorInfo.from_json(self._call("POST", path, {"AuthPayload": code}))
 
+    def list_factors(self, identity: str) -> list[FactorInfo]:
+        """Every factor of ``identity`` (a push factor the phone's app enrolled, for one),
+        following pages."""
+        page = self._call("GET", self._path("Entities", identity, "Factors"))
+        factors: list[FactorInfo] = []
+        while True:
+            factors += [FactorInfo.from_json(item) for item in page.get("factors") or []]
+            meta = page.get("meta")
+            following = meta.get("next_page_url") if isinstance(meta, Mapping) else None
+            if not isinstance(following, str) or not following.startswith(self.base_url):
+                return factors
+            page = self._call("GET", following.removeprefix(self.base_url))
+
     def fetch_factor(self, identity: str, factor_sid: str) -> FactorInfo:
         path = self._path("Entities", identity, "Factors", factor_sid)
         return FactorInfo.from_json(self._call("GET", path))
