@@ -7,6 +7,8 @@ import hmac
 import math
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from twofa_sim.core.otp import (
     MAX_COUNTER,
@@ -15,6 +17,7 @@ from twofa_sim.core.otp import (
     TotpVerifier,
     generate_secret,
     hotp,
+    key_bytes,
     require_enrollable,
     step_start,
     time_step,
@@ -37,6 +40,22 @@ def reference_hotp(key: bytes, counter: int, digits: int, name: str) -> str:
 def test_base32_secret_gives_the_same_code_as_its_bytes() -> None:
     """A base32 secret and its raw bytes are the same key."""
     assert hotp("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", 0) == hotp(SEED, 0) == "755224"
+
+
+@given(
+    st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", min_size=1, max_size=120).filter(
+        lambda text: len(text) % 8 not in (1, 3, 6)
+    )
+)
+def test_every_base32_secret_is_the_key_its_letters_spell(text: str) -> None:
+    """RFC 4648 base32: a secret as the service stores it (upper case, unpadded), including
+    ones whose last letter carries spare bits, is the key decode_secret reads, and so are its
+    lower-case, spaced and padded spellings."""
+    key = decode_secret(text)
+    assert key_bytes(text) == key
+    spaced = " ".join(text[i : i + 4] for i in range(0, len(text), 4)).lower()
+    assert key_bytes(spaced + "=" * (-len(text) % 8)) == key
+    assert hotp(text, 7) == hotp(key, 7)
 
 
 @pytest.mark.parametrize("counter", [2**32 - 1, 2**32, 2**32 + 1, 2**63, MAX_COUNTER])
