@@ -5,8 +5,8 @@ details, tags, even requirement IDs) is untrusted: the template autoescapes ever
 only ever point inside the page, and the page loads nothing (CSS, script and the QR PNGs are
 inlined; a Content-Security-Policy forbids any fetch). The same results give the same bytes.
 
-The helpers :func:`run_verdict`, :func:`scenario_counts` and :func:`failing_steps` read a results
-dict the same way for every format (Markdown and JUnit use them too).
+The run's verdict, the counts, the failing steps and the traceability rows come from
+:mod:`twofa_sim.report.model`, as for every other format (the names are kept here too).
 """
 
 from __future__ import annotations
@@ -17,78 +17,26 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import cache
 from importlib.resources import files
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import quote
 
 import jinja2
 
-__all__ = ["failing_steps", "render_html", "run_verdict", "scenario_counts"]
+from twofa_sim.report.model import (
+    failing_steps,
+    location,
+    run_verdict,
+    scenario_counts,
+    scenarios,
+    traceability,
+)
 
-RunVerdict = Literal["passed", "failed", "incomplete"]
+__all__ = ["failing_steps", "render_html", "run_verdict", "scenario_counts"]
 
 # A base64 PNG (QR evidence) is only inlined when it is one: the signature, then base64 alone.
 _PNG_BASE64 = re.compile(r"\AiVBORw0KGgo[A-Za-z0-9+/]*={0,2}\Z")
 # Policy fields whose numbers are seconds (SecurityPolicy's naming), shown with a readable unit.
 _SECONDS = re.compile(r"(ttl|cooldown|duration|cap|window)$")
-
-
-# --- reading results.json (shared by every format) ------------------------------------------
-
-
-def _scenarios(results: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    return [s for s in results.get("scenarios") or [] if isinstance(s, Mapping)]
-
-
-def scenario_counts(results: Mapping[str, Any]) -> dict[str, int]:
-    """Counts of the scenarios actually in ``results`` (so a half-written run adds up), plus the
-    requirement counts of the summary (recomputed from ``requirements`` when it has none)."""
-    scenarios = _scenarios(results)
-    verdicts = [str(s.get("verdict", "")) for s in scenarios]
-    summary = results.get("summary") or {}
-    requirements = [r for r in results.get("requirements") or [] if isinstance(r, Mapping)]
-    testable = [r for r in requirements if r.get("testable", True)]
-    return {
-        "scenarios": len(scenarios),
-        "passed": verdicts.count("passed"),
-        "failed": verdicts.count("failed"),
-        "errors": verdicts.count("error"),
-        "other": sum(v not in ("passed", "failed", "error") for v in verdicts),
-        "steps": sum(len(s.get("steps") or []) for s in scenarios),
-        "requirements_covered": int(
-            summary.get(
-                "requirements_covered",
-                sum(r.get("verdict") in ("passed", "failed") for r in testable),
-            )
-        ),
-        "requirements_testable": int(summary.get("requirements_testable", len(testable))),
-    }
-
-
-def run_verdict(results: Mapping[str, Any]) -> RunVerdict:
-    """``incomplete`` for a run killed half-way (``run.complete`` false), else ``failed`` when
-    any scenario did not pass, else ``passed``."""
-    run = results.get("run") or {}
-    if run.get("complete") is False:
-        return "incomplete"
-    if any(s.get("verdict") != "passed" for s in _scenarios(results)):
-        return "failed"
-    return "passed"
-
-
-def failing_steps(scenario: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    """The steps that failed or erred, in order (most scenarios stop at the first)."""
-    return [
-        step
-        for step in scenario.get("steps") or []
-        if isinstance(step, Mapping) and step.get("verdict") in ("failed", "error")
-    ]
-
-
-def location(scenario: Mapping[str, Any], step: Mapping[str, Any] | None = None) -> str:
-    """``file:line`` of the step (or of the scenario when there is no step)."""
-    line = (step or {}).get("line") or scenario.get("line")
-    where = str(scenario.get("file") or "?")
-    return f"{where}:{line}" if line else where
 
 
 # --- values shown on the page ---------------------------------------------------------------
@@ -293,55 +241,6 @@ def _drift_svg(points: Any) -> dict[str, Any] | None:
     }
 
 
-def _requirement_rows(
-    results: Mapping[str, Any], scenarios: Sequence[Mapping[str, Any]]
-) -> list[dict[str, Any]]:
-    """The catalog's rows as results.json gives them, plus a row for any ID a scenario covers
-    that the catalog lacks (so every link from a scenario lands somewhere)."""
-    verdicts = {str(s.get("id")): str(s.get("verdict", "")) for s in scenarios}
-    covering: dict[str, list[str]] = {}
-    for s in scenarios:
-        for requirement in s.get("covers") or []:
-            covering.setdefault(str(requirement), []).append(str(s.get("id")))
-    rows: list[dict[str, Any]] = []
-    seen: set[str] = set()
-    for item in results.get("requirements") or []:
-        if not isinstance(item, Mapping):
-            continue
-        rid = str(item.get("id", ""))
-        seen.add(rid)
-        ids = [str(i) for i in item.get("scenarios") or covering.get(rid, [])]
-        rows.append(
-            {
-                "id": rid,
-                "title": str(item.get("title", "")),
-                "source": str(item.get("source", "")),
-                "testable": bool(item.get("testable", True)),
-                "scenarios": [(i, verdicts.get(i, "missing")) for i in ids],
-                "verdict": str(item.get("verdict") or _covered_verdict(ids, verdicts)),
-            }
-        )
-    for rid, ids in covering.items():
-        if rid not in seen:
-            rows.append(
-                {
-                    "id": rid,
-                    "title": "(not in the requirement catalog of this run)",
-                    "source": "",
-                    "testable": True,
-                    "scenarios": [(i, verdicts.get(i, "missing")) for i in ids],
-                    "verdict": _covered_verdict(ids, verdicts),
-                }
-            )
-    return rows
-
-
-def _covered_verdict(ids: Sequence[str], verdicts: Mapping[str, str]) -> str:
-    if not ids:
-        return "uncovered"
-    return "passed" if all(verdicts.get(i) == "passed" for i in ids) else "failed"
-
-
 def _acceptance_svg(policy: Mapping[str, Any]) -> dict[str, Any] | None:
     """The policy's TOTP acceptance curve (probability against phone clock offset, -150 s to
     +150 s, the exact values of :mod:`twofa_sim.labs.skew`) as SVG geometry for the template."""
@@ -389,15 +288,15 @@ def _acceptance_svg(policy: Mapping[str, Any]) -> dict[str, Any] | None:
 
 
 def _view(results: Mapping[str, Any]) -> dict[str, Any]:
-    scenarios = _scenarios(results)
-    rows = _requirement_rows(results, scenarios)
-    matrix = [r for r in rows if r["testable"] or r["scenarios"]]
+    entries = scenarios(results)
+    rows = traceability(results)
+    matrix = [r for r in rows if r.testable or r.scenarios]
     policy = results.get("policy")
     repro = results.get("reproducibility")
-    tags = sorted({t for s in scenarios for t in map(str, s.get("tags") or [])})
-    covered = sorted({c for s in scenarios for c in map(str, s.get("covers") or [])})
+    tags = sorted({t for s in entries for t in map(str, s.get("tags") or [])})
+    covered = sorted({c for s in entries for c in map(str, s.get("covers") or [])})
     verdicts = ["passed", "failed", "error"]
-    verdicts += sorted({str(s.get("verdict")) for s in scenarios} - set(verdicts))
+    verdicts += sorted({str(s.get("verdict")) for s in entries} - set(verdicts))
     return {
         "verdict": run_verdict(results),
         "counts": scenario_counts(results),
@@ -406,12 +305,12 @@ def _view(results: Mapping[str, Any]) -> dict[str, Any]:
         "schema_version": results.get("schema_version", ""),
         "repro": repro if isinstance(repro, Mapping) else None,
         "matrix": matrix,
-        "failed_requirements": [r for r in matrix if r["verdict"] == "failed"],
-        "gaps": [r for r in matrix if r["verdict"] == "uncovered"],
-        "not_testable": [r for r in rows if not r["testable"] and not r["scenarios"]],
+        "failed_requirements": [r for r in matrix if r.verdict == "failed"],
+        "gaps": [r for r in matrix if r.verdict == "uncovered"],
+        "not_testable": [r for r in rows if not r.testable and not r.scenarios],
         "policy": list(_flatten("", policy)) if isinstance(policy, Mapping) else None,
         "curve": _acceptance_svg(policy) if isinstance(policy, Mapping) else None,
-        "scenarios": [_scenario_view(s) for s in scenarios],
+        "scenarios": [_scenario_view(s) for s in entries],
         "filter_verdicts": verdicts,
         "filter_tags": tags,
         "filter_requirements": covered,

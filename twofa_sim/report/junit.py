@@ -18,7 +18,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from twofa_sim.report.html import failing_steps, location, run_verdict, scenario_counts
+from twofa_sim.report.model import failing_steps, location, run_verdict, scenario_counts
 
 __all__ = ["render_junit"]
 

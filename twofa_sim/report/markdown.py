@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from twofa_sim.report.html import failing_steps, location, run_verdict, scenario_counts
+from twofa_sim.report.model import failing_steps, location, run_verdict, scenario_counts
 
 __all__ = ["escape", "render_markdown"]
 

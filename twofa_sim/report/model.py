@@ -1,0 +1,238 @@
+"""The report's model of results.json: its shape as types, and what every format reads from it.
+
+``results.schema.json`` says what a run writes; :class:`Results` and the types below say the
+same to mypy. What the formats derive from the results is computed here, once, the same way for
+report.html, report.md and junit.xml: the run's verdict (:func:`run_verdict`), the counts
+(:func:`scenario_counts`), each scenario's failing steps and where they are
+(:func:`failing_steps`, :func:`location`), and the traceability rows (:func:`traceability`).
+
+Every function reads a results mapping leniently (a half-written run may lack its summary, its
+requirements, or most of a scenario's fields): what to refuse is decided earlier, by the schema
+(:mod:`twofa_sim.report.schema`), when results are read from a file.
+
+>>> results = {"run": {"complete": True}, "scenarios": [
+...     {"id": "a", "verdict": "passed", "covers": ["R1"]},
+...     {"id": "b", "verdict": "failed", "covers": ["R1"], "file": "b.yaml",
+...      "steps": [{"line": 7, "verdict": "failed"}]}]}
+>>> run_verdict(results), scenario_counts(results)["failed"]
+('failed', 1)
+>>> [location(s, step) for s in results["scenarios"] for step in failing_steps(s)]
+['b.yaml:7']
+>>> [(row.id, row.verdict, row.scenarios) for row in traceability(results)]
+[('R1', 'failed', (('a', 'passed'), ('b', 'failed')))]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, NotRequired, TypedDict
+
+__all__ = [
+    "Counts",
+    "Requirement",
+    "Results",
+    "RunVerdict",
+    "Scenario",
+    "Step",
+    "TraceRow",
+    "failing_steps",
+    "location",
+    "run_verdict",
+    "scenario_counts",
+    "scenarios",
+    "traceability",
+]
+
+RunVerdict = Literal["passed", "failed", "incomplete"]
+ScenarioVerdict = Literal["passed", "failed", "error"]
+StepVerdict = Literal["passed", "failed", "error", "skipped"]
+
+
+class Step(TypedDict):
+    """One step of a scenario, as results.json holds it."""
+
+    line: int
+    action: str
+    verdict: StepVerdict
+    t: str
+    detail: str
+    expected: NotRequired[str]
+    actual: NotRequired[str]
+    evidence: NotRequired[list[dict[str, Any]]]
+
+
+class Scenario(TypedDict):
+    """One scenario's result."""
+
+    id: str
+    title: str
+    file: str
+    line: int
+    covers: list[str]
+    tags: list[str]
+    verdict: ScenarioVerdict
+    seed: int | str
+    detail: str
+    steps: list[Step]
+    context: NotRequired[list[str]]
+    examples: NotRequired[int]
+    counterexample: NotRequired[dict[str, Any]]
+    drift: NotRequired[list[dict[str, Any]]]
+
+
+class Requirement(TypedDict):
+    """One row of the requirement catalog as the run traced it."""
+
+    id: str
+    title: str
+    source: str
+    testable: bool
+    scenarios: list[str]
+    verdict: str
+
+
+class Counts(TypedDict):
+    """What the verdict section counts."""
+
+    scenarios: int
+    passed: int
+    failed: int
+    errors: int
+    other: int
+    steps: int
+    requirements_covered: int
+    requirements_testable: int
+
+
+class Results(TypedDict):
+    """results.json, schema version 1 (``twofa_sim/data/results.schema.json``)."""
+
+    schema_version: Literal[1]
+    seed: int
+    target: str
+    summary: dict[str, int]
+    scenarios: list[Scenario]
+    requirements: list[Requirement]
+    reproducibility: NotRequired[dict[str, Any]]
+    policy: NotRequired[dict[str, Any] | None]
+    run: NotRequired[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class TraceRow:
+    """A row of the traceability matrix: a requirement, the scenarios covering it with their
+    verdicts, and its own verdict (passed, failed, uncovered, or what the run recorded)."""
+
+    id: str
+    title: str
+    source: str
+    testable: bool
+    scenarios: tuple[tuple[str, str], ...]
+    verdict: str
+
+
+def scenarios(results: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The scenario entries of ``results`` (anything that is not one is left out)."""
+    return [s for s in results.get("scenarios") or [] if isinstance(s, Mapping)]
+
+
+def scenario_counts(results: Mapping[str, Any]) -> Counts:
+    """Counts of the scenarios actually in ``results`` (so a half-written run adds up), plus the
+    requirement counts of the summary (recomputed from ``requirements`` when it has none)."""
+    entries = scenarios(results)
+    verdicts = [str(s.get("verdict", "")) for s in entries]
+    summary = results.get("summary") or {}
+    requirements = [r for r in results.get("requirements") or [] if isinstance(r, Mapping)]
+    testable = [r for r in requirements if r.get("testable", True)]
+    return {
+        "scenarios": len(entries),
+        "passed": verdicts.count("passed"),
+        "failed": verdicts.count("failed"),
+        "errors": verdicts.count("error"),
+        "other": sum(v not in ("passed", "failed", "error") for v in verdicts),
+        "steps": sum(len(s.get("steps") or []) for s in entries),
+        "requirements_covered": int(
+            summary.get(
+                "requirements_covered",
+                sum(r.get("verdict") in ("passed", "failed") for r in testable),
+            )
+        ),
+        "requirements_testable": int(summary.get("requirements_testable", len(testable))),
+    }
+
+
+def run_verdict(results: Mapping[str, Any]) -> RunVerdict:
+    """``incomplete`` for a run that did not finish (``run.complete`` false), else ``failed``
+    when any scenario did not pass, else ``passed``."""
+    run = results.get("run") or {}
+    if run.get("complete") is False:
+        return "incomplete"
+    if any(s.get("verdict") != "passed" for s in scenarios(results)):
+        return "failed"
+    return "passed"
+
+
+def failing_steps(scenario: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The steps that failed or erred, in order (most scenarios stop at the first)."""
+    return [
+        step
+        for step in scenario.get("steps") or []
+        if isinstance(step, Mapping) and step.get("verdict") in ("failed", "error")
+    ]
+
+
+def location(scenario: Mapping[str, Any], step: Mapping[str, Any] | None = None) -> str:
+    """``file:line`` of the step (or of the scenario when there is no step)."""
+    line = (step or {}).get("line") or scenario.get("line")
+    where = str(scenario.get("file") or "?")
+    return f"{where}:{line}" if line else where
+
+
+def _covered_verdict(ids: Sequence[str], verdicts: Mapping[str, str]) -> str:
+    if not ids:
+        return "uncovered"
+    return "passed" if all(verdicts.get(i) == "passed" for i in ids) else "failed"
+
+
+def traceability(results: Mapping[str, Any]) -> list[TraceRow]:
+    """The catalog's rows as ``results`` gives them, each with its covering scenarios' verdicts,
+    plus a row for any ID a scenario covers that the catalog lacks (so every link from a
+    scenario lands somewhere)."""
+    entries = scenarios(results)
+    verdicts = {str(s.get("id")): str(s.get("verdict", "")) for s in entries}
+    covering: dict[str, list[str]] = {}
+    for s in entries:
+        for requirement in s.get("covers") or []:
+            covering.setdefault(str(requirement), []).append(str(s.get("id")))
+    rows: list[TraceRow] = []
+    seen: set[str] = set()
+    for item in results.get("requirements") or []:
+        if not isinstance(item, Mapping):
+            continue
+        rid = str(item.get("id", ""))
+        seen.add(rid)
+        ids = [str(i) for i in item.get("scenarios") or covering.get(rid, [])]
+        rows.append(
+            TraceRow(
+                id=rid,
+                title=str(item.get("title", "")),
+                source=str(item.get("source", "")),
+                testable=bool(item.get("testable", True)),
+                scenarios=tuple((i, verdicts.get(i, "missing")) for i in ids),
+                verdict=str(item.get("verdict") or _covered_verdict(ids, verdicts)),
+            )
+        )
+    for rid, ids in covering.items():
+        if rid not in seen:
+            rows.append(
+                TraceRow(
+                    id=rid,
+                    title="(not in the requirement catalog of this run)",
+                    source="",
+                    testable=True,
+                    scenarios=tuple((i, verdicts.get(i, "missing")) for i in ids),
+                    verdict=_covered_verdict(ids, verdicts),
+                )
+            )
+    return rows
