@@ -811,3 +811,14 @@ def test_unknown_entity_factor_or_challenge_answers_404(service: ServiceContext)
     assert (error.status, error.code) == (404, 20404)
     error = rest_error(lambda: service.entities("nobody-here").factors("YF" + "0" * 32).fetch())
     assert (error.status, error.code) == (404, 20404)
+
+
+def test_a_refused_factor_creates_no_entity(service: ServiceContext) -> None:
+    """A factor refused for its settings leaves no entity behind (a later fetch is 404)."""
+    entity = service.entities(IDENTITY)
+    error = rest_error(
+        lambda: entity.new_factors.create(friendly_name="x", factor_type="totp", config_skew=5)
+    )
+    assert (error.status, error.code) == (400, 60200)
+    error = rest_error(entity.fetch)
+    assert (error.status, error.code) == (404, 20404)

@@ -590,11 +590,10 @@ class VerifyBackend:
         if factor_type not in ("totp", "push"):
             raise InvalidParameter.bad("FactorType", factor_type)
         now = self.clock.now()
-        entity = self.entities.get((service_sid, checked)) or self._entity(service_sid, checked)
         factor = Factor(
             self._sid("YF"),
             service_sid,
-            entity.sid,
+            "",
             checked,
             friendly_name,
             "totp" if factor_type == "totp" else "push",
@@ -616,6 +615,9 @@ class VerifyBackend:
                     raise InvalidParameter("Invalid parameter: Binding.Secret") from None
         else:
             _configure_push(factor, push or {})
+        # Only a valid factor creates its entity.
+        entity = self.entities.get((service_sid, checked)) or self._entity(service_sid, checked)
+        factor.entity_sid = entity.sid
         self.factors[factor.sid] = factor
         return factor
 
