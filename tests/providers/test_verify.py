@@ -18,6 +18,7 @@ from twofa_sim.core.clock import VirtualClock
 from twofa_sim.core.keyuri import parse_uri
 from twofa_sim.core.otp import totp
 from twofa_sim.providers import Delivery, SeededRandom, SmsNetwork, mounted
+from twofa_sim.providers.twilio import TwilioService
 from twofa_sim.providers.verify import VerifyApiError, VerifyService
 from twofa_sim.providers.verify.exceptions import MaxCheckAttempts
 
@@ -822,3 +823,26 @@ def test_a_refused_factor_creates_no_entity(service: ServiceContext) -> None:
     assert (error.status, error.code) == (400, 60200)
     error = rest_error(entity.fetch)
     assert (error.status, error.code) == (404, 20404)
+
+
+def test_one_twilio_client_reaches_messages_and_verify_of_one_account(
+    clock: VirtualClock, network: SmsNetwork
+) -> None:
+    """Given the Messages fake's credentials, the Verify fake is the same account: one Client
+    sends a message through api.twilio.com and starts a verification on verify.twilio.com,
+    both arriving through the one network."""
+    twilio = TwilioService(clock, SeededRandom(2, "twilio"), network)
+    verify = VerifyService(
+        clock,
+        SeededRandom(2, "verify"),
+        network,
+        account_sid=twilio.account_sid,
+        auth_token=twilio.auth_token,
+    )
+    with mounted(twilio, verify):
+        client = Client(twilio.account_sid, twilio.auth_token)
+        client.messages.create(to=TO, from_="+15005550006", body="Welcome to ACME")
+        service = client.verify.v2.services(verify.backend.create_service("ACME").sid)
+        service.verifications.create(to=TO, channel="sms")
+    clock.advance(5)
+    assert sorted(m.provider for m in network.inbox(TO)) == ["twilio", "verify"]
