@@ -17,6 +17,7 @@ from twilio.rest.verify.v2.service import ServiceContext
 from twofa_sim.core.clock import VirtualClock
 from twofa_sim.core.keyuri import parse_uri
 from twofa_sim.core.otp import totp
+from twofa_sim.errors import InputError
 from twofa_sim.providers import Delivery, SeededRandom, SmsNetwork, mounted
 from twofa_sim.providers.twilio import TwilioService
 from twofa_sim.providers.verify import VerifyApiError, VerifyService
@@ -846,3 +847,16 @@ def test_one_twilio_client_reaches_messages_and_verify_of_one_account(
         service.verifications.create(to=TO, channel="sms")
     clock.advance(5)
     assert sorted(m.provider for m in network.inbox(TO)) == ["twilio", "verify"]
+
+
+@pytest.mark.parametrize(
+    ("options", "where"),
+    [({"account_sid": "AC123"}, "account_sid"), ({"auth_token": ""}, "auth_token")],
+)
+def test_bad_credentials_given_to_the_fake_are_located_input_errors(
+    clock: VirtualClock, network: SmsNetwork, options: dict[str, str], where: str
+) -> None:
+    """A malformed account SID or an empty token is refused with an InputError naming it."""
+    with pytest.raises(InputError) as caught:
+        VerifyService(clock, SeededRandom(1), network, **options)  # type: ignore[arg-type]
+    assert caught.value.where == where

@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from collections.abc import Callable, Sequence
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -66,7 +67,7 @@ MAX_FIELDS = 200
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 1000
 _FORM_TYPE = "application/x-www-form-urlencoded"
-_ACCOUNT_SID = r"AC[0-9a-fA-F]{32}"
+_ACCOUNT_SID = re.compile(r"AC[0-9a-fA-F]{32}")
 
 
 def iso8601(unix: float) -> str:
@@ -630,11 +631,7 @@ def _default(value: int | None, default: int) -> int:
 
 
 def _is_account_sid(text: str) -> bool:
-    return (
-        len(text) == 34
-        and text.startswith("AC")
-        and all(c in "0123456789abcdefABCDEF" for c in text[2:])
-    )
+    return _ACCOUNT_SID.fullmatch(text) is not None
 
 
 def _json_object(name: str, raw: str | None) -> dict[str, object] | None:
