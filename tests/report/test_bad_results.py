@@ -112,6 +112,7 @@ def _set(path: str, value: object) -> Callable[[Results], None]:
             "/scenarios/0/steps/0/evidence/0/kind: missing",
         ),
         (_set("run", {"complete": "yes"}), "at /run/complete: should be boolean, not a string"),
+        (_set("reproducibility.packages", {"x\ny": 5}), "/packages/x\\x0ay: should be string"),
     ],
 )
 def test_each_bad_field_is_named_by_its_json_pointer(

@@ -30,6 +30,7 @@ __all__ = [
     "check_line",
     "check_results",
     "parse_json",
+    "pointer",
     "results_schema",
 ]
 
@@ -93,8 +94,13 @@ def _nesting(data: Any) -> Iterator[tuple[int, list[str | int]]]:
 
 
 def pointer(path: Any) -> str:
-    """A JSON pointer (RFC 6901) for a path of keys and indexes: ``/scenarios/0/verdict``."""
-    parts = [str(p).replace("~", "~0").replace("/", "~1") for p in path]
+    r"""A JSON pointer (RFC 6901) for a path of keys and indexes, shown on one line (a key from
+    the file with a control character shows it escaped; a very long key is cut).
+
+    >>> pointer(["scenarios", 0, "a/b"]), pointer(["evil\nkey"])
+    ('/scenarios/0/a~1b', '/evil\\x0akey')
+    """
+    parts = [_printable(str(p).replace("~", "~0").replace("/", "~1"), 40) for p in path]
     return "/" + "/".join(parts) if parts else "/"
 
 
