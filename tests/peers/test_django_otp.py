@@ -414,3 +414,27 @@ def test_disable_needs_the_password_and_removes_every_device(
     assert target.disable_two_factor("alice", PASSWORD).ok
     assert target.account("alice").factors == ()
     assert target.login("alice", PASSWORD).status == "logged_in"
+
+
+def test_a_django_configured_by_someone_else_is_left_alone() -> None:
+    """If another project configured Django in the process, the target refuses with one located
+    line (exit 2 on the command line) rather than migrate and overwrite that project's
+    database."""
+    import subprocess
+    import sys
+
+    script = (
+        "from django.conf import settings\n"
+        "settings.configure(DATABASES={})\n"
+        "from twofa_sim.errors import InputError\n"
+        "from twofa_sim.peers.djangoapp import ensure_configured\n"
+        "try:\n"
+        "    ensure_configured()\n"
+        "except InputError as exc:\n"
+        "    print(exc)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert "Django is configured already" in done.stdout
+    assert "process of their own" in done.stdout

@@ -111,56 +111,57 @@ def package_versions(packages: Iterable[str] = PACKAGES) -> dict[str, str]:
 
 # --- the one Django configuration of this process ------------------------------------------------
 
-_state: dict[str, Any] = {"template": None, "active": None}
-"""The template database (once migrated) and the :class:`Site` whose database is connected."""
+_state: dict[str, Any] = {"configured": False, "template": None, "active": None}
+"""Whether this module configured Django, the template database (once migrated), and the
+:class:`Site` whose database is connected."""
 
 
 def ensure_configured() -> None:
     """Configure Django for the peers once per process (a no-op after the first call).
 
-    If something else configured Django already (a Django project's own test run), its settings
-    are kept, and they must install the apps the peers need."""
+    If something else configured Django already (a Django project's own test run), the peers
+    refuse: they switch the default database per scenario and would migrate and overwrite that
+    project's database."""
     import django
     from django.conf import settings
 
-    if not settings.configured:
-        workdir = Path(tempfile.mkdtemp(prefix="twofa-sim-django-"))
-        atexit.register(shutil.rmtree, workdir, ignore_errors=True)
-        settings.configure(
-            DEBUG=False,
-            ALLOWED_HOSTS=["testserver"],
-            ROOT_URLCONF="twofa_sim.peers.urls",
-            SECRET_KEY="twofa-sim: a simulated site, not a secret",
-            USE_TZ=True,
-            TIME_ZONE="UTC",
-            DATABASES={
-                "default": {
-                    "ENGINE": "django.db.backends.sqlite3",
-                    "NAME": str(workdir / "template.sqlite3"),
-                    # A simulated site: no fsync per commit (a restart here is a new
-                    # connection, never a crash, so nothing a scenario sees changes).
-                    "OPTIONS": {"init_command": "PRAGMA synchronous=OFF"},
-                }
-            },
-            INSTALLED_APPS=list(INSTALLED_APPS),
-            MIDDLEWARE=list(MIDDLEWARE),
-            PASSWORD_HASHERS=[HASHER],
-            SESSION_ENGINE="django.contrib.sessions.backends.db",
-            DEFAULT_AUTO_FIELD="django.db.models.AutoField",
-            LOGGING_CONFIG=None,
+    if _state["configured"]:
+        _migrated_template()
+        return
+    if settings.configured:
+        raise InputError(
+            "Django is configured already in this process",
+            where="--target",
+            hint="run the Django peers in a process of their own",
         )
-        django.setup()
-        _quiet_loggers()
-    else:
-        from django.apps import apps
-
-        missing = [app for app in INSTALLED_APPS if not apps.is_installed(app)]
-        if missing:
-            raise InputError(
-                f"Django is configured already, without {', '.join(missing)}",
-                where="--target",
-                hint="run the Django peers in a process of their own",
-            )
+    workdir = Path(tempfile.mkdtemp(prefix="twofa-sim-django-"))
+    atexit.register(shutil.rmtree, workdir, ignore_errors=True)
+    settings.configure(
+        DEBUG=False,
+        ALLOWED_HOSTS=["testserver"],
+        ROOT_URLCONF="twofa_sim.peers.urls",
+        SECRET_KEY="twofa-sim: a simulated site, not a secret",
+        USE_TZ=True,
+        TIME_ZONE="UTC",
+        DATABASES={
+            "default": {
+                "ENGINE": "django.db.backends.sqlite3",
+                "NAME": str(workdir / "template.sqlite3"),
+                # A simulated site: no fsync per commit (a restart here is a new connection,
+                # never a crash, so nothing a scenario sees changes).
+                "OPTIONS": {"init_command": "PRAGMA synchronous=OFF"},
+            }
+        },
+        INSTALLED_APPS=list(INSTALLED_APPS),
+        MIDDLEWARE=list(MIDDLEWARE),
+        PASSWORD_HASHERS=[HASHER],
+        SESSION_ENGINE="django.contrib.sessions.backends.db",
+        DEFAULT_AUTO_FIELD="django.db.models.AutoField",
+        LOGGING_CONFIG=None,
+    )
+    django.setup()
+    _quiet_loggers()
+    _state["configured"] = True
     _migrated_template()
 
 
