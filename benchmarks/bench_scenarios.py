@@ -1,6 +1,6 @@
 """The scenario runner's speed targets: the library, the runner's overhead, ``--jobs``, memory.
 
-Four figures (the issue's targets), all against the reference target, memory store:
+Six figures (the issues' targets), all against the reference target, memory store:
 
 * **Library on one core** (absolute: at most 10 s). Wall time of
   ``run_all(load_paths(["scenarios"]), jobs=1)``: loading (YAML, schema, checks) and running every
@@ -11,6 +11,9 @@ Four figures (the issue's targets), all against the reference target, memory sto
   printed beside it. Another person may be adding files to ``scenarios/`` while this runs: a file
   that does not load is left out and named, and the scenario count is printed, so figures from
   different days are comparable only at the same count.
+
+* **Library per scenario** (at most 100 ms): the same best time divided by the number of
+  scenarios, so that figures taken with different library sizes compare.
 
 * **Runner overhead** (at most 1.3x). One representative scenario, written inline below
   (:data:`SCENARIO`: the steps QA writes most - SMS enrollment, QR generation, a scan with Google
@@ -47,6 +50,11 @@ Four figures (the issue's targets), all against the reference target, memory sto
   modules under ``python -m benchmarks``): an upper bound; the value before the run is printed
   too. A worker's RSS includes the pages it shares with the parent it was forked from.
 
+* **Loading a file at the size cap** (at most 1.5x): :func:`load_scenarios` on a generated
+  file just under :data:`~twofa_sim.files.MAX_SCENARIO_BYTES` against ``yaml.load`` with
+  libyaml's ``CSafeLoader`` on the same text, alternated, best of four; the per-byte time at
+  100 KB and at the cap is printed beside it (1.0: linear).
+
 The whole module takes 75-90 s on the development machine (two cores, shared, load 3-5); the
 400-scenario runs are most of it.
 """
@@ -63,6 +71,7 @@ from pathlib import Path
 from benchmarks._harness import Ratio, interleaved
 from twofa_sim.core.clock import real_monotonic
 from twofa_sim.errors import ScenarioFileError
+from twofa_sim.files import MAX_SCENARIO_BYTES
 from twofa_sim.scenario.context import DEFAULT_PASSWORD
 from twofa_sim.scenario.loader import Scenario, find_files, load_paths, load_scenarios
 from twofa_sim.scenario.results import RunResult, run_all
@@ -74,6 +83,8 @@ from twofa_sim.world import SMS_FROM, World
 LIBRARY = Path(__file__).resolve().parent.parent / "scenarios"
 LIBRARY_BUDGET = 10.0  # seconds, the issue's target for the bundled library on one core
 LIBRARY_RUNS = 2
+PER_SCENARIO_BUDGET = 0.1  # seconds per bundled scenario, loading included
+LOADING_TARGET = 1.5  # loading a scenario file: at most this many times yaml.CSafeLoader's time
 OVERHEAD_ROUNDS = 15  # x 2 samples per round = best of 30 single runs per side
 PARALLEL_SCENARIOS = 400
 MEMORY_BUDGET_KIB = 400e6 / 1024  # 400 MB; ru_maxrss is in KiB on Linux
@@ -134,7 +145,7 @@ def _load_library() -> tuple[list[Scenario], int]:
         return load_paths(good), len(good)
 
 
-def _library() -> tuple[Ratio, list[Scenario]]:
+def _library() -> tuple[list[Ratio], list[Scenario]]:
     best = best_load = float("inf")
     run: RunResult | None = None
     scenarios: list[Scenario] = []
@@ -167,7 +178,17 @@ def _library() -> tuple[Ratio, list[Scenario]]:
         "at_most",
         f"{LIBRARY_BUDGET:g} s budget",
     )
-    return ratio, scenarios
+    # Per scenario, so that figures taken with different library sizes compare.
+    per_scenario = Ratio(
+        "library per scenario, one core, wall time",
+        best / max(count, 1),
+        PER_SCENARIO_BUDGET,
+        1.0,
+        "at_most",
+        f"{PER_SCENARIO_BUDGET * 1e3:g} ms budget per scenario",
+    )
+    print(f"     library: {best / max(count, 1) * 1e3:.1f} ms per scenario")
+    return [ratio, per_scenario], scenarios
 
 
 # --- 2. the runner's overhead -----------------------------------------------------------------
@@ -279,6 +300,57 @@ def _representative() -> Scenario:
     return scenario
 
 
+# --- 5. loading a file at the size cap -------------------------------------------------------
+
+
+def _big_scenario(size: int) -> str:
+    """A valid scenario file of about ``size`` bytes: many small expectation steps."""
+    head = (
+        "id: big\ntitle: A file at the size cap\ngiven:\n  users: [alice]\n"
+        "  phones: [{number: '+15551230001', apps: [google-authenticator]}]\nsteps:\n"
+    )
+    step = "  - expect_inbox: {user: alice, count: 0, last_contains: hello}\n"
+    return head + step * ((size - len(head)) // len(step))
+
+
+def _loading() -> Ratio:
+    """Loading a scenario file of the largest size allowed against PyYAML (libyaml) reading the
+    same text: the loader's checks, marks and schema validation cost a small constant on top,
+    and the per-byte time at 100 KB and at the cap shows it stays linear."""
+    import yaml
+
+    with tempfile.TemporaryDirectory(prefix="twofa-sim-bench-") as scratch:
+        times: dict[int, float] = {}
+        ratio = 0.0
+        for size in (100_000, MAX_SCENARIO_BYTES - 1024):
+            path = Path(scratch) / f"big{size}.scenario.yaml"
+            text = _big_scenario(size)
+            path.write_text(text, encoding="utf-8")
+            ours, theirs = interleaved(
+                lambda p=path: load_scenarios(p),
+                lambda t=text: yaml.load(t, yaml.CSafeLoader),
+                number=1,
+                rounds=2,
+            )
+            times[size] = ours
+            ratio = ours / theirs
+            print(
+                f"     loading {size / 1e6:.2f} MB: {ours:.2f} s "
+                f"({ours / size * 1e9:.0f} ns per byte), yaml.CSafeLoader {theirs:.2f} s"
+            )
+    small, large = sorted(times)
+    per_byte = (times[large] / large) / (times[small] / small)
+    print(f"     loading: per-byte time at the cap / at 100 KB = {per_byte:.2f} (1.0 is linear)")
+    return Ratio(
+        "loading a 1 MiB scenario file",
+        ratio,
+        1.0,
+        LOADING_TARGET,
+        "at_most",
+        "yaml.CSafeLoader on the same text",
+    )
+
+
 # --- 3 and 4. jobs=2, and its memory ----------------------------------------------------------
 
 
@@ -377,7 +449,7 @@ def run() -> list[Ratio]:
     began = real_monotonic()
     overhead = _overhead(_representative())
     library, scenarios = _library()
-    figures = [overhead, library, *_parallel(scenarios)]
+    figures = [overhead, *library, *_parallel(scenarios), _loading()]
     print(
         f"     load average at end: {_load_average()}; "
         f"bench_scenarios took {real_monotonic() - began:.0f} s"

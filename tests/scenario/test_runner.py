@@ -232,3 +232,26 @@ def test_results_json_has_the_documented_shape(write: Write, tmp_path: Path) -> 
     assert rows["ASVS5-6.5.1"]["verdict"] == "passed"
     assert rows["ASVS5-6.5.1"]["scenarios"] == ["t"]
     assert rows["NIST-63B-5.2.2"]["verdict"] == "uncovered"
+
+
+def test_the_masked_qr_evidence_is_drawn_once_per_masked_uri(
+    write: Write, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 16.23: every generate_qr shows the QR with its secret masked; secrets differ but
+    masked URIs repeat, so the image is drawn once per masked URI (same bytes each time)."""
+    import twofa_sim.core.qr as qr
+
+    drawn: list[str] = []
+    real = qr.render_png
+
+    def counting(uri: str, *args: object, **kwargs: object) -> bytes:
+        drawn.append(uri)
+        return real(uri, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(qr, "render_png", counting)
+    result = one(write, "  - generate_qr:\n  - generate_qr:\n  - generate_qr:\n", seed=31)
+    assert result.verdict == "passed"
+    images = [e["png"] for s in result.steps for e in s.evidence if e["kind"] == "qr"]
+    assert len(images) == 3 and len(set(images)) == 1
+    masked = [uri for uri in drawn if "secret=" not in uri or "…" in uri]
+    assert len(masked) <= 1, masked

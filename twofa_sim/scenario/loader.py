@@ -24,7 +24,7 @@ import jsonschema
 
 from twofa_sim.errors import InputError, ScenarioFileError
 from twofa_sim.scenario.context import APP_ALIASES, placeholders
-from twofa_sim.scenario.source import Document, Problem, load_file
+from twofa_sim.scenario.source import Document, Problem, load_file, paused_gc
 from twofa_sim.scenario.steps import EXPECT, EXPECT_WORDS, REGISTRY, StepSpec
 from twofa_sim.scenario.steps.fields import VALUE_FORMATS
 
@@ -275,7 +275,8 @@ def load_scenarios(path: str | os.PathLike[str]) -> list[Scenario]:
     seen: dict[str, int] = {}
     for document in documents:
         checker = _Checker(document)
-        scenario = checker.scenario()
+        with paused_gc():
+            scenario = checker.scenario()
         problems.extend(checker.problems)
         if scenario is None:
             continue
@@ -709,11 +710,9 @@ def _kind(value: Any) -> str:
 def world_description(given: Mapping[str, Any]) -> dict[str, Any]:
     """The part of ``given`` a :class:`~twofa_sim.world.World` is built from, app names
     resolved to profiles."""
-    description = {
-        k: v
-        for k, v in given.items()
-        if k in ("seed", "start", "phones", "sms", "faults", "freeze_system_time")
-    }
+    from twofa_sim.world import WORLD_KEYS
+
+    description = {k: v for k, v in given.items() if k in WORLD_KEYS}
     phones = []
     for phone in description.get("phones", []):
         if isinstance(phone, Mapping):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -511,9 +512,16 @@ def _masked_png(uri: str) -> str:
     The image the user scanned holds the secret; a report must not (a phone could read it).
     The run itself checks the real image (scan_qr decodes it; expect_qr compares both
     decoders with the real URI)."""
+    return _drawn(redact_uri(uri, reveal=0))
+
+
+@functools.lru_cache(maxsize=64)
+def _drawn(masked_uri: str) -> str:
+    """A masked URI's QR code, base64: drawn once per masked URI (secrets differ from user to
+    user, their masks do not, and drawing was half of a run's QR time)."""
     from twofa_sim.core.qr import render_png
 
-    return base64.b64encode(render_png(redact_uri(uri, reveal=0))).decode("ascii")
+    return base64.b64encode(render_png(masked_uri)).decode("ascii")
 
 
 STEPS: tuple[StepSpec, ...] = (
