@@ -11,6 +11,7 @@ from tests.scenario.conftest import Write
 from twofa_sim.scenario.loader import load_scenarios
 from twofa_sim.scenario.results import run_all
 from twofa_sim.scenario.runner import ScenarioResult, run_scenario
+from twofa_sim.scenario.target import TargetContext
 
 HEAD = """
 id: t
@@ -255,3 +256,41 @@ def test_the_masked_qr_evidence_is_drawn_once_per_masked_uri(
     assert len(images) == 3 and len(set(images)) == 1
     masked = [uri for uri in drawn if "secret=" not in uri or "…" in uri]
     assert len(masked) <= 1, masked
+
+
+def test_for_all_draws_do_not_depend_on_the_code_loaded(
+    write: Write, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Hypothesis mixes the literals of every local module loaded into its draws; a scenario's
+    for_all values must depend only on its seed, not on which modules (a user's adapter, an
+    edited constant in twofa-sim) happen to be imported, or the same seed gives another
+    results.json."""
+    import importlib
+    import sys
+
+    from twofa_sim.scenario.targets.reference import ReferenceTarget
+
+    drawn: list[object] = []
+
+    def recording(context: TargetContext) -> ReferenceTarget:
+        drawn.append(context.policy["lockout_duration"])
+        return ReferenceTarget(context)
+
+    text = HEAD.replace(
+        "given:\n", "for_all:\n  wait: {between: [1s, 25s]}\nexamples: 60\ngiven:\n"
+    ).replace("users: [alice]", "users: [alice]\n  policy: {lockout_duration: '{wait}'}")
+    (scenario,) = load_scenarios(write(text + "  - advance: 1s\n"))
+    run_scenario(scenario, target=recording, seed=3)
+    before, drawn[:] = list(drawn), []
+    module = tmp_path / "constants_here.py"
+    module.write_text(
+        "VALUES = [" + ", ".join(f"{n / 8}" for n in range(8, 200)) + "]\n", encoding="utf-8"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    importlib.import_module("constants_here")
+    try:
+        run_scenario(scenario, target=recording, seed=3)
+    finally:
+        sys.modules.pop("constants_here", None)
+    assert len(before) > 50
+    assert drawn == before

@@ -415,18 +415,19 @@ def _run_property(scenario: Scenario, factory: TargetFactory, seed: int | str) -
 
     rng = stream(seed, "for_all")
     try:
-        minimal = find(
-            _strategies(scenario.for_all),
-            fails,
-            settings=settings(
-                max_examples=scenario.examples,
-                database=None,
-                deadline=None,
-                suppress_health_check=list(HealthCheck),
-                phases=[Phase.explicit, Phase.generate, Phase.shrink],
-            ),
-            random=rng,
-        )
+        with _draws_from_the_seed_only():
+            minimal = find(
+                _strategies(scenario.for_all),
+                fails,
+                settings=settings(
+                    max_examples=scenario.examples,
+                    database=None,
+                    deadline=None,
+                    suppress_health_check=list(HealthCheck),
+                    phases=[Phase.explicit, Phase.generate, Phase.shrink],
+                ),
+                random=rng,
+            )
     except NoSuchExample:
         passed = last[0] if last else _run_once(scenario, factory, seed, {})
         passed.examples = tried
@@ -440,6 +441,37 @@ def _run_property(scenario: Scenario, factory: TargetFactory, seed: int | str) -
         + result.detail
     )
     return result
+
+
+@contextmanager
+def _draws_from_the_seed_only() -> Iterator[None]:
+    """Keep hypothesis from mixing the literals of loaded modules into a scenario's draws.
+
+    Hypothesis (6.131 and later) draws, now and then, a constant found in the source of any
+    "local" module imported so far (every module outside site-packages and the standard
+    library: an editable twofa-sim, a user's target adapter). The values a scenario draws
+    would then depend on which modules happen to be loaded and on every literal in them: the
+    same seed would give another results.json after an unrelated edit, under ``--jobs``
+    (whatever a worker ran before), or from a wheel instead of a checkout. There is no setting
+    for it; for the draw, the pool of local constants is empty (hypothesis's own constants
+    stay). If hypothesis changes these internals, draws go on as they were.
+    """
+    from hypothesis.internal.conjecture import providers
+
+    found = getattr(providers, "_get_local_constants", None)
+    cache = getattr(getattr(providers, "CONSTANTS_CACHE", None), "cache", None)
+    make = getattr(providers, "Constants", None)
+    if found is None or make is None or cache is None or not hasattr(cache, "clear"):
+        yield
+        return
+    empty = make()
+    setattr(providers, "_get_local_constants", lambda: empty)  # noqa: B010
+    cache.clear()
+    try:
+        yield
+    finally:
+        setattr(providers, "_get_local_constants", found)  # noqa: B010
+        cache.clear()
 
 
 def _plain(value: Any) -> Any:
