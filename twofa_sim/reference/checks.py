@@ -198,8 +198,8 @@ class TotpCheck:
     ``totp-replay``; a replay sounds the alarm, any other wrong code counts a failure.
 
     The verifier of each credential (its decoded key and keyed HMAC states) is kept, so a login
-    costs the HMACs of its window and little else; at most :attr:`KEEP` are kept (the least
-    recently used go first).
+    costs the HMACs of its window and little else; at most :attr:`KEEP` are kept (the oldest
+    go first).
     """
 
     KEEP = 4096
@@ -223,13 +223,13 @@ class TotpCheck:
     def verifier(self, credential: TotpCredential) -> TotpVerifier:
         """The verifier of this credential under the policy (made once, then kept)."""
         secret = credential.secret
-        with self._lock:
-            verifier = self._verifiers.pop(secret, None)
-            if verifier is None:
-                verifier = TotpVerifier(secret, policy=self.policy.totp)
-                if len(self._verifiers) >= self.KEEP:
-                    del self._verifiers[next(iter(self._verifiers))]
-            self._verifiers[secret] = verifier  # the most recently used last
+        verifier = self._verifiers.get(secret)
+        if verifier is None:
+            verifier = TotpVerifier(secret, policy=self.policy.totp)
+            with self._lock:
+                while len(self._verifiers) >= self.KEEP:
+                    del self._verifiers[next(iter(self._verifiers))]  # the oldest first
+                self._verifiers[secret] = verifier
         return verifier
 
     def verify(self, credential: TotpCredential, code: str) -> Verification[TotpState]:
