@@ -294,3 +294,27 @@ def test_for_all_draws_do_not_depend_on_the_code_loaded(
         sys.modules.pop("constants_here", None)
     assert len(before) > 50
     assert drawn == before
+
+
+def test_a_run_leaves_no_hypothesis_folder_where_it_was_started(tmp_path: Path) -> None:
+    """Issue 16.12: ``twofa-sim run`` with a for_all scenario leaves the user's working
+    directory as it found it (hypothesis keeps nothing there: no .hypothesis/)."""
+    import os
+    import subprocess
+    import sys
+
+    text = HEAD.replace(
+        "given:\n", "for_all:\n  wait: {between: [1s, 25s]}\nexamples: 20\ngiven:\n"
+    )
+    (tmp_path / "p.scenario.yaml").write_text(text + "  - advance: '{wait}'\n", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HYPOTHESIS")}
+    done = subprocess.run(
+        [sys.executable, "-m", "twofa_sim", "run", "p.scenario.yaml", "--report-dir", "out"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "p.scenario.yaml"]
