@@ -17,12 +17,13 @@ twofa-sim run writes it: see results.schema.json)
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from functools import cache
 from importlib.resources import files
 from typing import Any
 
 from twofa_sim.errors import InputError
+from twofa_sim.report.precheck import Check, compile_check
 
 __all__ = [
     "MAX_DEPTH",
@@ -72,25 +73,48 @@ def _inline(node: Any, definitions: Mapping[str, Any]) -> Any:
 
 
 @cache
+def _inlined(definition: str | None) -> Any:
+    schema = results_schema()
+    top = schema if definition is None else {"$ref": f"#/$defs/{definition}"}
+    return _inline(top, schema["$defs"])
+
+
+@cache
 def _validator(definition: str | None) -> Any:
     from jsonschema import Draft202012Validator
 
-    schema = results_schema()
-    top = schema if definition is None else {"$ref": f"#/$defs/{definition}"}
-    return Draft202012Validator(_inline(top, schema["$defs"]))
+    return Draft202012Validator(_inlined(definition))
 
 
-def _nesting(data: Any) -> Iterator[tuple[int, list[str | int]]]:
-    """(depth, path) of every array or object, iteratively (no recursion to exhaust)."""
-    stack: list[tuple[Any, int, list[str | int]]] = [(data, 1, [])]
+@cache
+def _precheck(definition: str | None) -> Check | None:
+    return compile_check(_inlined(definition))
+
+
+def _too_deep(data: Any) -> bool:
+    """Whether arrays and objects nest deeper than :data:`MAX_DEPTH`, found iteratively (no
+    recursion to exhaust) and visiting containers only."""
+    stack: list[tuple[Any, int]] = [(data, 1)]
     while stack:
-        value, depth, path = stack.pop()
-        if isinstance(value, dict):
-            yield depth, path
-            stack.extend((v, depth + 1, [*path, k]) for k, v in value.items())
-        elif isinstance(value, list):
-            yield depth, path
-            stack.extend((v, depth + 1, [*path, i]) for i, v in enumerate(value))
+        value, depth = stack.pop()
+        items = value.values() if isinstance(value, dict) else value
+        if depth > MAX_DEPTH:
+            return True
+        stack.extend((v, depth + 1) for v in items if isinstance(v, dict | list))
+    return False
+
+
+def _deep_path(data: Any) -> list[str | int]:
+    """The path to the first container nested deeper than :data:`MAX_DEPTH` (slower than
+    :func:`_too_deep`: only asked once the answer is known to exist)."""
+    stack: list[tuple[Any, list[str | int]]] = [(data, [])]
+    while stack:
+        value, path = stack.pop()
+        if len(path) >= MAX_DEPTH:
+            return path
+        pairs = value.items() if isinstance(value, dict) else enumerate(value)
+        stack.extend((v, [*path, k]) for k, v in pairs if isinstance(v, dict | list))
+    return []
 
 
 def pointer(path: Any) -> str:
@@ -122,11 +146,9 @@ def parse_json(text: str, *, where: str) -> Any:
         raise InputError(f"nested deeper than {MAX_DEPTH} levels", where=where) from None
     except ValueError as exc:  # e.g. an integer with more digits than Python converts
         raise InputError(f"not JSON: {_printable(str(exc))}", where=where) from None
-    for depth, path in _nesting(data):
-        if depth > MAX_DEPTH:
-            raise InputError(
-                f"at {pointer(path)}: nested deeper than {MAX_DEPTH} levels", where=where
-            )
+    if isinstance(data, dict | list) and _too_deep(data):
+        path = _deep_path(data)
+        raise InputError(f"at {pointer(path)}: nested deeper than {MAX_DEPTH} levels", where=where)
     return data
 
 
@@ -157,6 +179,11 @@ def _describe(error: Any) -> tuple[list[str | int], str]:
 
 
 def _first_error(definition: str | None, data: Any) -> Any:
+    """jsonschema's most relevant error, or None; a value the fast check accepts is valid
+    (see :mod:`twofa_sim.report.precheck`), so jsonschema only walks what is not."""
+    check = _precheck(definition)
+    if check is not None and check(data):
+        return None
     from jsonschema.exceptions import best_match
 
     return best_match(_validator(definition).iter_errors(data))
