@@ -11,12 +11,15 @@ Options: ``--twofa-target NAME|module:Class`` (default ``reference``), ``--twofa
 Fixtures for Python tests, each a fresh simulated world per test:
 
 * ``twofa_world``: a mounted :class:`~twofa_sim.world.World` built from the
-  ``twofa_world_description`` fixture (override it to change the world; by default one phone,
-  ``+15551230001``, running Google Authenticator, with the Authy app);
+  ``twofa_world_description`` fixture (override it to change the world; by default the
+  default phone, ``+15551230001``, which receives SMS and runs Google Authenticator, and an
+  Authy user's phone, ``+15551230002``, with the Authy app);
 * ``virtual_clock``: the world's :class:`~twofa_sim.core.clock.VirtualClock`;
-* ``sms_inbox``: the default phone (``.inbox()``, ``.latest_code()``);
+* ``sms_inbox``: the default phone (``.inbox()``, ``.latest_code()``: an SMS arrives a few
+  virtual seconds after it is sent, so advance the clock first);
 * ``authy``: the fake Authy service (pushes, tokens, its state);
-* ``reference_service``: a :class:`~twofa_sim.reference.ReferenceService` wired to the world;
+* ``reference_service``: a :class:`~twofa_sim.reference.ReferenceService` wired to the world
+  (its checks answer an ``Outcome``: ``.ok``, ``.reason``);
 * ``authenticator_app``: the default phone's authenticator app.
 
 This module imports only pytest at load time; twofa-sim is imported when something is used.
@@ -24,6 +27,7 @@ This module imports only pytest at load time; twofa-sim is imported when somethi
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,6 +41,9 @@ if TYPE_CHECKING:
     from twofa_sim.scenario.runner import ScenarioResult
 
 DEFAULT_PHONE = "+15551230001"
+"""The default phone: receives SMS (no Authy account) and runs Google Authenticator."""
+AUTHY_PHONE = "+15551230002"
+"""An Authy user's phone, with the Authy app: verification to it goes through Authy."""
 _SUFFIX = ".scenario.yaml"
 
 
@@ -104,14 +111,19 @@ class ScenarioItem(pytest.Item):
     ) -> str:
         if not isinstance(excinfo.value, ScenarioFailed):
             return str(super().repr_failure(excinfo, style=style))
-        return failure_text(excinfo.value.result, self.config.getoption("twofa_seed"))
+        return failure_text(
+            excinfo.value.result,
+            self.config.getoption("twofa_seed"),
+            self.config.getoption("twofa_target"),
+        )
 
     def reportinfo(self) -> tuple[Path, int, str]:
         return self.path, self.scenario.line - 1, f"scenario {self.scenario.id}"
 
 
-def failure_text(result: ScenarioResult, run_seed: int) -> str:
-    """A failed scenario as a QA engineer reads it: where, expected, actual, what happened."""
+def failure_text(result: ScenarioResult, run_seed: int, target: str = "reference") -> str:
+    """A failed scenario as a QA engineer reads it: where, expected, actual, what happened, and
+    the command that replays it (against the same target)."""
     scenario = result.scenario
     lines = [f"scenario {scenario.id}: {scenario.title}  [{result.verdict}]"]
     step = result.failed_step
@@ -128,10 +140,10 @@ def failure_text(result: ScenarioResult, run_seed: int) -> str:
     if result.context:
         lines.append("the world's last events:")
         lines.extend(f"    {line}" for line in result.context)
-    lines.append(
-        f"seed {result.seed}; replay: twofa-sim run {scenario.file} -k {scenario.id} "
-        f"--seed {run_seed}"
-    )
+    replay = f"twofa-sim run {scenario.file} -k {scenario.id} --seed {run_seed}"
+    if target != "reference":
+        replay += f" --target {shlex.quote(target)}"
+    lines.append(f"seed {result.seed}; replay: {replay}")
     return "\n".join(lines)
 
 
@@ -143,7 +155,10 @@ def twofa_world_description() -> dict[str, Any]:
     """The world ``twofa_world`` builds (override this fixture to change it)."""
     return {
         "start": "2026-01-01T09:00:00Z",
-        "phones": [{"number": DEFAULT_PHONE, "apps": ["google-authenticator-2024"], "authy": True}],
+        "phones": [
+            {"number": DEFAULT_PHONE, "apps": ["google-authenticator-2024"]},
+            {"number": AUTHY_PHONE, "authy": True},
+        ],
     }
 
 

@@ -82,6 +82,45 @@ def test_tags_are_marks_and_k_selects_by_id(library: pytest.Pytester) -> None:
     library.runpytest("-k", "replay", "-p", "no:cacheprovider").assert_outcomes(failed=1)
 
 
+def test_the_replay_command_names_the_target_the_failure_ran_against(
+    pytester: pytest.Pytester,
+) -> None:
+    """Issue 16.13: replaying a failure seen with --twofa-target pyotp-naive must replay it
+    against pyotp-naive (without --target the command runs the reference, which passes)."""
+    pytester.makefile(
+        ".scenario.yaml",
+        replay=dedent(
+            """
+            id: totp-replay
+            title: A replayed TOTP code is refused
+            given:
+              users: [alice]
+              phones: [{number: "+15551230001", apps: [google-authenticator]}]
+            steps:
+              - generate_qr:
+              - scan_qr:
+              - confirm_app:
+              - advance: 30s
+              - login: {expect: second_factor}
+              - read_code: {from: totp, capture: code}
+              - submit_code: {factor: totp, code: "{code}"}
+              - login: {expect: second_factor}
+              - submit_code: {factor: totp, code: "{code}", expect: rejected}
+            """
+        ).lstrip(),
+    )
+    result = pytester.runpytest(
+        "--twofa-target", "pyotp-naive", "--twofa-seed", "4", "-p", "no:cacheprovider"
+    )
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*replay: twofa-sim run *replay.scenario.yaml -k totp-replay --seed 4"
+            " --target pyotp-naive"
+        ]
+    )
+
+
 def test_the_target_option_runs_the_same_files_against_another_system(
     library: pytest.Pytester,
 ) -> None:
@@ -105,15 +144,17 @@ def test_xdist_runs_scenarios_in_parallel(library: pytest.Pytester) -> None:
 
 
 def test_the_fixtures_give_python_tests_a_world(pytester: pytest.Pytester) -> None:
+    """The default world: the default phone gets SMS and runs Google Authenticator; a second
+    phone, +15551230002, is an Authy user."""
     pytester.makepyfile(
         """
         def test_flow(twofa_world, virtual_clock, sms_inbox, reference_service,
                       authenticator_app, authy):
             reference_service.register("alice", "pw")
             challenge = reference_service.start_phone_verification(
-                "alice", "+15551230001", authy_method="app")
+                "alice", "+15551230002", authy_method="app")
             assert challenge.channel == "authy-app"
-            token = twofa_world.phone("+15551230001").authy.token()
+            token = twofa_world.phone("+15551230002").authy.token()
             assert reference_service.confirm_phone("alice", challenge.request_id, token).ok
             enrollment = reference_service.generate_qr("alice")
             assert authenticator_app.scan(enrollment.png).accepted

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from twofa_sim.scenario.loader import load_scenarios
 from twofa_sim.scenario.runner import run_scenario
 
@@ -40,3 +42,14 @@ def test_the_readme_for_all_example_runs_as_a_property(tmp_path: Path) -> None:
     result = run_scenario(scenario, seed=1)
     assert result.verdict == "passed", result.detail
     assert result.examples == 20
+
+
+def test_the_readme_fixture_example_passes_as_a_first_test(pytester: pytest.Pytester) -> None:
+    """Issue 16.15: the README's fixture example is what a newcomer writes first; it runs as
+    written (the default phone receives the SMS) and passes."""
+    text = README.read_text(encoding="utf-8")
+    section = text[text.index("### Under pytest") : text.index("### Testing your own")]
+    (example,) = re.findall(r"```python\n(.*?)```", section, re.S)
+    assert 8 <= len(example.strip().splitlines()) <= 14
+    pytester.makepyfile(test_first=example)
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
