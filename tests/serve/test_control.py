@@ -224,3 +224,31 @@ def test_the_real_clock_follows_the_wall_and_refuses_to_move() -> None:
         status, body = served.control("POST", "/clock/advance", {"by": "1m"})
         assert status == 400 and "wall clock" in body["error"]["message"]
         assert served.control("POST", "/clock/set", {"to": 0})[0] == 400
+
+
+def test_another_web_site_cannot_steer_the_control_api(served: Served) -> None:
+    """Rule: a request a foreign page makes the tester's browser send (Origin names another
+    site) is refused 403 and changes nothing; the inbox page's own origin is served."""
+    url = f"{served.base}{PREFIX}/clock/advance"
+    foreign = requests.post(
+        url,
+        data='{"by": "1h"}',
+        headers={"Origin": "https://evil.example", "Content-Type": "text/plain"},
+        timeout=10,
+    )
+    assert foreign.status_code == 403
+    assert served.ok("GET", "/clock")["now"] == START
+    own = requests.post(url, json={"by": "1h"}, headers={"Origin": served.base}, timeout=10)
+    assert own.status_code == 200 and own.json()["now"] == START + 3600
+
+
+def test_a_rebound_host_name_cannot_read_the_control_api(served: Served) -> None:
+    """Rule: on loopback the control API answers loopback host names only (a DNS-rebinding
+    page arrives with its own name in Host)."""
+    response = requests.get(
+        f"{served.base}{PREFIX}/world", headers={"Host": "attacker.example:80"}, timeout=10
+    )
+    assert response.status_code == 403
+    assert requests.get(
+        f"{served.base.replace('127.0.0.1', 'localhost')}{PREFIX}/clock", timeout=10
+    ).ok

@@ -53,6 +53,7 @@ _DRAIN = 1024 * 1024
 _IDLE = 30.0
 """Seconds a connection may sit idle (or a client take to send a request) before it is closed."""
 _MAX_CHUNK_LINE = 1024
+_LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 
 
 class Server:
@@ -88,6 +89,12 @@ class Server:
             ) from None
 
     # --- addresses ------------------------------------------------------------------------
+
+    @property
+    def loopback(self) -> bool:
+        """Whether the server listens on a loopback address only."""
+        host = str(self.http.server_address[0])
+        return host.startswith("127.") or host == "::1"
 
     @property
     def port(self) -> int:
@@ -292,7 +299,10 @@ class _Handler(BaseHTTPRequestHandler):
         body = self._body()
         if body is None:
             return
-        if isinstance(body, _TooLarge):
+        refusal = self._foreign()
+        if refusal is not None:
+            reply = ControlReply(403, {"error": {"status": 403, "message": refusal}})
+        elif isinstance(body, _TooLarge):
             reply = ControlReply(413, {"error": {"status": 413, "message": str(body)}})
         else:
             fields = dict(parse_qsl(query, keep_blank_values=True))
@@ -300,6 +310,23 @@ class _Handler(BaseHTTPRequestHandler):
                 self.command, path, fields, dict(self.headers.items()), body
             )
         self._write(reply.status, {**_json_headers(), **reply.headers}, _json_bytes(reply.body))
+
+    def _foreign(self) -> str | None:
+        """Why a control request must be refused as coming from another web site, or None.
+
+        A page on another origin may make the tester's browser send requests here (a form
+        POST needs no CORS consent): browsers name that origin in ``Origin``, and it is not
+        this server's. A page on a name that resolves to 127.0.0.1 (DNS rebinding) sends its
+        own name in ``Host``: on loopback, only loopback names are served."""
+        host = (self.headers.get("Host") or "").strip().lower()
+        origin = self.headers.get("Origin")
+        if origin is not None and urlsplit(origin.strip().lower()).netloc != host:
+            return "cross-origin requests to the control API are refused"
+        if self.server.owner.loopback:
+            name = urlsplit(f"//{host}").hostname or ""
+            if name not in _LOOPBACK_NAMES:
+                return f"the control API answers loopback names only, not {name!r}"
+        return None
 
     def _provider(self, name: str, path: str, query: str) -> None:
         owner = self.server.owner
