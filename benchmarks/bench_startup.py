@@ -30,12 +30,13 @@ from benchmarks._harness import Ratio
 
 ROUNDS = 10
 URI = "otpauth://totp/ACME:alice@example.com?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=ACME"
-TARGETS = {"--version": 8.0, "report": 40.0, "qr read": 25.0}
-"""Most a command may take, as a multiple of ``python -c pass`` (about 12 ms of CPU). Measured
-on the development machine (two shared cores, load 9): 6.5x, 29x and 17x. The report's share is
-mostly its JSON Schema check of the results and the template's compilation, not imports; the
-scenario stack, if it crept back in, would add some 25x to 40x; segno's writers add about 3x to
-``qr read`` (a test, tests/cli/test_cli_imports.py, guards each command's imports exactly)."""
+TARGETS = {"--version": 10.0, "report": 40.0, "qr read": 25.0}
+"""Most a command may take, as a multiple of ``python -c pass`` (about 13 ms of CPU). Measured on
+the development machine (two shared cores, load 9 to 17): 6.5-7.8x, 20-29x and 15-20x. The
+report's share is mostly its JSON Schema check of the results and the template's compilation,
+not imports; the scenario stack, if it crept back in, would add some 25x to 40x; segno's writers
+add about 3x to ``qr read`` (tests/cli/test_cli_imports.py guards each command's imports
+exactly)."""
 
 
 def _command() -> list[str]:

@@ -233,3 +233,21 @@ def test_output_cut_short_by_the_reader_keeps_the_exit_status() -> None:
     out = subprocess.run(["bash", "-c", script], capture_output=True, text=True, check=False)
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith("source") and out.stderr == ""
+
+
+@pytest.mark.parametrize("period", ["60s", "1m", "60"])
+def test_code_period_takes_units(run: Run, period: str) -> None:
+    """Issue 16, item 18: --period 60s and 1m are the 60-second step, as --period 60 is."""
+    plain = run("code", "--secret", RFC_B32, "--at", "1111111109", "--period", "60")
+    result = run("code", "--secret", RFC_B32, "--at", "1111111109", "--period", period)
+    assert result.code == 0 and result.out == plain.out
+    other = run("code", "--secret", RFC_B32, "--at", "1111111109", "--period", "30s")
+    assert other.out != plain.out  # the step changed: so the option is read, not ignored
+
+
+def test_code_reads_at_most_64_kib_of_stdin(run: Run) -> None:
+    """Issue 16, item 4: `code --secret - < /dev/zero` stops reading at the cap and exits 2 with
+    one line, instead of reading until memory runs out."""
+    result = run("code", "--secret", "-", stdin="A" * (64 * 1024 + 1))
+    assert result.code == 2 and result.err.count("\n") == 1
+    assert "--secret" in result.err and "64 KiB" in result.err

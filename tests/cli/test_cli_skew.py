@@ -15,7 +15,14 @@ from PIL import Image
 
 from tests.cli.conftest import Run
 from twofa_sim.labs import skew as skew_module
-from twofa_sim.labs.skew import failure_rate, normal_population, smallest_window, wilson_interval
+from twofa_sim.labs.skew import (
+    answer_target,
+    failure_rate,
+    normal_failure_rate,
+    normal_population,
+    parse_population,
+    wilson_interval,
+)
 
 
 def brute_force(
@@ -189,7 +196,57 @@ def test_default_table_says_where_the_window_ends(run: Run) -> None:
     result = run("skew")
     assert result.code == 0
     assert "always accepted from -30 s to +30 s; never below -60 s or above +60 s" in result.out
-    assert result.out.count("\n") == 301 + 4  # two header lines, a title and a rule
+
+
+def table_rows(out: str) -> list[list[str]]:
+    lines = out.splitlines()
+    start = next(i for i, line in enumerate(lines) if set(line) == {"-"}) + 1
+    rows = [line.split() for line in lines[start:]]
+    return [row for row in rows if row and row[0].lstrip("-").isdigit()]
+
+
+def test_the_default_table_is_compact_and_says_all_of_the_curve(run: Run) -> None:
+    """Issue 16, item 18: without --samples the table lists only where the curve bends (11
+    rows, not 301), with no empty simulation columns, and says --full lists the grid; each row
+    is the exact value, so the rows describe the whole straight-between-bends curve."""
+    result = run("skew")
+    rows = table_rows(result.out)
+    assert [float(r[0]) for r in rows] == [-150.0 + 30 * i for i in range(11)]
+    assert all(len(r) == 2 for r in rows)
+    assert "offset_s    exact" in result.out and "simulated" not in result.out
+    assert "--full lists all 301 offsets" in result.out
+    delayed = table_rows(run("skew", "--entry-delay", "5s", "--from", "-50s", "--to", "50s").out)
+    assert [float(r[0]) for r in delayed] == [-50.0, -25.0, 5.0, 35.0, 50.0]
+    assert [float(r[1]) for r in delayed] == [
+        round(skew_module.acceptance(float(r[0]), entry_delay=5), 4) for r in delayed
+    ]
+
+
+def test_full_and_step_list_the_whole_grid(run: Run) -> None:
+    """--full lists every offset of the grid (301 by default); an explicit --step does too;
+    --samples adds the simulation's columns."""
+    full = table_rows(run("skew", "--full").out)
+    assert len(full) == 301 and all(len(r) == 2 for r in full)
+    stepped = table_rows(run("skew", "--step", "15s").out)
+    assert len(stepped) == 21
+    simulated = table_rows(run("skew", "--samples", "20", "--step", "75s").out)
+    assert len(simulated) == 5 and all(len(r) >= 5 for r in simulated)
+
+
+@pytest.mark.parametrize("period", ["30s", "0.5m", "30"])
+def test_period_takes_units_like_every_time_option(run: Run, period: str) -> None:
+    """Issue 16, item 18: --period 30s (or 0.5m) is 30 seconds, as --step 30s is."""
+    data = curve(run, "--period", period, "--from", "0s", "--to", "45s", "--step", "45s")
+    assert data["period"] == 30
+    assert at(data, 45.0)["exact"] == 0.5
+
+
+@pytest.mark.parametrize("period", ["1.5s", "0s", "soon"])
+def test_a_period_that_is_not_whole_seconds_is_refused(run: Run, period: str) -> None:
+    """A period of 1.5 s, 0 s or 'soon' exits 2 with one line naming --period."""
+    result = run("skew", "--period", period)
+    assert result.code == 2 and result.err.count("\n") == 1
+    assert "--period" in result.err
 
 
 def test_csv_has_the_same_columns_as_json(run: Run) -> None:
@@ -255,7 +312,7 @@ def population(run: Run, *args: str) -> dict[str, Any]:
 def test_population_failure_rates_never_rise_with_a_wider_window(run: Run) -> None:
     """For normal offsets with sigma 20 s, every window from 0/0 to 3/3 has a failure rate;
     adding a step back or forward never makes it worse; 1/1 refuses a few percent."""
-    data = population(run, "--population", "normal:sigma=20s", "--users", "200000")
+    data = population(run, "--population", "normal:sigma=20s")
     rates = {(w["steps_back"], w["steps_forward"]): w["failure_rate"] for w in data["windows"]}
     assert set(rates) == {(b, f) for b in range(4) for f in range(4)}
     for (back, forward), rate in rates.items():
@@ -270,56 +327,75 @@ def test_population_failure_rates_never_rise_with_a_wider_window(run: Run) -> No
         "kind": "normal",
         "sigma_s": 20.0,
         "mean_s": 0.0,
-        "users": 200000,
-        "seed": 0,
+        "method": "exact",
     }
 
 
-def test_population_table_is_the_closed_form_over_the_users(run: Run) -> None:
-    """Each window's rate is skew.failure_rate over the same drawn users (a mean of 5 s and an
-    entry delay included)."""
-    data = population(
-        run, "--population", "normal:sigma=25s,mean=5s", "--users", "5000", "--seed", "3",
-        "--entry-delay", "4s", "--period", "20",
+def test_a_normal_population_is_judged_exactly(run: Run) -> None:
+    """A normal population's table is the closed form of the distribution (a mean of 5 s and an
+    entry delay included), not a mean over drawn users: the seed and --users change nothing."""
+    args = (
+        "--population", "normal:sigma=25s,mean=5s", "--entry-delay", "4s", "--period", "20",
     )  # fmt: skip
-    users = normal_population(25.0, 5000, mean=5.0, seed=3)
+    data = population(run, *args)
     for window in data["windows"]:
-        expected = failure_rate(
-            users,
+        expected = normal_failure_rate(
+            25.0,
+            mean=5.0,
             period=20,
             steps_back=window["steps_back"],
             steps_forward=window["steps_forward"],
             entry_delay=4.0,
         )
-        assert window["failure_rate"] == pytest.approx(expected, abs=1e-9)
+        assert window["failure_rate"] == pytest.approx(expected, rel=1e-12, abs=1e-15)
+    assert population(run, *args, "--seed", "3", "--users", "5000") == data
+
+
+@pytest.mark.parametrize("seed", ["0", "1", "2"])
+def test_the_target_answer_does_not_depend_on_the_seed(run: Run, seed: str) -> None:
+    """Issue 16, item 17: with sigma 20 s and a 0.051 % target, 2 back / 2 forward refuses
+    0.0509 % exactly, so the answer is 2/2 whatever the seed (a million drawn users said 3/2
+    for seeds 0 and 1)."""
+    args = ("--population", "normal:sigma=20s", "--target-failure", "0.051%", "--seed", seed)
+    best = population(run, *args)["smallest_window"]
+    assert (best["steps_back"], best["steps_forward"]) == (2, 2)
+    assert best["failure_rate"] == pytest.approx(0.000509, abs=5e-7)
+    assert set(best) == {"steps_back", "steps_forward", "failure_rate"}  # exact: no interval
 
 
 def test_target_failure_gives_the_smallest_window(run: Run) -> None:
     """With sigma 20 s and a 0.1 % target the answer is 2 back / 2 forward, as
-    skew.smallest_window says, and the text states it in one sentence."""
-    args = ("--population", "normal:sigma=20s", "--target-failure", "0.1%", "--users", "200000")
+    skew.answer_target says, and the text states it in one sentence."""
+    args = ("--population", "normal:sigma=20s", "--target-failure", "0.1%")
     data = population(run, *args)
     best = data["smallest_window"]
     assert (best["steps_back"], best["steps_forward"]) == (2, 2)
-    assert best["failure_rate"] <= 0.001
+    assert best["failure_rate"] == pytest.approx(
+        normal_failure_rate(20.0, steps_back=2, steps_forward=2)
+    )
     assert data["target_failure"] == pytest.approx(0.001)
-    users = normal_population(20.0, 200000, seed=0)
-    found = smallest_window(users, 0.001)
-    assert found is not None and found[:2] == (2, 2)
-    assert found[2] == pytest.approx(best["failure_rate"])
+    found = answer_target(parse_population("normal:sigma=20s"), 0.001)
+    assert found is not None and (found.steps_back, found.steps_forward) == (2, 2)
     text = run("skew", *args)
     assert text.code == 0
     assert "answer: allow 2 steps back and 2 forward" in text.out
     assert "at most 0.1 % of these logins" in text.out
+    assert "uncertain" not in text.out
 
 
 def test_a_csv_of_measured_offsets_is_a_population(run: Run, tmp_path: Path) -> None:
     """`--population FILE.csv` reads measured offsets (a header naming offset_s, durations
-    allowed) and gives the closed form over exactly those."""
+    allowed) and gives the closed form over exactly those, each with its interval."""
     path = tmp_path / "measured.csv"
     path.write_text("device,offset_s\na,12.5\nb,-40s\nc,75\nd,0\n", encoding="utf-8")
     data = population(run, "--population", str(path))
-    assert data["population"] == {"kind": "file", "path": str(path), "users": 4}
+    assert data["population"] == {
+        "kind": "file",
+        "path": str(path),
+        "users": 4,
+        "method": "measured",
+        "confidence": 0.999,
+    }
     for window in data["windows"]:
         expected = failure_rate(
             [12.5, -40.0, 75.0, 0.0],
@@ -327,6 +403,62 @@ def test_a_csv_of_measured_offsets_is_a_population(run: Run, tmp_path: Path) -> 
             steps_forward=window["steps_forward"],
         )
         assert window["failure_rate"] == pytest.approx(expected, abs=1e-12)
+        low, high = window["interval"]
+        assert low <= window["failure_rate"] <= high
+
+
+def measured(tmp_path: Path, count: int, seed: int = 5) -> Path:
+    path = tmp_path / f"measured-{count}.csv"
+    offsets = normal_population(20.0, count, seed=seed)
+    path.write_text("offset_s\n" + "".join(f"{x:.3f}\n" for x in offsets), encoding="utf-8")
+    return path
+
+
+def test_measured_offsets_say_when_the_target_lies_in_the_interval(
+    run: Run, tmp_path: Path
+) -> None:
+    """Issue 16, item 17: 3,000 measured offsets cannot tell 0.1 % from 0.03 %: the answer for
+    a 0.1 % target comes with its 99.9 % interval, and says the target lies within it."""
+    path = measured(tmp_path, 3000)
+    data = population(run, "--population", str(path), "--target-failure", "0.1%")
+    best = data["smallest_window"]
+    low, high = best["interval"]
+    assert low <= 0.001 < high
+    assert best["target_within_interval"] is True
+    text = run("skew", "--population", str(path), "--target-failure", "0.1%")
+    assert text.code == 0
+    assert "99.9 % interval" in text.out
+    assert "uncertain: the target, 0.1 %, lies within that interval" in text.out
+
+
+def test_many_measured_offsets_give_a_certain_answer(run: Run, tmp_path: Path) -> None:
+    """With 200,000 measured offsets the 1/1 window's interval for a 10 % target lies wholly
+    below it, and no smaller window's interval reaches it: no doubt is printed."""
+    path = measured(tmp_path, 200_000)
+    data = population(run, "--population", str(path), "--target-failure", "10%")
+    best = data["smallest_window"]
+    assert (best["steps_back"], best["steps_forward"]) == (1, 1)
+    assert best["interval"][1] < 0.10
+    assert best["target_within_interval"] is False
+    assert best["smaller_window_possible"] is None
+    text = run("skew", "--population", str(path), "--target-failure", "10%")
+    assert "uncertain" not in text.out
+
+
+def test_a_smaller_window_in_doubt_is_named(run: Run, tmp_path: Path) -> None:
+    """When a window with fewer steps misses the target over the measured users but its
+    interval reaches down to it, the answer names that window as possible."""
+    path = tmp_path / "few.csv"
+    # 0/0 refuses half of a user at +15 s: 1 in 40 users there gives a rate of 1.25 %.
+    path.write_text("offset_s\n" + "15\n" + "0\n" * 39, encoding="utf-8")
+    data = population(run, "--population", str(path), "--target-failure", "1%")
+    best = data["smallest_window"]
+    assert (best["steps_back"], best["steps_forward"]) == (0, 1)
+    doubt = best["smaller_window_possible"]
+    assert (doubt["steps_back"], doubt["steps_forward"]) == (0, 0)
+    assert doubt["interval"][0] <= 0.01
+    text = run("skew", "--population", str(path), "--target-failure", "1%")
+    assert "uncertain: a smaller window, 0 back / 0 forward" in text.out
 
 
 def test_an_unreachable_target_exits_1(run: Run, tmp_path: Path) -> None:

@@ -94,3 +94,10 @@ def test_uri_rules_lists_the_whole_catalogue(run: Run) -> None:
     assert [line.split()[0] for line in text.out.splitlines()] == list(RULES)
     rows = json.loads(run("uri", "rules", "--json").out)
     assert {r["rule"]: r["severity"] for r in rows} == {k: v[0] for k, v in RULES.items()}
+
+
+def test_uri_make_period_takes_units(run: Run) -> None:
+    """Issue 16, item 18: `uri make --period 1m` writes period=60 into the URI."""
+    result = run("uri", "make", "--account", "a@b.c", "--issuer", "X", "--period", "1m")
+    assert result.code == 0
+    assert parse_uri(result.out.strip()).period == 60

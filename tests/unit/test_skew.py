@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -311,3 +312,122 @@ def test_a_first_row_written_as_a_duration_is_an_offset_not_a_header() -> None:
 
     assert list(read_population(["-40s\n", "12\n", "5\n"], "pop.csv")) == [-40.0, 12.0, 5.0]
     assert list(read_population(["offset_s\n", "3\n"], "pop.csv")) == [3.0]
+
+
+# --- the verdicts the command prints, for library callers ---------------------------------------
+
+
+def test_family_z_widens_each_interval_with_the_number_of_points() -> None:
+    """Bonferroni: one point at 99.9 % two-sided is z = 3.29; nine points share the 0.1 %, so
+    each is at 99.9889 % (z = 3.86); the quantile never shrinks as points are added."""
+    assert skew.family_z(1) == pytest.approx(3.2905, abs=1e-4)
+    assert skew.family_z(9) == pytest.approx(3.8649, abs=1e-4)
+    values = [skew.family_z(n) for n in (1, 2, 10, 100, 1000)]
+    assert values == sorted(values)
+
+
+def test_check_curve_flags_a_simulated_value_outside_its_interval() -> None:
+    """check_curve says inside for a simulated share equal to the exact value, outside for one
+    far off, and None for a point not simulated; its intervals are the family's."""
+    points = [
+        skew.CurvePoint(45.0, 0.5, 0.5, 2000),
+        skew.CurvePoint(45.0, 0.5, 0.40, 2000),
+        skew.CurvePoint(0.0, 1.0, None, 0),
+    ]
+    checks = skew.check_curve(points)
+    assert [c.inside for c in checks] == [True, False, None]
+    low, high = skew.wilson_interval(1000, 2000, skew.family_z(3))
+    assert (checks[0].low, checks[0].high) == (low, high)
+    assert math.isnan(checks[2].low)
+
+
+def test_parse_share_reads_percent_and_fractions() -> None:
+    """`0.1%` and `0.001` are the same share; outside 0..100 % or not a number is refused."""
+    assert skew.parse_share("0.1%") == pytest.approx(0.001)
+    assert skew.parse_share(" 0.001 ") == pytest.approx(0.001)
+    for bad in ("150%", "lots", "-1", "nan"):
+        with pytest.raises(InputError, match="--target-failure"):
+            skew.parse_share(bad)
+
+
+def test_parse_population_reads_a_normal_spec_and_a_file(tmp_path: Path) -> None:
+    """`normal:sigma=20s,mean=5s` is an exact population; a CSV path is measured offsets; a
+    device such as /dev/zero is refused as not a regular file, a missing path as no such file."""
+    normal = skew.parse_population("normal:sigma=20s,mean=5s")
+    assert normal.exact and (normal.sigma, normal.mean) == (20.0, 5.0)
+    assert normal.interval(0.01) is None
+    path = tmp_path / "offsets.csv"
+    path.write_text("\ufeffoffset_s\n1\n-2s\n", encoding="utf-8")
+    measured = skew.parse_population(str(path))
+    assert not measured.exact and measured.offsets is not None
+    assert measured.offsets.tolist() == [1.0, -2.0]
+    with pytest.raises(InputError, match="not a regular file"):
+        skew.parse_population("/dev/zero")
+    with pytest.raises(InputError, match="no such file"):
+        skew.parse_population(str(tmp_path / "missing.csv"))
+
+
+def _integrated(
+    sigma: float, mean: float, period: float, back: int, forward: int, delay: float
+) -> float:
+    """1 - E[acceptance(X)], X normal, by composite Simpson's rule on each straight piece of the
+    curve (breakpoints included), out to 14 sigma: a numerical integration of the closed form."""
+    low, high = mean - 14 * sigma, mean + 14 * sigma
+    breaks = [delay + k * period for k in range(-back - 1, forward + 2)]
+    edges = sorted({low, high, *(b for b in breaks if low < b < high)})
+    total = 0.0
+    for a, b in itertools.pairwise(edges):
+        xs = np.linspace(a, b, 2001)
+        density = np.exp(-0.5 * ((xs - mean) / sigma) ** 2) / (sigma * math.sqrt(2 * math.pi))
+        ys = density * skew.acceptance_array(
+            xs, period=period, steps_back=back, steps_forward=forward, entry_delay=delay
+        )
+        h = (b - a) / 2000
+        total += h / 3 * (ys[0] + ys[-1] + 4 * ys[1:-1:2].sum() + 2 * ys[2:-1:2].sum())
+    return 1.0 - total
+
+
+@pytest.mark.parametrize(
+    ("sigma", "mean", "period", "window", "delay"),
+    [
+        (20.0, 0.0, 30, (2, 2), 0.0),
+        (20.0, 0.0, 30, (1, 1), 0.0),
+        (25.0, 5.0, 20, (1, 3), 4.0),
+        (3.0, -40.0, 30, (0, 0), 2.0),
+        (90.0, 10.0, 30, (3, 1), 0.0),
+    ],
+)
+def test_normal_failure_rate_is_the_integral_of_the_curve(
+    sigma: float, mean: float, period: int, window: tuple[int, int], delay: float
+) -> None:
+    """The exact rate of a normal population agrees with numerical integration of the
+    acceptance curve against the normal density (issue 16, item 17: no random sample)."""
+    back, forward = window
+    exact = skew.normal_failure_rate(
+        sigma, mean=mean, period=period, steps_back=back, steps_forward=forward, entry_delay=delay
+    )
+    assert exact == pytest.approx(_integrated(sigma, mean, period, back, forward, delay), abs=1e-9)
+
+
+def test_normal_failure_rate_known_value_and_edges() -> None:
+    """Sigma 20 s, window 2/2: 0.0509 % (the issue's figure); sigma 0 is the curve at the mean;
+    a bad sigma is refused."""
+    assert skew.normal_failure_rate(20, steps_back=2, steps_forward=2) == pytest.approx(
+        0.000508613, rel=1e-5
+    )
+    assert skew.normal_failure_rate(0, mean=45) == 0.5
+    assert skew.normal_failure_rate(0.5, mean=0, steps_back=3, steps_forward=3) == 0.0
+    with pytest.raises(InputError, match="sigma"):
+        skew.normal_failure_rate(-1)
+    with pytest.raises(InputError, match="sigma"):
+        skew.normal_failure_rate(math.nan)
+
+
+def test_answer_target_for_a_normal_population_is_exact() -> None:
+    """answer_target over a normal population picks the smallest window by exact rates: 2/2
+    meets 0.051 % (0.0509 %), 2/1 does not (1.95 %); no interval, so no doubt."""
+    found = skew.answer_target(skew.parse_population("normal:sigma=20s"), 0.00051)
+    assert found is not None
+    assert (found.steps_back, found.steps_forward) == (2, 2)
+    assert found.interval is None and found.certain
+    assert skew.answer_target(skew.parse_population("normal:sigma=20s"), 0.0, limit=2) is None

@@ -17,7 +17,8 @@ import contextlib
 import os
 import signal
 import sys
-from collections.abc import Iterator, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from types import FrameType
 
 import click
@@ -81,12 +82,28 @@ def _command_name(args: Sequence[str]) -> str:
     return " ".join(words)
 
 
+def _quiet_broken_pool(previous: Callable[[threading.ExceptHookArgs], object]) -> None:
+    """While a run stops, ignore the InvalidStateError Python 3.11's process pool raises in its
+    manager thread when its workers die as its futures are cancelled (a race in CPython's
+    pool): the run is stopping anyway, and the user gets one line, not a traceback."""
+    from concurrent.futures import InvalidStateError
+
+    def hook(args: threading.ExceptHookArgs) -> None:
+        if not issubclass(args.exc_type, InvalidStateError):
+            previous(args)
+
+    threading.excepthook = hook
+
+
 def _stop(signum: int, frame: FrameType | None) -> None:
     """SIGINT or SIGTERM: stop the worker processes (they would finish their work first), then
     unwind the command with :class:`~twofa_sim.errors.Interrupted`."""
     import multiprocessing
 
-    for child in multiprocessing.active_children():
+    children = multiprocessing.active_children()
+    if children:
+        _quiet_broken_pool(threading.excepthook)
+    for child in children:
         child.terminate()
     raise Interrupted(signum)
 
@@ -96,6 +113,7 @@ def _signals_stop_the_command() -> Iterator[None]:
     """Install :func:`_stop` for SIGINT and SIGTERM while a command runs (the main thread only:
     an embedding program's threads keep their own handling)."""
     wanted = (signal.SIGINT, signal.SIGTERM)
+    hook = threading.excepthook
     try:
         previous = {number: signal.signal(number, _stop) for number in wanted}
     except ValueError:  # not the main thread
@@ -106,6 +124,7 @@ def _signals_stop_the_command() -> Iterator[None]:
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)
+        threading.excepthook = hook
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -7,8 +7,6 @@ anything heavier than click and the standard library at import time.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
 import os
@@ -163,6 +161,9 @@ def emit_json(obj: object) -> None:
 
 
 def echo_csv(header: list[str], rows: Iterable[Iterable[Any]]) -> None:
+    import csv
+    import io
+
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)

@@ -32,7 +32,7 @@ from twofa_sim.cli.common import (
 from twofa_sim.errors import CommandFailed, InputError
 
 if TYPE_CHECKING:
-    from twofa_sim.labs.skew import CurvePoint, PointCheck, Population
+    from twofa_sim.labs.skew import CurvePoint, PointCheck, Population, WindowAnswer
 
 __all__ = ["percent", "skew"]
 
@@ -40,7 +40,13 @@ TABLE_STEPS = 3
 """The population table shows every window from 0/0 to this many steps back and forward."""
 SEARCH_STEPS = 10
 """How far :func:`twofa_sim.labs.skew.smallest_window` looks for a window meeting the target."""
-_CURVE_ONLY = {"start": "--from", "stop": "--to", "step": "--step", "samples": "--samples"}
+_CURVE_ONLY = {
+    "start": "--from",
+    "stop": "--to",
+    "step": "--step",
+    "samples": "--samples",
+    "full": "--full",
+}
 
 
 def percent(value: float) -> str:
@@ -81,9 +87,21 @@ def percent(value: float) -> str:
     help="Real codes simulated per offset, checked against the exact value (0: exact only; "
     "301 offsets x 2000 samples take 10-15 s).",
 )
-@click.option("--seed", type=int, default=0, show_default=True, help="The simulation's seed.")
+@click.option(
+    "--seed",
+    type=int,
+    default=0,
+    show_default=True,
+    help="The seed of the simulation (and of a normal population's plotted sample).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV.")
+@click.option(
+    "--full",
+    is_flag=True,
+    help="The table lists every offset of the --step grid [default: only the offsets where the "
+    "curve bends, unless --samples or --step is given]; JSON and CSV always list them all.",
+)
 @click.option(
     "--plot",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -94,7 +112,8 @@ def percent(value: float) -> str:
     "--population",
     metavar="SPEC",
     help="Instead of the curve, the failure rate of each window over a population of device "
-    "offsets: normal:sigma=20s[,mean=5s] (drawn) or a CSV file of measured offsets.",
+    "offsets: normal:sigma=20s[,mean=5s] (exact) or a CSV file of measured offsets (with a "
+    "99.9 % interval for the population they come from).",
 )
 @click.option(
     "--target-failure",
@@ -106,7 +125,7 @@ def percent(value: float) -> str:
     type=click.IntRange(1, 10_000_000),
     default=1_000_000,
     show_default=True,
-    help="How many offsets a normal population draws.",
+    help="How many offsets the plot of a normal population draws (its rates are exact).",
 )
 def skew(
     period: int,
@@ -120,6 +139,7 @@ def skew(
     seed: int,
     as_json: bool,
     as_csv: bool,
+    full: bool,
     plot: Path | None,
     population: str | None,
     target_failure: str | None,
@@ -135,7 +155,9 @@ def skew(
     false alarm per run, however many offsets).
 
     With --population: the expected share of failed logins for each window from 0/0 to 3/3
-    over that population, and with --target-failure the smallest window that meets it.
+    over that population, and with --target-failure the smallest window that meets it. A
+    normal population's rates are exact (no sample); measured offsets give each rate with a
+    99.9 % interval, and the answer says when the target lies within it.
     """
     if as_json and as_csv:
         fail_usage("--json/--csv", "choose one of --json and --csv")
@@ -215,8 +237,24 @@ def skew(
                 for p in points
             ),
         )
-    else:
+    elif samples or full or given("step"):
         _print_curve(points, checks, period, steps_back, steps_forward, delay, samples, seed)
+    else:
+        from twofa_sim.labs.skew import breakpoints
+
+        # The curve is straight between its bends: those rows say all of it.
+        bends = acceptance_curve(
+            breakpoints(offsets[0], offsets[-1], period=period, entry_delay=delay),
+            period=period,
+            steps_back=steps_back,
+            steps_forward=steps_forward,
+            entry_delay=delay,
+        )
+        _print_curve(bends, check_curve(bends), period, steps_back, steps_forward, delay, 0, seed)
+        click.echo(
+            f"(the curve is straight between these offsets, where it bends; --full lists all "
+            f"{len(points)} offsets of the --step grid)"
+        )
     if outside:
         where = ", ".join(f"{p.offset_s:g} s" for p in outside[:10])
         more = "" if len(outside) <= 10 else f" and {len(outside) - 10} more"
@@ -259,19 +297,22 @@ def _print_curve(
             f"(seed {seed}); interval: the exact value's Wilson interval, "
             f"{FAMILY_CONFIDENCE * 100:g} % for the whole curve ({each:.6g} % per offset)"
         )
-    header = f"{'offset_s':>9}  {'exact':>7}  {'simulated':>9}  {'interval':>16}  inside"
+    header = f"{'offset_s':>9}  {'exact':>7}"
+    if samples:
+        header += f"  {'simulated':>9}  {'interval':>16}  inside"
     click.echo(header)
     click.echo("-" * len(header))
     for point, check in zip(points, checks, strict=True):
-        if check.inside is None:
-            simulated, interval, verdict = "-", "-", "-"
-        else:
-            simulated = f"{point.simulated:.4f}"
-            interval = f"[{check.low:.4f}, {check.high:.4f}]"
-            verdict = "yes" if check.inside else "NO"
-        click.echo(
-            f"{point.offset_s:>9g}  {point.exact:>7.4f}  {simulated:>9}  {interval:>16}  {verdict}"
-        )
+        line = f"{point.offset_s:>9g}  {point.exact:>7.4f}"
+        if samples:
+            if check.inside is None:
+                simulated, interval, verdict = "-", "-", "-"
+            else:
+                simulated = f"{point.simulated:.4f}"
+                interval = f"[{check.low:.4f}, {check.high:.4f}]"
+                verdict = "yes" if check.inside else "NO"
+            line += f"  {simulated:>9}  {interval:>16}  {verdict}"
+        click.echo(line)
     if samples:
         bad = sum(check.inside is False for check in checks)
         if not bad:
@@ -298,62 +339,89 @@ def _population(
     as_csv: bool,
     plot: tuple[Path, str] | None,
 ) -> None:
-    from twofa_sim.labs.skew import failure_rates, parse_population, parse_share, smallest_window
+    from twofa_sim.labs.skew import DEFAULT_USERS, answer_target, parse_population, parse_share
 
     target = None if target_text is None else parse_share(target_text)
-    population = parse_population(spec, users=users, seed=seed)
+    population = parse_population(spec)
+    if users is not None and not population.exact:
+        fail_usage("--users", "--users sizes the sample a normal population's plot draws")
     grid = [(b, f) for b in range(TABLE_STEPS + 1) for f in range(TABLE_STEPS + 1)]
-    rates = failure_rates(
-        population.offsets, [*grid, (back, forward)], period=period, entry_delay=entry_delay
+    rates = population.failure_rates(
+        [*grid, (back, forward)], period=period, entry_delay=entry_delay
     )
     table = dict(zip([*grid, (back, forward)], rates, strict=True))
     best = (
         None
         if target is None
-        else smallest_window(
-            population.offsets, target, period=period, entry_delay=entry_delay, limit=SEARCH_STEPS
+        else answer_target(
+            population, target, period=period, entry_delay=entry_delay, limit=SEARCH_STEPS
         )
     )
     if plot is not None:
         from twofa_sim.labs.skewplot import population_figure
 
         # The answer's window when there is one, else the window asked for.
-        shown = (back, forward, table[back, forward]) if best is None else best
+        shown = (
+            (back, forward, table[back, forward])
+            if best is None
+            else (best.steps_back, best.steps_forward, best.failure_rate)
+        )
+        count = DEFAULT_USERS if users is None else users
+        label = population.label
+        if population.exact:
+            label += f"; histogram: {count:,} drawn (seed {seed})"
         figure = population_figure(
-            population.offsets,
+            population.sample(count, seed),
             period=period,
             steps_back=shown[0],
             steps_forward=shown[1],
             entry_delay=entry_delay,
             failure=shown[2],
-            label=population.label,
+            label=label,
         )
         write_plot(plot[0], plot[1], figure)
     missed = target is not None and best is None
     will_exit(EXIT_FAILED if missed else EXIT_OK)
-    windows = [{"steps_back": b, "steps_forward": f, "failure_rate": table[b, f]} for b, f in grid]
+
+    def row(b: int, f: int) -> dict[str, object]:
+        entry: dict[str, object] = {
+            "steps_back": b,
+            "steps_forward": f,
+            "failure_rate": table[b, f],
+        }
+        interval = population.interval(table[b, f])
+        if interval is not None:
+            entry["interval"] = list(interval)
+        return entry
+
+    windows = [row(b, f) for b, f in grid]
     if as_json:
         emit_json(
             {
                 "period": period,
                 "entry_delay_s": entry_delay,
                 "population": population.description,
-                "window": {
-                    "steps_back": back,
-                    "steps_forward": forward,
-                    "failure_rate": table[back, forward],
-                },
+                "window": row(back, forward),
                 "windows": windows,
                 "target_failure": target,
-                "smallest_window": None
-                if best is None
-                else {"steps_back": best[0], "steps_forward": best[1], "failure_rate": best[2]},
+                "smallest_window": None if best is None else best.as_dict(),
             }
         )
     elif as_csv:
+        columns = ["steps_back", "steps_forward", "failure_rate"]
+        if not population.exact:
+            columns += ["interval_low", "interval_high"]
         echo_csv(
-            ["steps_back", "steps_forward", "failure_rate"],
-            ([w["steps_back"], w["steps_forward"], w["failure_rate"]] for w in windows),
+            columns,
+            (
+                [
+                    w["steps_back"],
+                    w["steps_forward"],
+                    w["failure_rate"],
+                    *(w.get("interval") or []),  # type: ignore[misc]
+                ]
+                for w in windows
+            ),
         )
     else:
         _print_population(population, table, period, back, forward, entry_delay, target, best)
@@ -364,6 +432,10 @@ def _population(
         )
 
 
+def _interval_text(interval: tuple[float, float]) -> str:
+    return f"{percent(interval[0])} to {percent(interval[1])}"
+
+
 def _print_population(
     population: Population,
     table: dict[tuple[int, int], float],
@@ -372,8 +444,10 @@ def _print_population(
     forward: int,
     delay: float,
     target: float | None,
-    best: tuple[int, int, float] | None,
+    best: WindowAnswer | None,
 ) -> None:
+    from twofa_sim.labs.skew import POPULATION_CONFIDENCE
+
     click.echo(f"population: {population.label}")
     click.echo(f"period {period} s, entry delay {delay:g} s")
     click.echo("expected share of logins refused, by window (rows: steps back, columns: forward)")
@@ -383,10 +457,18 @@ def _print_population(
     for b in range(TABLE_STEPS + 1):
         cells = "".join(f"{percent(table[b, f]):>12}" for f in range(TABLE_STEPS + 1))
         click.echo(f"{b:>6}{cells}")
+    asked = population.interval(table[back, forward])
+    level = f"{POPULATION_CONFIDENCE * 100:g} %"
     click.echo(
         f"the window asked for, {back} back / {forward} forward: "
         f"{percent(table[back, forward])} of logins refused"
+        + ("" if asked is None else f" ({level} interval {_interval_text(asked)})")
     )
+    if not population.exact:
+        click.echo(
+            f"(measured offsets: each rate is exact for these users; the interval is where the "
+            f"rate of the population they come from lies, at {level})"
+        )
     if target is None:
         return
     if best is None:
@@ -394,9 +476,25 @@ def _print_population(
             f"no window up to {SEARCH_STEPS} steps each way refuses at most {percent(target)}"
         )
         return
-    b, f, rate = best
-    click.echo(
+    b, f = best.steps_back, best.steps_forward
+    line = (
         f"answer: allow {b} step{'s' if b != 1 else ''} back and {f} forward ({period} s steps): "
         f"the smallest window that refuses at most {percent(target)} of these logins "
-        f"(it refuses {percent(rate)})"
+        f"(it refuses {percent(best.failure_rate)}"
     )
+    if best.interval is not None:
+        line += f"; {level} interval {_interval_text(best.interval)}"
+    click.echo(line + ")")
+    if best.target_within:
+        click.echo(
+            f"uncertain: the target, {percent(target)}, lies within that interval: these "
+            f"{population.description['users']:,} users cannot tell whether the window meets it "
+            "for the population they come from; measure more offsets"
+        )
+    if best.smaller is not None:
+        sb, sf, rate, interval = best.smaller
+        click.echo(
+            f"uncertain: a smaller window, {sb} back / {sf} forward, refuses {percent(rate)} "
+            f"here, but its interval ({_interval_text(interval)}) reaches down to the target: "
+            "with more measured offsets it might be the answer"
+        )

@@ -52,17 +52,22 @@ if TYPE_CHECKING:  # NumPy loads when an array is made: the scalar curve (report
 __all__ = [
     "DEFAULT_USERS",
     "FAMILY_CONFIDENCE",
+    "POPULATION_CONFIDENCE",
     "CurvePoint",
     "PointCheck",
     "Population",
+    "WindowAnswer",
     "acceptance",
     "acceptance_array",
     "acceptance_curve",
+    "answer_target",
+    "breakpoints",
     "check_curve",
     "check_point",
     "failure_rate",
     "failure_rates",
     "family_z",
+    "normal_failure_rate",
     "normal_population",
     "offsets_between",
     "parse_population",
@@ -157,6 +162,27 @@ def acceptance(
     inside = float(-steps_back <= n <= steps_forward)
     inside_next = float(-steps_back <= n + 1 <= steps_forward)
     return (1.0 - phi) * inside + phi * inside_next
+
+
+def breakpoints(
+    low: float, high: float, *, period: float = 30.0, entry_delay: float = 0.0
+) -> list[float]:
+    """``low``, ``high`` and every offset between them where the curve bends (the entry delay
+    plus a multiple of the period), sorted: the curve is straight between neighbours, so these
+    offsets and their :func:`acceptance` draw or tabulate it exactly.
+
+    >>> breakpoints(-50, 50, period=30, entry_delay=5)
+    [-50, -25, 5, 35, 50]
+    """
+    _check(period, 0, 0, entry_delay)
+    if not (math.isfinite(low) and math.isfinite(high)) or high < low:
+        raise InputError(f"no range from {low!r} to {high!r}", where="--from/--to")
+    first = math.ceil((low - entry_delay) / period)
+    last = math.floor((high - entry_delay) / period)
+    if last - first > 1_000_000:
+        raise InputError("the range holds too many steps to list", where="--from/--to")
+    inner = (entry_delay + k * period for k in range(first, last + 1))
+    return sorted({low, high, *(x for x in inner if low < x < high)})
 
 
 @dataclass(frozen=True)
@@ -547,17 +573,228 @@ def check_curve(
 # --- populations -------------------------------------------------------------------------------
 
 DEFAULT_USERS = 1_000_000
-"""How many offsets a normal population draws unless told."""
+"""How many offsets a normal population's plot draws unless told (its rates are exact)."""
+POPULATION_CONFIDENCE = 0.999
+"""The level of a measured population's intervals (:meth:`Population.intervals`)."""
+
+
+def _excess(s: float) -> float:
+    """``E[(Z - s)+]`` for a standard normal ``Z``: ``phi(s) - s * Q(s)``, with ``Q`` the upper
+    tail (``erfc``, so that far tails keep their relative precision)."""
+    density = math.exp(-0.5 * s * s) / math.sqrt(2 * math.pi)
+    return max(0.0, density - s * 0.5 * math.erfc(s / math.sqrt(2)))
+
+
+def normal_failure_rate(
+    sigma: float,
+    *,
+    mean: float = 0.0,
+    period: float = 30.0,
+    steps_back: int = 1,
+    steps_forward: int = 1,
+    entry_delay: float = 0.0,
+) -> float:
+    """The exact share of logins refused when device offsets are normal (``mean``, ``sigma``):
+    ``1 - E[acceptance(X)]``, in closed form, with no sampling.
+
+    The window's curve is a trapezoid (see the module's docstring): 1 between ``lo = entry_delay
+    - steps_back * period`` and ``hi = entry_delay + steps_forward * period``, falling linearly to
+    0 one period further out on each side. So a login fails with probability ``((lo - x)+ - (lo -
+    period - x)+) / period`` below the window and ``((x - hi)+ - (x - hi - period)+) / period``
+    above it, and for normal ``X`` each ``E[(X - a)+]`` is ``sigma * E[(Z - t)+]`` with ``t = (a -
+    mean) / sigma``: the normal distribution's partial expectation.
+
+    >>> round(normal_failure_rate(20, steps_back=2, steps_forward=2) * 100, 4)  # percent
+    0.0509
+    """
+    _check(period, steps_back, steps_forward, entry_delay)
+    for name, value in (("sigma", sigma), ("mean", mean)):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise InputError(f"{name} must be a number of seconds", where=name)
+        if not math.isfinite(value):
+            raise InputError(f"{name} must be finite", where=name)
+    if sigma < 0:
+        raise InputError(f"sigma must be >= 0 s, not {sigma:g} s", where="sigma")
+    if sigma == 0:
+        refused = 1.0 - acceptance(
+            mean,
+            period=period,
+            steps_back=steps_back,
+            steps_forward=steps_forward,
+            entry_delay=entry_delay,
+        )
+        return max(0.0, refused)
+    lo = entry_delay - steps_back * period
+    hi = entry_delay + steps_forward * period
+
+    def above(a: float) -> float:  # E[(X - a)+]
+        return sigma * _excess((a - mean) / sigma)
+
+    def below(a: float) -> float:  # E[(a - X)+]
+        return sigma * _excess((mean - a) / sigma)
+
+    refused = (below(lo) - below(lo - period) + above(hi) - above(hi + period)) / period
+    return min(1.0, max(0.0, refused))
 
 
 @dataclass(frozen=True)
 class Population:
-    """Device offsets to judge windows over, with a label for people and a description for
-    JSON."""
+    """Device offsets to judge windows over: a normal distribution (``sigma``, ``mean``), whose
+    rates are exact (:func:`normal_failure_rate`), or measured offsets (``offsets``), whose
+    rates are exact for those users and come with a confidence interval for the population they
+    were drawn from. ``label`` is for people, ``description`` for JSON."""
 
-    offsets: npt.NDArray[np.float64]
     label: str
     description: dict[str, Any]
+    offsets: npt.NDArray[np.float64] | None = None
+    sigma: float | None = None
+    mean: float = 0.0
+
+    @property
+    def exact(self) -> bool:
+        """The rates are the distribution's own (no sample, so no interval)."""
+        return self.sigma is not None
+
+    def failure_rates(
+        self, windows: Iterable[tuple[int, int]], *, period: float = 30.0, entry_delay: float = 0.0
+    ) -> list[float]:
+        """The share of logins refused for each window ``(steps_back, steps_forward)``."""
+        wanted = list(windows)
+        if self.sigma is not None:
+            return [
+                normal_failure_rate(
+                    self.sigma,
+                    mean=self.mean,
+                    period=period,
+                    steps_back=back,
+                    steps_forward=forward,
+                    entry_delay=entry_delay,
+                )
+                for back, forward in wanted
+            ]
+        assert self.offsets is not None
+        return failure_rates(self.offsets, wanted, period=period, entry_delay=entry_delay)
+
+    def interval(
+        self, rate: float, confidence: float = POPULATION_CONFIDENCE
+    ) -> tuple[float, float] | None:
+        """Where the population's rate lies, at ``confidence``, given the rate over the measured
+        users (``None`` for a distribution: its rate is exact).
+
+        A Wilson score interval over the users, each contributing their own chance of being
+        refused (a number from 0 to 1, not a yes or no): such a mean varies less than a
+        proportion with the same mean, so the interval is conservative."""
+        if self.offsets is None:
+            return None
+        from statistics import NormalDist
+
+        z = NormalDist().inv_cdf(1 - (1 - confidence) / 2)
+        return wilson_interval(rate * self.offsets.size, int(self.offsets.size), z)
+
+    def sample(self, count: int, seed: int = 0) -> npt.NDArray[np.float64]:
+        """Offsets to draw a histogram of: the measured ones, or ``count`` drawn (seeded)."""
+        if self.offsets is not None:
+            return self.offsets
+        assert self.sigma is not None
+        return normal_population(self.sigma, count, mean=self.mean, seed=seed)
+
+
+@dataclass(frozen=True)
+class WindowAnswer:
+    """The smallest window whose failure rate meets a target, and how sure that is.
+
+    For measured offsets, ``interval`` is where the population's rate for this window lies
+    (:meth:`Population.interval`); ``target_within`` says the target lies inside it (the users
+    measured cannot tell whether this window meets the target); ``smaller`` is a window with
+    fewer steps whose interval reaches down to the target (it might meet it too), if any.
+    """
+
+    steps_back: int
+    steps_forward: int
+    failure_rate: float
+    target: float
+    interval: tuple[float, float] | None = None
+    smaller: tuple[int, int, float, tuple[float, float]] | None = None
+
+    @property
+    def target_within(self) -> bool:
+        return self.interval is not None and self.interval[0] <= self.target < self.interval[1]
+
+    @property
+    def certain(self) -> bool:
+        """Exact, or the interval clear of the target and no smaller window in doubt."""
+        return not self.target_within and self.smaller is None
+
+    def as_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "steps_back": self.steps_back,
+            "steps_forward": self.steps_forward,
+            "failure_rate": self.failure_rate,
+        }
+        if self.interval is not None:
+            data["interval"] = list(self.interval)
+            data["target_within_interval"] = self.target_within
+            data["smaller_window_possible"] = (
+                None
+                if self.smaller is None
+                else {
+                    "steps_back": self.smaller[0],
+                    "steps_forward": self.smaller[1],
+                    "failure_rate": self.smaller[2],
+                    "interval": list(self.smaller[3]),
+                }
+            )
+        return data
+
+
+def _by_size(limit: int) -> list[list[tuple[int, int]]]:
+    """Every window up to ``limit`` steps each way, grouped by their total number of steps."""
+    return [
+        [(back, total - back) for back in range(max(0, total - limit), min(total, limit) + 1)]
+        for total in range(2 * limit + 1)
+    ]
+
+
+def answer_target(
+    population: Population,
+    target: float,
+    *,
+    period: float = 30.0,
+    entry_delay: float = 0.0,
+    limit: int = 10,
+) -> WindowAnswer | None:
+    """The window with the fewest steps in all whose failure rate over ``population`` is at
+    most ``target`` (ties: the more balanced one, then the lower rate), with how sure that is
+    (:class:`WindowAnswer`); ``None`` when no window up to ``limit`` steps each way meets it.
+    The verdict ``twofa-sim skew --population ... --target-failure`` prints."""
+    _check(period, limit, limit, entry_delay)
+    groups = _by_size(limit)
+    every = [window for group in groups for window in group]
+    rates = dict(
+        zip(
+            every,
+            population.failure_rates(every, period=period, entry_delay=entry_delay),
+            strict=True,
+        )
+    )
+    for index, group in enumerate(groups):
+        meeting = [(abs(b - f), rates[b, f], b, f) for b, f in group if rates[b, f] <= target]
+        if not meeting:
+            continue
+        _, rate, back, forward = min(meeting)
+        interval = population.interval(rate)
+        smaller = None
+        if interval is not None:
+            doubtful = []
+            for b, f in (window for earlier in groups[:index] for window in earlier):
+                low_high = population.interval(rates[b, f])
+                if low_high is not None and low_high[0] <= target:
+                    doubtful.append((b + f, rates[b, f], b, f, low_high))
+            if doubtful:
+                _, r, b, f, low_high = min(doubtful, key=lambda d: (-d[0], d[1]))
+                smaller = (b, f, r, low_high)
+        return WindowAnswer(back, forward, rate, target, interval, smaller)
+    return None
 
 
 def _duration_in(text: str, where: str) -> float:
@@ -572,12 +809,10 @@ def _duration_in(text: str, where: str) -> float:
     return seconds
 
 
-def parse_population(
-    spec: str, *, users: int | None = None, seed: int = 0, where: str = "--population"
-) -> Population:
-    """A population from ``normal:sigma=20s[,mean=5s]`` (``users`` offsets drawn, seeded; a
-    million by default) or the path of a CSV file of measured offsets (:func:`read_population`;
-    read with the cap of :data:`twofa_sim.files.MAX_TABLE_BYTES`)."""
+def parse_population(spec: str, *, where: str = "--population") -> Population:
+    """A population from ``normal:sigma=20s[,mean=5s]`` (exact rates) or the path of a CSV file
+    of measured offsets (:func:`read_population`; read with the cap of
+    :data:`twofa_sim.files.MAX_TABLE_BYTES`)."""
     if spec.lower().startswith("normal:"):
         values: dict[str, float] = {}
         for part in spec[len("normal:") :].split(","):
@@ -599,18 +834,9 @@ def parse_population(
         sigma, mean = values["sigma"], values.get("mean", 0.0)
         if sigma < 0:
             raise InputError(f"sigma must be >= 0 s, not {sigma:g} s", where=where)
-        count = DEFAULT_USERS if users is None else users
-        label = f"normal, sigma {sigma:g} s, mean {mean:g} s, {count:,} users drawn (seed {seed})"
-        description = {
-            "kind": "normal",
-            "sigma_s": sigma,
-            "mean_s": mean,
-            "users": count,
-            "seed": seed,
-        }
-        return Population(normal_population(sigma, count, mean=mean, seed=seed), label, description)
-    if users is not None:
-        raise InputError("--users sizes a drawn population; not a file of offsets", where="--users")
+        label = f"normal, sigma {sigma:g} s, mean {mean:g} s (exact rates)"
+        description = {"kind": "normal", "sigma_s": sigma, "mean_s": mean, "method": "exact"}
+        return Population(label, description, sigma=sigma, mean=mean)
     from twofa_sim.files import MAX_TABLE_BYTES, read_text
 
     name = os.fsencode(spec).decode("utf-8", "replace")
@@ -623,8 +849,14 @@ def parse_population(
             hint=exc.hint or "normal:sigma=20s[,mean=5s] or a CSV file of offsets in seconds",
         ) from None
     offsets = read_population(text.removeprefix("\ufeff").splitlines(), name)
-    description = {"kind": "file", "path": name, "users": int(offsets.size)}
-    return Population(offsets, f"{name}, {offsets.size:,} measured offsets", description)
+    description = {
+        "kind": "file",
+        "path": name,
+        "users": int(offsets.size),
+        "method": "measured",
+        "confidence": POPULATION_CONFIDENCE,
+    }
+    return Population(f"{name}, {offsets.size:,} measured offsets", description, offsets=offsets)
 
 
 def parse_share(text: str, where: str = "--target-failure") -> float:

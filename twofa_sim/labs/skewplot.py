@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 __all__ = [
     "curve_figure",
     "drift_figure",
+    "drift_span",
+    "exact_line",
     "plot_format",
     "population_figure",
     "render",
@@ -128,6 +130,34 @@ def _mark_edges(axes: Axes, edges: dict[str, float], low: float, high: float) ->
         )
 
 
+def exact_line(
+    low: float,
+    high: float,
+    *,
+    period: float,
+    steps_back: int,
+    steps_forward: int,
+    entry_delay: float,
+) -> tuple[list[float], list[float]]:
+    """The exact acceptance curve from ``low`` to ``high`` as the vertices of its straight
+    pieces: the two ends and every breakpoint between them (the entry delay plus a multiple of
+    the period, see :mod:`twofa_sim.labs.skew`)."""
+    from twofa_sim.labs.skew import acceptance, breakpoints
+
+    xs = breakpoints(low, high, period=period, entry_delay=entry_delay)
+    ys = [
+        acceptance(
+            x,
+            period=period,
+            steps_back=steps_back,
+            steps_forward=steps_forward,
+            entry_delay=entry_delay,
+        )
+        for x in xs
+    ]
+    return xs, ys
+
+
 def curve_figure(
     points: Sequence[CurvePoint],
     *,
@@ -144,10 +174,17 @@ def curve_figure(
     offsets = [p.offset_s for p in points]
     low, high = min(offsets), max(offsets)
     span = max(high - low, 1.0)
-    # The line over the points: with hundreds of offsets the markers would hide it.
-    axes.plot(
-        offsets, [p.exact for p in points], color=_BLUE, linewidth=1.8, label="exact", zorder=3
+    # The exact curve is straight between its breakpoints: drawn through them (not through the
+    # --step grid, which would cut its corners), it meets the window's edge markers exactly.
+    xs, ys = exact_line(
+        low,
+        high,
+        period=period,
+        steps_back=steps_back,
+        steps_forward=steps_forward,
+        entry_delay=entry_delay,
     )
+    axes.plot(xs, ys, color=_BLUE, linewidth=1.8, label="exact", zorder=3)
     simulated = [p for p in points if p.simulated is not None]
     if simulated:
         values = [float(p.simulated or 0.0) for p in simulated]
@@ -200,8 +237,6 @@ def population_figure(
     the window's acceptance curve over it, and the share of logins that fail."""
     import numpy as np
 
-    from twofa_sim.labs.skew import acceptance_array
-
     values = np.asarray(offsets, dtype=np.float64)
     edges = _edges(period, steps_back, steps_forward, entry_delay)
     low = min(float(np.quantile(values, 0.0005)), edges["zero_low"]) - period / 2
@@ -220,9 +255,9 @@ def population_figure(
     axes.set_xlabel("device clock offset (s; positive: device ahead of the server)")
     axes.set_ylabel("share of users per bin")
     curve_axes = axes.twinx()
-    grid = np.linspace(low, high, 2001)
-    curve = acceptance_array(
-        grid,
+    grid, curve = exact_line(
+        low,
+        high,
         period=period,
         steps_back=steps_back,
         steps_forward=steps_forward,
@@ -254,9 +289,66 @@ def population_figure(
     return figure
 
 
+def drift_span(result: DriftResult) -> tuple[float, float] | None:
+    """The clock errors (seconds) the drift plot shows: the window and one step past it each
+    way, the drift limit when tracking has one, and every marked login; ``None`` when the whole
+    run must show (tracking without a limit follows the phone wherever it goes).
+
+    A year at 50 ppm reaches 1600 s: scaled to that, the 90 s window and the first weeks, where
+    everything happens, would be a sliver."""
+    period = result.period
+    tracked = result.mode(True)
+    if tracked is not None and result.max_drift_steps is None:
+        return None
+    low: float = -(result.steps_back + 1) * period
+    high: float = (result.steps_forward + 1) * period
+    if tracked is not None and result.max_drift_steps is not None:
+        reach = (result.max_drift_steps + 1) * period
+        low, high = (min(low, -reach), high) if result.ppm < 0 else (low, max(high, reach))
+    marked = []
+    for mode in result.modes:
+        first = next((login for login in mode.logins if not login.accepted), None)
+        if first is not None:
+            marked.append(first.error_s)
+        if mode.gap is not None:
+            after = next((lg for lg in mode.logins if lg.at_s // 86_400 >= mode.gap.day), None)
+            if after is not None:
+                marked.append(after.error_s)
+    low, high = min([low, *marked]), max([high, *marked])
+    return (low - period / 2, high + period / 2)
+
+
+def _clip_to_the_window(
+    axes: Axes, result: DriftResult, days: Sequence[int], errors: Sequence[float]
+) -> None:
+    """Limit the y axis to :func:`drift_span`, saying where the phone's error leaves it."""
+    span = drift_span(result)
+    if span is None or not errors or (span[0] <= min(errors) and max(errors) <= span[1]):
+        return
+    low, high = span
+    axes.set_ylim(low, high)
+    leaves = next((i for i, e in enumerate(errors) if not low <= e <= high), None)
+    if leaves is None:  # pragma: no cover - checked above
+        return
+    edge = high if errors[leaves] > high else low
+    right_half = days[leaves] > (days[0] + days[-1]) / 2
+    axes.annotate(
+        f"phone clock error off the chart from day {days[leaves]} "
+        f"(it reaches {errors[-1]:+.0f} s on day {days[-1]})",
+        (days[leaves], edge),
+        xytext=(-6 if right_half else 6, -12 if edge == high else 4),
+        textcoords="offset points",
+        ha="right" if right_half else "left",
+        fontsize=7.5,
+        color=_BLUE,
+    )
+
+
 def drift_figure(result: DriftResult) -> Figure:
     """The phone's clock error day by day against the window (and the drift limit), the drift a
-    tracking verifier learnt, and each login accepted or refused, with and without tracking."""
+    tracking verifier learnt, and each login accepted or refused, with and without tracking. The
+    y axis shows :func:`drift_span`: the window and what happens near it, the error line leaving
+    the chart (with a note) when the phone runs further."""
     period = result.period
     figure, (top, bottom) = _figure(2, [3, 1])
     days = [d.day for d in result.modes[0].days]
@@ -341,9 +433,16 @@ def drift_figure(result: DriftResult) -> Figure:
                 alpha=0.15,
                 label="idle gap: no logins" if axes is top else None,
             )
+    _clip_to_the_window(top, result, days, errors)
     top.set_ylabel("seconds (positive: phone ahead)")
     top.grid(True, alpha=0.3)
-    top.legend(loc="upper left" if sign > 0 else "lower left", fontsize=7.5, framealpha=0.9)
+    # Clipped, the chart's top-left corner (bottom-left when losing) holds the error line, the
+    # first refusals and the note where the line leaves: the legend goes to the right.
+    clipped = drift_span(result) is not None
+    if clipped:
+        top.legend(loc="center right", fontsize=7.5, framealpha=0.9)
+    else:
+        top.legend(loc="upper left" if sign > 0 else "lower left", fontsize=7.5, framealpha=0.9)
     limit_text = (
         "no drift limit"
         if result.max_drift_steps is None
