@@ -362,3 +362,33 @@ def test_lint_text_masks_a_secret_quoted_by_any_message() -> None:
     findings = lint_text(text)
     assert {"issuer-mismatch", "secret-in-label"} <= {f.rule for f in findings}
     assert KEY_B32 not in json.dumps([f.message for f in findings]).upper()
+
+
+_SEPARATED = st.sampled_from(["", " ", "-", "%20"])
+
+
+@given(
+    key=st.binary(min_size=10, max_size=64),
+    spelling=st.tuples(st.booleans(), _SEPARATED),
+    where=st.sampled_from(["query", "fragment", "amp", "label", "issuer", "bare"]),
+)
+def test_no_spelling_or_place_of_a_secret_survives_redact_payload(
+    key: bytes, spelling: tuple[bool, str], where: str
+) -> None:
+    """Whatever the key (80 to 512 bits), its case and separators, and wherever it is written
+    (query, fragment, after an HTML-escaped &amp;, label, issuer, alone), redact_payload shows
+    none of it beyond the 4 characters mask_secret reveals."""
+    secret = encode_secret(key)
+    lower, gap = spelling
+    written = gap.join(secret[i : i + 4] for i in range(0, len(secret), 4))
+    written = written.lower() if lower else written
+    text = {
+        "query": f"otpauth://totp/A:b?secret={written}&issuer=A",
+        "fragment": f"otpauth://totp/A:b?issuer=A#secret={written}",
+        "amp": f"otpauth://totp/A:b?issuer=A&amp;secret={written}",
+        "label": f"otpauth://totp/A:{written}?secret={secret}&issuer=A",
+        "issuer": f"otpauth://totp/{written}:b?secret={secret}&issuer={written}",
+        "bare": written.replace("%20", " "),
+    }[where]
+    shown = redact_payload(text).upper().replace("%20", "").replace(" ", "").replace("-", "")
+    assert secret[4:] not in shown

@@ -137,9 +137,10 @@ def mask_secret(text: str, *, reveal: int = 4) -> str:
     return f"{_compact(text)[:reveal] if reveal > 0 else ''}…({bits} bits)"
 
 
-# A parameter's name: after '?', '&' or '#' (a fragment's parameters are text in the QR code too).
-_PARAM_NAME = re.compile(r"[?&#]([^=&#?]*)=")
-_VALUE_END = re.compile(r"[&#]")
+# A parameter's name: after '?', '&' or '#' (a fragment's parameters are text in the QR code too),
+# or ';' (as in an HTML-escaped '&amp;').
+_PARAM_NAME = re.compile(r"[?&#;]([^=&#;?]*)=")
+_VALUE_END = re.compile(r"[&#;]")
 # Between two characters of a secret repeated elsewhere: the separators people type, raw or encoded.
 _GAP = r"(?:[ \t\r\n-]|%20|%2[dD]|%09|%0[aAdD])*"
 # A secret shorter than this is not hunted for elsewhere in the text (it would mask ordinary words),
