@@ -17,6 +17,7 @@ _OPTIONS = {
     "clock": "--clock",
     "faketime_file": "--faketime-file",
     "world": "--world",
+    "clock_hook": "--clock-hook",
 }
 
 
@@ -58,6 +59,12 @@ _OPTIONS = {
     help="start-at: '@YYYY-MM-DD hh:mm:ss' (the service's clock runs on); freeze: a stopped clock.",
 )
 @click.option(
+    "--clock-hook",
+    metavar="URL",
+    help="POST {now, iso} to this URL before every move of the clock (for a service that "
+    "cannot run under libfaketime); a failed call fails the move.",
+)
+@click.option(
     "--token",
     envvar="TWOFA_SIM_SERVE_TOKEN",
     metavar="TOKEN",
@@ -72,6 +79,7 @@ def serve(
     clock: str,
     faketime_file: Path | None,
     faketime_style: str,
+    clock_hook: str | None,
     token: str | None,
 ) -> None:
     """Serve the fake Twilio (Messages, Verify) and Authy APIs, a control API and an inbox
@@ -95,6 +103,7 @@ def serve(
             faketime_file,
             read_arg(token, "--token") if token is not None else None,
             faketime_style=faketime_style,  # type: ignore[arg-type]
+            clock_hook=clock_hook,
         )
     except InputError as exc:
         if exc.where in _OPTIONS:

@@ -307,8 +307,9 @@ class ControlApi:
             return ControlReply(409, _error(409, exc.message, "sid"))
         except VerifyApiError as exc:
             return ControlReply(exc.status, _error(exc.status, exc.message))
-        except OSError as exc:  # the faketime file could not be written
-            return ControlReply(500, _error(500, f"{type(exc).__name__}: {exc.strerror or exc}"))
+        except OSError as exc:  # the clock hook refused, or the faketime file is unwritable
+            reason = exc.strerror if exc.strerror and not isinstance(exc, ConnectionError) else exc
+            return ControlReply(502, _error(502, f"the clock was not moved: {reason}", "clock"))
         return ControlReply(route.status, answer)
 
 

@@ -16,6 +16,7 @@ import yaml
 from twofa_sim.errors import InputError
 from twofa_sim.files import read_text
 from twofa_sim.serve.faketime import FaketimeFile, FaketimeStyle
+from twofa_sim.serve.hook import ClockHook
 from twofa_sim.serve.server import DEFAULT_MAX_BODY, Server
 from twofa_sim.serve.state import ClockMode, ServedWorld
 
@@ -57,6 +58,7 @@ def build(
     token: str | None = None,
     *,
     faketime_style: FaketimeStyle = "start-at",
+    clock_hook: str | None = None,
     max_body: int = DEFAULT_MAX_BODY,
     fault_hold: float = 30.0,
 ) -> Server:
@@ -69,8 +71,9 @@ def build(
     if token is not None and not token.strip():
         raise InputError("the token is empty", where="token")
     faketime = FaketimeFile(faketime_file, faketime_style) if faketime_file is not None else None
+    hook = ClockHook(clock_hook) if clock_hook is not None else None
     try:
-        state = ServedWorld(description, seed=seed, clock=clock, faketime=faketime)
+        state = ServedWorld(description, seed=seed, clock=clock, faketime=faketime, hook=hook)
     except InputError as exc:
         if exc.where.startswith("world") and where != "world":
             raise exc.at(where + exc.where.removeprefix("world")) from None
@@ -94,6 +97,7 @@ def serve(
     token: str | None = None,
     *,
     faketime_style: FaketimeStyle = "start-at",
+    clock_hook: str | None = None,
     out: TextIO | None = None,
     ready: Callable[[Server], None] | None = None,
 ) -> int:
@@ -105,7 +109,7 @@ def serve(
     out = out or sys.stdout
     server = build(
         host, port, world_description, seed, clock, faketime_file, token,
-        faketime_style=faketime_style,
+        faketime_style=faketime_style, clock_hook=clock_hook,
     )  # fmt: skip
     stop = threading.Event()
     previous: dict[int, Any] = {}
@@ -153,6 +157,11 @@ def _announce(
         lines.append(f"  {name:<14} {url}  (stands for {real.get(name, '?')})")
     if faketime_file is not None:
         lines.append(f"  faketime file  {Path(os.fspath(str(faketime_file)))} ({faketime_style})")
+    if state.hook is not None:
+        with state.lock:
+            told = state.hook.try_now(state.world.now())
+        note = "told the time" if told else "not answering yet (told at the next move)"
+        lines.append(f"  clock hook     {state.hook.url}: {note}")
     host = str(server.http.server_address[0])
     if host not in _LOOPBACK and server.control.token is None:
         lines.append(

@@ -24,6 +24,7 @@ from twofa_sim.providers.network import Sms, extract_code
 from twofa_sim.providers.verify import VerifyService
 from twofa_sim.providers.verify.exceptions import ResourceNotFound
 from twofa_sim.serve.faketime import FaketimeFile
+from twofa_sim.serve.hook import ClockHook
 from twofa_sim.world import World, WorldSpec
 
 __all__ = ["CLOCK_MODES", "ClockMode", "ServedWorld"]
@@ -36,7 +37,8 @@ class ServedWorld:
     """A world behind a lock, rebuilt from its description on :meth:`reset`.
 
     ``description``: a world description (``given:`` of a scenario); ``seed`` overrides its seed.
-    ``faketime``: written on every move of the clock, and once now.
+    ``faketime``: written on every move of the clock, and once now. ``hook``: told before
+    every move (see :mod:`twofa_sim.serve.hook`).
     """
 
     def __init__(
@@ -46,6 +48,7 @@ class ServedWorld:
         seed: int | str | None = None,
         clock: ClockMode = "virtual",
         faketime: FaketimeFile | None = None,
+        hook: ClockHook | None = None,
     ) -> None:
         if clock not in CLOCK_MODES:
             raise InputError(f"unknown clock {clock!r}", where="clock", hint="virtual or real")
@@ -64,6 +67,12 @@ class ServedWorld:
                 where="faketime_file",
                 hint="drop --faketime-file, or use --clock virtual",
             )
+        if clock == "real" and hook is not None:
+            raise InputError(
+                "a clock hook follows the virtual clock; the wall clock never moves",
+                where="clock_hook",
+                hint="drop --clock-hook, or use --clock virtual",
+            )
         if seed is not None:
             spec = replace(spec, seed=seed)
         if clock == "real":
@@ -71,6 +80,7 @@ class ServedWorld:
         self.spec = spec
         self.clock_mode: ClockMode = clock
         self.faketime = faketime
+        self.hook = hook
         self.lock = threading.RLock()
         self.world = self._build()
 
@@ -89,6 +99,8 @@ class ServedWorld:
             services.append(verify)
         self.services: tuple[FakeService, ...] = tuple(services)
         self.verify = verify
+        if self.hook is not None:
+            world.clock.subscribe(self.hook)
         if self.faketime is not None:
             self.faketime.write(world.now())
             world.clock.subscribe(self.faketime)
@@ -139,6 +151,9 @@ class ServedWorld:
         """A fresh world from the same description and seed: same credentials, empty inboxes,
         no faults but the description's, the clock back at the start."""
         with self.lock:
+            if self.hook is not None:
+                self.hook(self.spec.start)  # the service first: if it cannot follow, no reset
+                self.world.clock.unsubscribe(self.hook)
             if self.faketime is not None:
                 self.world.clock.unsubscribe(self.faketime)
             if self.clock_mode == "real":
