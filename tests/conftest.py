@@ -100,15 +100,33 @@ def _loopback_only() -> Iterator[None]:
         _check(self.family, args[-1] if args else None, "send to")
         return real_sendto(self, data, *args)  # type: ignore[arg-type]
 
+    real_gethostbyname = socket.gethostbyname
+    real_gethostbyname_ex = socket.gethostbyname_ex
+    own_name = socket.gethostname()  # this machine (a server bound to all addresses asks)
+
+    def resolvable(host: Any) -> None:
+        if host != own_name:
+            _check(socket.AF_INET, (host,), "resolve")
+
     def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
-        _check(socket.AF_INET, (host,), "resolve")
+        resolvable(host)
         return real_getaddrinfo(host, *args, **kwargs)
+
+    def gethostbyname(host: str) -> str:
+        resolvable(host)
+        return real_gethostbyname(host)
+
+    def gethostbyname_ex(host: str) -> tuple[str, list[str], list[str]]:
+        resolvable(host)
+        return real_gethostbyname_ex(host)
 
     patches = [
         (socket.socket, "connect", connect),
         (socket.socket, "connect_ex", connect_ex),
         (socket.socket, "sendto", sendto),
         (socket, "getaddrinfo", getaddrinfo),
+        (socket, "gethostbyname", gethostbyname),
+        (socket, "gethostbyname_ex", gethostbyname_ex),
     ]
     originals = [(owner, name, getattr(owner, name)) for owner, name, _ in patches]
     for owner, name, replacement in patches:

@@ -31,9 +31,11 @@ def _udp() -> None:
         _tcp6,
         _udp,
         lambda: socket.getaddrinfo("example.com", 443),
+        lambda: socket.gethostbyname("example.com"),
+        lambda: socket.gethostbyname_ex("example.com"),
         lambda: requests.get(f"http://{FAR}/", timeout=1),
     ],
-    ids=["tcp", "tcp6-connect-ex", "udp", "dns", "requests"],
+    ids=["tcp", "tcp6-connect-ex", "udp", "dns", "gethostbyname", "gethostbyname-ex", "requests"],
 )
 def test_a_test_cannot_reach_beyond_loopback(reach: object) -> None:
     """Connecting, sending or resolving anything but loopback fails at once with the guard's
