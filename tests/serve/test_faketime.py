@@ -13,7 +13,11 @@ from tests.serve.conftest import Served, start
 from twofa_sim.errors import InputError
 from twofa_sim.serve import FaketimeFile, build
 
-LIBFAKETIME = Path("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1")
+LIBFAKETIME = next(
+    iter(sorted(Path("/usr/lib").glob("*/faketime/libfaketime.so.1"))),
+    Path("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"),
+)
+"""Debian's libfaketime (apt-get install libfaketime), whatever the architecture."""
 
 
 def test_every_move_of_the_clock_rewrites_the_faketime_file(tmp_path: Path) -> None:
