@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli.conftest import Run, run  # noqa: F401 - the CLI fixture
 from tests.scenario.conftest import Write
 from twofa_sim.scenario.loader import load_scenarios
 from twofa_sim.scenario.results import run_all
@@ -318,3 +319,28 @@ def test_a_run_leaves_no_hypothesis_folder_where_it_was_started(tmp_path: Path) 
     )
     assert done.returncode == 0, done.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "p.scenario.yaml"]
+
+
+def test_results_name_files_relative_to_the_scenario_root_wherever_the_run_starts(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    run: Run,  # noqa: F811
+) -> None:
+    """Issue 16.20: a run started outside the checkout records no absolute path of the machine,
+    and the same seed gives the same results.json from any folder, into any --report-dir."""
+    library = tmp_path / "lib"
+    (library / "area").mkdir(parents=True)
+    (library / "area" / "a.scenario.yaml").write_text(HEAD + SMS_ON, encoding="utf-8")
+    seen = []
+    for where, out in (("here", "o1"), ("there", "o2")):
+        (tmp_path / where).mkdir()
+        monkeypatch.chdir(tmp_path / where)
+        result = run("run", str(library), "--seed", "5", "--report-dir", str(tmp_path / out))
+        assert result.code == 0, result.err
+        text = (tmp_path / out / "latest" / "results.json").read_text(encoding="utf-8")
+        assert str(tmp_path) not in text
+        data = json.loads(text)
+        assert data["scenarios"][0]["file"] == "lib/area/a.scenario.yaml"
+        data["reproducibility"].pop("git", None)
+        seen.append(data)
+    assert seen[0] == seen[1]

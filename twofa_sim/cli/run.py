@@ -92,7 +92,7 @@ def run(
     file is reported as FILE:LINE:COLUMN with the line and a hint). SIGINT or SIGTERM stops the
     run (and its worker processes): exit 130 or 143, the finished scenarios in results.jsonl.
     """
-    from twofa_sim.report.provenance import reproducibility
+    from twofa_sim.report.provenance import reproducibility, scenario_root
     from twofa_sim.report.rundir import RunDirectory
     from twofa_sim.scenario.loader import load_paths
     from twofa_sim.scenario.results import run_all
@@ -119,7 +119,14 @@ def run(
             progress.update(result)
 
         try:
-            result = run_all(chosen, target=target, seed=seed, jobs=jobs, on_result=finished)
+            result = run_all(
+                chosen,
+                target=target,
+                seed=seed,
+                jobs=jobs,
+                on_result=finished,
+                root=scenario_root(sources),
+            )
         except Interrupted as stop:
             progress.close()
             partial = display_path(directory.path / "results.jsonl")
@@ -133,7 +140,7 @@ def run(
         directory.finish(data)
     status = EXIT_OK if result.passed else EXIT_FAILED
     will_exit(status)
-    summary = _summary(data, directory.path)
+    summary = _summary(data, directory.path, {s.id: s.file for s in chosen})
     if as_json:
         click.echo(summary, err=True)
         click.echo(json.dumps(data, ensure_ascii=False, indent=1))
@@ -176,14 +183,17 @@ class _Progress:
             self.enabled = False
 
 
-def _summary(data: dict[str, Any], path: Path) -> str:
+def _summary(data: dict[str, Any], path: Path, named: dict[str, str]) -> str:
+    """The run as the terminal shows it; ``named``: each scenario's file as the user named it
+    (results record it relative to the scenario root)."""
     rows = []
     width = max((len(s["id"]) for s in data["scenarios"]), default=10)
     for s in data["scenarios"]:
         mark = {"passed": "PASSED", "failed": "FAILED", "error": "ERROR "}[s["verdict"]]
         line = f"{mark}  {s['id']:<{width}}  {printable(s['title'])}"
         if s["verdict"] != "passed":
-            line += f"\n        {s['file']}:{_failing_line(s)}: {printable(s['detail'])}"
+            file = named.get(s["id"], s["file"])
+            line += f"\n        {file}:{_failing_line(s)}: {printable(s['detail'])}"
         rows.append(line)
     sm = data["summary"]
     rows.append("")

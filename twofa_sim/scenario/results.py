@@ -19,6 +19,7 @@ import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from twofa_sim.scenario.workers import watch_parent
@@ -131,11 +132,13 @@ def run_all(
     seed: int = 0,
     jobs: int = 1,
     on_result: Callable[[ScenarioResult], None] | None = None,
+    root: Path | None = None,
 ) -> RunResult:
     """Run every scenario (``jobs`` processes); ``on_result`` hears of each as it finishes, in
-    library order."""
+    library order. ``root``: the scenario root, which results name files relative to."""
     run = RunResult(seed, target)
     for result in _results(scenarios, target, seed, jobs):
+        result.root = root
         run.results.append(result)
         if on_result is not None:
             on_result(result)

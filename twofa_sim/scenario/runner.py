@@ -8,6 +8,7 @@ result, byte for byte (no wall-clock time is recorded).
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -79,17 +80,28 @@ class ScenarioResult:
     """TOTP codes typed from drifting phones (the report draws them)."""
     secrets: set[str] = field(default_factory=set, repr=False)
     """Every code and secret the run handled (for leak checks; never written anywhere)."""
+    root: Path | None = None
+    """The scenario root: ``file`` is recorded relative to it (else as it was named)."""
 
     @property
     def failed_step(self) -> StepRecord | None:
         return next((s for s in self.steps if s.verdict in ("failed", "error")), None)
+
+    @property
+    def file(self) -> str:
+        """The scenario's file as results record it: relative to :attr:`root` (``/``
+        separated, ``..`` when outside it), so no path of the machine is written."""
+        if self.root is None:
+            return self.scenario.file
+        absolute = Path(os.path.abspath(self.scenario.file)).resolve()
+        return Path(os.path.relpath(absolute, self.root)).as_posix()
 
     def as_dict(self) -> dict[str, Any]:
         s = self.scenario
         data: dict[str, Any] = {
             "id": s.id,
             "title": s.title,
-            "file": s.file,
+            "file": self.file,
             "line": s.line,
             "covers": list(s.covers),
             "tags": list(s.tags),
