@@ -7,6 +7,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+import jsonschema
 import pytest
 import requests
 from twilio.base.exceptions import TwilioRestException
@@ -252,3 +253,46 @@ def test_a_rebound_host_name_cannot_read_the_control_api(served: Served) -> None
     assert requests.get(
         f"{served.base.replace('127.0.0.1', 'localhost')}{PREFIX}/clock", timeout=10
     ).ok
+
+
+def test_every_answer_matches_its_documented_schema(served: Served) -> None:
+    """Rule: the OpenAPI document tells the truth: each route's answer validates against the
+    schema it documents (and every schema is valid JSON Schema 2020-12)."""
+    document = requests.get(f"{served.base}{PREFIX}/openapi.json", timeout=10).json()
+    for schema in document["components"]["schemas"].values():
+        jsonschema.Draft202012Validator.check_schema(schema)
+    client = served.twilio()
+    client.messages.create(to=ALICE, from_=SENDER, body="code 123456")
+    uuid = _push(served)
+    client.verify.base_url = f"{served.base}/verify"
+    service = client.verify.v2.services.create(friendly_name="ACME")
+    client.verify.v2.services(service.sid).verifications.create(to=ALICE, channel="sms")
+    factor = served.ok(
+        "POST", "/verify/push-factors", {"service_sid": service.sid, "identity": "alice-0001"}
+    )
+    challenge = (
+        client.verify.v2.services(service.sid)
+        .entities("alice-0001")
+        .challenges.create(factor_sid=factor["sid"], details_message="Log in?")
+    )
+    bodies = {
+        "/clock/advance": {"by": "5s"},
+        "/clock/set": {"to": START + 10},
+        "/faults": {"provider": "twilio", "kind": "latency", "seconds": 1, "start": "1h"},
+        "/verify/push-factors": {"service_sid": service.sid, "identity": "bob-000001"},
+    }
+    values = {"number": ALICE, "uuid": uuid, "sid": challenge.sid}
+    checked = set()
+    for route in sorted(ROUTES, key=lambda r: (r.method != "GET", r.path.endswith("deny"))):
+        if route.path == "/reset" or route.path.endswith("/deny"):
+            continue
+        path = re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], route.path)
+        status, answer = served.control(route.method, path, bodies.get(route.path))
+        assert status == route.status, (route.method, path, answer)
+        schema = {
+            "$ref": f"#/components/schemas/{route.response}",
+            "components": document["components"],
+        }
+        jsonschema.validate(answer, schema, cls=jsonschema.Draft202012Validator)
+        checked.add((route.method, route.path))
+    assert len(checked) == len(ROUTES) - 3  # all but reset and the two denies
