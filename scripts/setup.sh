@@ -2,7 +2,8 @@
 # Everything `make demo` and `make test` need, installed if missing (idempotent, quiet when done):
 #   1. Python >= 3.11 able to create a virtual environment
 #   2. the zbar shared library, which pyzbar loads at run time (Debian/Ubuntu: libzbar0)
-#   3. .venv holding twofa-sim (editable) with its test extra
+#   3. .venv holding twofa-sim (editable) with its test extra and the django extra (the
+#      django-otp peer target's packages, so its tests run instead of skipping)
 #   4. with --browser (what `make test` passes): Chromium, which the report test opens headless
 # System packages are installed with apt-get when running as root; otherwise the script stops
 # and prints the exact command to run.
@@ -60,6 +61,6 @@ stamp="$VENV/.twofa-sim-installed"
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
     say "installing twofa-sim and its test tools into $VENV"
     "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
-    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e '.[test]'
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e '.[test,django]'
     touch "$stamp"
 fi

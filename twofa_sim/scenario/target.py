@@ -246,11 +246,13 @@ def target_policy(factory: TargetFactory) -> dict[str, Any] | None:
 BUILTIN_TARGETS: dict[str, str] = {
     "reference": "twofa_sim.scenario.targets.reference:ReferenceTarget",
     "pyotp-naive": "twofa_sim.scenario.targets.naive:NaiveTarget",
+    "django-otp": "twofa_sim.peers.django_otp:DjangoOtpTarget",
 }
 
 
 def load_target(spec: str) -> TargetFactory:
-    """A target factory from a name (``reference``, ``pyotp-naive``) or ``module:Class``."""
+    """A target factory from a name (``reference``, ``pyotp-naive``, ``django-otp``) or
+    ``module:Class``."""
     path = BUILTIN_TARGETS.get(spec, spec)
     module_name, _, attribute = path.partition(":")
     if not module_name or not attribute:
