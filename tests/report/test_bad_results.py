@@ -206,6 +206,12 @@ def test_dev_zero_and_fifos_are_not_regular_files(run: Run, good: Path, tmp_path
             assert "not a regular file" in line, (args, line)
 
 
+def test_a_folder_that_is_not_a_run_directory_says_so(run: Run, tmp_path: Path) -> None:
+    """`report DIR` on a folder holding no results names what it looked for."""
+    line = refused(run, "report", str(tmp_path))
+    assert f"{tmp_path}: no results.json or results.jsonl: not a run directory" in line
+
+
 def test_a_results_file_over_the_cap_is_refused(
     run: Run, good: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

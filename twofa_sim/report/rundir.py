@@ -167,6 +167,12 @@ def load_results(source: Path) -> dict[str, Any]:
     path, finished = source, True
     if source.is_dir():
         path = source / RESULTS
+        if not path.exists() and not (source / JSONL).exists():
+            raise InputError(
+                f"no {RESULTS} or {JSONL}: not a run directory",
+                where=str(source),
+                hint="twofa-sim run writes one under reports/ (reports/latest is the newest)",
+            )
         if not path.is_file() and (source / JSONL).is_file():
             path = source / JSONL
         finished = (source / MANIFEST).is_file()
