@@ -7,6 +7,8 @@ service uses everywhere, and that the reference's own tests notice the break.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from tests.reference.harness import ALICE, PASSWORD, Harness, policy
 from twofa_sim.core.otp import Reason, TotpState, Verification
 from twofa_sim.reference import (
@@ -18,7 +20,12 @@ from twofa_sim.reference import (
     TotpCheck,
 )
 from twofa_sim.reference.records import TotpCredential, UserRecord
+from twofa_sim.scenario.loader import load_paths
+from twofa_sim.scenario.results import run_all
+from twofa_sim.scenario.targets.reference import ReferenceTarget
 from twofa_sim.world import World
+
+LOCKOUT_SCENARIOS = Path(__file__).parents[2] / "scenarios" / "lockout"
 
 
 def _busy_day(h: Harness) -> list[Outcome]:
@@ -110,6 +117,12 @@ class AcceptsReplays(TotpCheck):
         return result
 
 
+class NeverLocksTarget(ReferenceTarget):
+    """The reference target with the broken gate: what a mutation review runs the library on."""
+
+    parts = ServiceParts(gate=NeverLocks)
+
+
 def _guess(h: Harness, secret: str, times: int) -> list[str]:
     login = h.login()
     return [
@@ -172,3 +185,23 @@ def test_the_totp_check_keeps_one_verifier_per_credential(h: Harness) -> None:
     for n in range(5):
         check.verifier(TotpCredential(f"JBSWY3DPEHPK3PX{'ABCDE'[n]}", 0.0))
     assert check.verifier(credential) is not first  # forgotten: only the last two are kept
+
+
+def test_the_library_catches_a_variant_target_built_with_service_parts() -> None:
+    """throttle, backoff (mutation review's extension point): a target subclass that sets
+    ``parts`` runs the scenario library on the variant (``--target module:Class``); the lockout
+    scenarios the reference passes fail on a gate that never locks."""
+    scenarios = load_paths([LOCKOUT_SCENARIOS])
+    mutant = f"{__name__}:NeverLocksTarget"
+    failed = {}
+    for target in ("reference", mutant):
+        results = run_all(scenarios, target=target, seed=0).results
+        failed[target] = {r.scenario.id for r in results if r.verdict != "passed"}
+    assert failed["reference"] == set()
+    assert {
+        "lockout-brute-force-totp",
+        "lockout-password-guessing",
+        "lockout-backoff-after-wrong-code",
+        "lockout-refuses-every-factor",
+        "lockout-survives-restart",
+    } <= failed[mutant]

@@ -21,6 +21,7 @@ from twofa_sim.reference import (
     Outcome,
     ReferenceService,
     SecurityPolicy,
+    ServiceParts,
 )
 from twofa_sim.scenario.target import FEATURES, AccountView, AuditView, TargetContext
 
@@ -37,10 +38,15 @@ SCENARIO_HASH_ITERATIONS = 1000
 
 
 class ReferenceTarget:
-    """The reference service as a target: every feature, SQLite or memory store."""
+    """The reference service as a target: every feature, SQLite or memory store.
+
+    A deliberately broken variant (for a mutation review) is a subclass that sets ``parts``
+    (:class:`~twofa_sim.reference.ServiceParts`), run with ``--target module:Class``."""
 
     name = "reference"
     features = FEATURES
+    parts: ServiceParts | None = None
+    """The service's collaborators' classes; None: the reference's own."""
 
     def __init__(self, context: TargetContext) -> None:
         self.context = context
@@ -80,6 +86,7 @@ class ReferenceTarget:
             policy=self.policy,
             random=c.random,
             issuer=c.issuer,
+            parts=self.parts,
         )
         return service
 
