@@ -204,3 +204,14 @@ def test_a_long_title_id_or_tag_is_refused_without_echoing_it(
     assert message == f"too long: {limit + 1:,} characters (at most {limit})"
     assert long not in message + hint
     assert load_scenarios(write(text.replace(long, "x" * limit) + "  - advance: 1s\n"))
+
+
+def test_the_number_a_user_types_is_any_text_and_the_help_says_so(write: Write) -> None:
+    """Issue 16.22: submit_phone and change_phone take what the user types (the service
+    decides), so their help does not claim the number must come from given.phones."""
+    steps = "  - submit_phone: {phone: 'not a number', expect: invalid_input}\n"
+    steps += "  - change_phone: {phone: '+15559990000', expect: rejected}\n"
+    assert load_scenarios(write(GIVEN + steps))
+    for name in ("submit_phone", "change_phone"):
+        described = str(REGISTRY[name].fields["phone"]["description"])
+        assert "given.phones" not in described and "any text" in described

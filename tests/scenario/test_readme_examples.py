@@ -53,3 +53,13 @@ def test_the_readme_fixture_example_passes_as_a_first_test(pytester: pytest.Pyte
     assert 8 <= len(example.strip().splitlines()) <= 14
     pytester.makepyfile(test_first=example)
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+def test_the_benchmark_table_counts_the_library_as_it_is() -> None:
+    """Issue 16.22: the README's benchmark figure for the library names how many scenarios it
+    timed; a stale count makes figures from different days look comparable when they are not."""
+    from twofa_sim.scenario.loader import load_paths
+
+    text = README.read_text(encoding="utf-8")
+    (count,) = re.findall(r"the bundled scenario library \((\d+) scenarios", text)
+    assert int(count) == len(load_paths([README.parent / "scenarios"]))

@@ -24,7 +24,7 @@ def test_the_readme_adapter_imports_work() -> None:
 
 def test_builtin_targets_are_found_by_name() -> None:
     """``--target reference`` and ``--target pyotp-naive`` load the modules under targets/."""
-    assert set(BUILTIN_TARGETS) == {"reference", "pyotp-naive"}
+    assert {"reference", "pyotp-naive"} <= set(BUILTIN_TARGETS)
     assert load_target("reference") is ReferenceTarget
     assert load_target("pyotp-naive") is NaiveTarget
     assert load_target("twofa_sim.scenario.targets.naive:NaiveTarget") is NaiveTarget

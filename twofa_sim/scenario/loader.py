@@ -26,7 +26,7 @@ from twofa_sim.errors import InputError, ScenarioFileError
 from twofa_sim.scenario.context import APP_ALIASES, placeholders
 from twofa_sim.scenario.source import Document, Problem, load_file, paused_gc
 from twofa_sim.scenario.steps import EXPECT, EXPECT_WORDS, REGISTRY, StepSpec
-from twofa_sim.scenario.steps.fields import VALUE_FORMATS
+from twofa_sim.scenario.steps.fields import PHONE, VALUE_FORMATS
 
 __all__ = [
     "MAX_ID",
@@ -574,7 +574,7 @@ class _Checker:
             elif (
                 key == "phone"
                 and phones is not None
-                and path[-1] not in ("change_phone", "submit_phone")
+                and REGISTRY[str(path[-1])].fields.get("phone") is PHONE
             ):
                 try:
                     number = parse_e164(value).e164

@@ -29,6 +29,7 @@ __all__ = [
     "OFFSET",
     "PHONE",
     "PROVIDER",
+    "TYPED_PHONE",
     "USER",
     "VALUE_FORMATS",
 ]
@@ -50,6 +51,11 @@ INSTANT: dict[str, Any] = {
 }
 USER: dict[str, Any] = {"type": "string", "description": "a user from given.users"}
 PHONE: dict[str, Any] = {"type": "string", "description": "a phone number from given.phones"}
+TYPED_PHONE: dict[str, Any] = {
+    "type": "string",
+    "description": "the number the user types, any text (the service decides what it accepts); "
+    "the user's phone from given.users by default",
+}
 APP: dict[str, Any] = {
     "type": "string",
     "description": "an app on the phone: google-authenticator, authy, freeotp or a profile id",

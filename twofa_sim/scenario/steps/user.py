@@ -13,7 +13,16 @@ from twofa_sim.core.clock import parse_duration
 from twofa_sim.core.secret import mask_codes, mask_phone, redact_uri
 from twofa_sim.errors import StepError, StepFailed
 from twofa_sim.scenario.context import Result, Run, UserState, answer_of
-from twofa_sim.scenario.steps.fields import APP, CAPTURE, CODE, DURATION, FACTOR, PHONE, USER
+from twofa_sim.scenario.steps.fields import (
+    APP,
+    CAPTURE,
+    CODE,
+    DURATION,
+    FACTOR,
+    PHONE,
+    TYPED_PHONE,
+    USER,
+)
 from twofa_sim.scenario.steps.spec import StepSpec, step
 
 __all__ = ["STEPS"]
@@ -53,7 +62,7 @@ def _challenge_result(run: Run, user: UserState, call: Callable[[], Any]) -> Res
     'Type a phone number and click "Verify Phone Number": a code goes out by SMS, or by Authy '
     "(a push, or a token in the app with method: app) if the number is an Authy user.",
     "- submit_phone: {user: alice, phone: '+15551230001'}",
-    fields={"user": USER, "phone": PHONE, "method": {"enum": ["push", "app"]}},
+    fields={"user": USER, "phone": TYPED_PHONE, "method": {"enum": ["push", "app"]}},
 )
 def submit_phone(run: Run, args: dict[str, Any]) -> Result:
     user = run.user(args)
@@ -72,7 +81,7 @@ def submit_phone(run: Run, args: dict[str, Any]) -> Result:
     "user",
     "Start replacing the verified phone number (the new one must be verified).",
     "- change_phone: {user: alice, phone: '+15551230002'}",
-    fields={"user": USER, "phone": PHONE, "method": {"enum": ["push", "app"]}},
+    fields={"user": USER, "phone": TYPED_PHONE, "method": {"enum": ["push", "app"]}},
     required=("phone",),
 )
 def change_phone(run: Run, args: dict[str, Any]) -> Result:
