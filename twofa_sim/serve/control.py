@@ -23,6 +23,7 @@ from twofa_sim.providers.authy import AuthyServerError
 from twofa_sim.providers.authy.exceptions import ApprovalRequestClosed
 from twofa_sim.providers.verify import VerifyApiError
 from twofa_sim.providers.verify.exceptions import ChallengeAlreadyResponded, ChallengeExpired
+from twofa_sim.serve import views
 from twofa_sim.serve.state import ServedWorld
 
 __all__ = ["PREFIX", "ROUTES", "ControlApi", "ControlReply", "ControlRoute"]
@@ -81,11 +82,18 @@ def _limit(call: Call) -> int | None:
 
 
 def _approve(state: ServedWorld, call: Call) -> object:
-    return state.respond(call.params["uuid"], True)
+    state.respond(call.params["uuid"], True)
+    return views.approval(state.world, call.params["uuid"])
 
 
 def _deny(state: ServedWorld, call: Call) -> object:
-    return state.respond(call.params["uuid"], False)
+    state.respond(call.params["uuid"], False)
+    return views.approval(state.world, call.params["uuid"])
+
+
+def _challenge(state: ServedWorld, call: Call, *, approve: bool) -> object:
+    state.respond_challenge(call.params["sid"], approve)
+    return views.challenge(state.verify, state.world.now(), call.params["sid"])
 
 
 ROUTES: tuple[ControlRoute, ...] = (
@@ -116,21 +124,21 @@ ROUTES: tuple[ControlRoute, ...] = (
     ControlRoute(
         "GET",
         "/sms",
-        lambda s, c: {"numbers": s.numbers()},
+        lambda s, c: {"numbers": views.numbers(s.world)},
         "Every number with a phone or a message: counts and the latest code.",
         response="Numbers",
     ),
     ControlRoute(
         "GET",
         "/sms/{number}",
-        lambda s, c: s.inbox(c.params["number"]),
+        lambda s, c: views.inbox(s.world, c.params["number"]),
         "The SMS delivered to a number by now (the phone's screen), oldest first.",
         response="Inbox",
     ),
     ControlRoute(
         "GET",
         "/exchanges",
-        lambda s, c: {"exchanges": s.exchanges(c.query.get("provider"), _limit(c))},
+        lambda s, c: {"exchanges": views.exchanges(s.services, c.query.get("provider"), _limit(c))},
         "Every request a fake answered (or failed), in virtual-time order; limit keeps the last.",
         response="Exchanges",
         query=("provider", "limit"),
@@ -138,7 +146,7 @@ ROUTES: tuple[ControlRoute, ...] = (
     ControlRoute(
         "GET",
         "/authy/approvals",
-        lambda s, c: {"approval_requests": s.approvals(c.query.get("status"))},
+        lambda s, c: {"approval_requests": views.approvals(s.world, c.query.get("status"))},
         "Authy OneTouch pushes (status: pending, approved, denied, expired).",
         response="Approvals",
         query=("status",),
@@ -146,7 +154,7 @@ ROUTES: tuple[ControlRoute, ...] = (
     ControlRoute(
         "GET",
         "/authy/approvals/{uuid}",
-        lambda s, c: s.approval(c.params["uuid"]),
+        lambda s, c: views.approval(s.world, c.params["uuid"]),
         "One Authy push.",
         response="Approval",
     ),
@@ -167,7 +175,9 @@ ROUTES: tuple[ControlRoute, ...] = (
     ControlRoute(
         "GET",
         "/verify/verifications",
-        lambda s, c: {"verifications": s.verifications(c.query.get("status"))},
+        lambda s, c: {
+            "verifications": views.verifications(s.verify, s.world.now(), c.query.get("status"))
+        },
         "Twilio Verify verifications (status: pending, approved, canceled, expired ...).",
         response="Verifications",
         query=("status",),
@@ -185,7 +195,9 @@ ROUTES: tuple[ControlRoute, ...] = (
     ControlRoute(
         "GET",
         "/verify/challenges",
-        lambda s, c: {"challenges": s.challenges(c.query.get("status"))},
+        lambda s, c: {
+            "challenges": views.challenges(s.verify, s.world.now(), c.query.get("status"))
+        },
         "Twilio Verify push challenges (status: pending, approved, denied, expired).",
         response="Challenges",
         query=("status",),
@@ -193,21 +205,21 @@ ROUTES: tuple[ControlRoute, ...] = (
     ControlRoute(
         "GET",
         "/verify/challenges/{sid}",
-        lambda s, c: s.challenge(c.params["sid"]),
+        lambda s, c: views.challenge(s.verify, s.world.now(), c.params["sid"]),
         "One Verify push challenge.",
         response="Challenge",
     ),
     ControlRoute(
         "POST",
         "/verify/challenges/{sid}/approve",
-        lambda s, c: s.respond_challenge(c.params["sid"], True),
+        lambda s, c: _challenge(s, c, approve=True),
         "Approve a Verify push on the phone (409 once no longer pending).",
         response="Challenge",
     ),
     ControlRoute(
         "POST",
         "/verify/challenges/{sid}/deny",
-        lambda s, c: s.respond_challenge(c.params["sid"], False),
+        lambda s, c: _challenge(s, c, approve=False),
         "Deny a Verify push on the phone (409 once no longer pending).",
         response="Challenge",
     ),

@@ -40,6 +40,7 @@ from requests.structures import CaseInsensitiveDict
 
 from twofa_sim.errors import InputError
 from twofa_sim.providers import FakeService
+from twofa_sim.serve.bodies import Broken, TooLarge, read_body
 from twofa_sim.serve.control import PREFIX, ControlApi, ControlReply
 from twofa_sim.serve.openapi import document
 from twofa_sim.serve.state import ServedWorld
@@ -48,11 +49,8 @@ __all__ = ["DEFAULT_MAX_BODY", "Server"]
 
 DEFAULT_MAX_BODY = 64 * 1024
 """Bytes a request body may hold (Twilio's longest SMS body is 1,600 characters)."""
-_DRAIN = 1024 * 1024
-"""An oversized body up to this size is read and dropped, so the client reads the 413."""
 _IDLE = 30.0
 """Seconds a connection may sit idle (or a client take to send a request) before it is closed."""
-_MAX_CHUNK_LINE = 1024
 _LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 
 
@@ -302,7 +300,7 @@ class _Handler(BaseHTTPRequestHandler):
         refusal = self._foreign()
         if refusal is not None:
             reply = ControlReply(403, {"error": {"status": 403, "message": refusal}})
-        elif isinstance(body, _TooLarge):
+        elif isinstance(body, TooLarge):
             reply = ControlReply(413, {"error": {"status": 413, "message": str(body)}})
         else:
             fields = dict(parse_qsl(query, keep_blank_values=True))
@@ -335,7 +333,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         with owner.state.locked():
             service = owner.state.service(name)
-            if isinstance(body, _TooLarge):
+            if isinstance(body, TooLarge):
                 outcome: tuple[int, dict[str, str], str] | Exception = service.error_reply(
                     413, "too_large"
                 ).encoded()
@@ -367,74 +365,27 @@ class _Handler(BaseHTTPRequestHandler):
 
     # --- bodies ---------------------------------------------------------------------------
 
-    def _body(self) -> bytes | _TooLarge | None:
-        """The request body, whole; ``_TooLarge`` past the cap; None when the client is gone
-        or the framing is broken (the connection is then closed, or answered 400)."""
-        limit = self.server.owner.max_body
-        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-            return self._chunked(limit)
-        length_text = self.headers.get("Content-Length")
-        if length_text is None:
-            return b""
-        if not (length_text.strip().isascii() and length_text.strip().isdigit()):
-            self.send_error(400, "Content-Length is not a number")
+    def _body(self) -> bytes | TooLarge | None:
+        """The request body, whole; ``TooLarge`` past the cap; None when the request is over
+        (the client is gone, or broken framing was answered 400). The connection is closed
+        after anything but a whole body."""
+        body = read_body(
+            self.rfile,
+            self.server.owner.max_body,
+            content_length=self.headers.get("Content-Length"),
+            transfer_encoding=self.headers.get("Transfer-Encoding"),
+        )
+        if isinstance(body, Broken):
+            self.send_error(400, body.reason)
             return None
-        length = int(length_text)
-        if length > limit:
-            if length <= _DRAIN:
-                self._read_exactly(length)
+        if not isinstance(body, bytes):
             self.close_connection = True
-            return _TooLarge(limit)
-        return self._read_exactly(length)
-
-    def _read_exactly(self, length: int) -> bytes | None:
-        data = self.rfile.read(length) if length else b""
-        if len(data) < length:  # the client went away mid-body
-            self.close_connection = True
-            return None
-        return data
-
-    def _chunked(self, limit: int) -> bytes | _TooLarge | None:
-        parts: list[bytes] = []
-        total = 0
-        while True:
-            line = self.rfile.readline(_MAX_CHUNK_LINE)
-            size_text = line.split(b";", 1)[0].strip()
-            try:
-                size = int(size_text, 16)
-            except ValueError:
-                self.close_connection = True
-                if line:
-                    self.send_error(400, "malformed chunked body")
-                return None
-            if size == 0:
-                while self.rfile.readline(_MAX_CHUNK_LINE) not in (b"\r\n", b"\n", b""):
-                    pass  # trailers
-                return b"".join(parts)
-            total += size
-            if total > limit:
-                self.close_connection = True
-                return _TooLarge(limit)
-            chunk = self._read_exactly(size + 2)
-            if chunk is None:
-                return None
-            parts.append(chunk[:-2])
+        return body
 
     def _no_body(self) -> bool:
         """For requests that take no body: read (and drop) one if sent, so the connection stays
-        in step. False when the request was already dealt with (the client is gone)."""
-        body = self._body()
-        if isinstance(body, _TooLarge):
-            self.close_connection = True
-        return body is not None
-
-
-class _TooLarge:
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-
-    def __str__(self) -> str:
-        return f"the request body is over the {self.limit}-byte limit"
+        in step. False when the request is over (the client is gone)."""
+        return self._body() is not None
 
 
 def _json_headers() -> dict[str, str]:

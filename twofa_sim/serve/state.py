@@ -19,10 +19,8 @@ from typing import Any, Literal
 
 from twofa_sim.core.clock import format_instant, parse_duration, parse_instant
 from twofa_sim.errors import InputError
-from twofa_sim.providers import FAULT_KINDS, Exchange, FakeService
-from twofa_sim.providers.network import Sms, extract_code
+from twofa_sim.providers import FAULT_KINDS, FakeService
 from twofa_sim.providers.verify import VerifyService
-from twofa_sim.providers.verify.exceptions import ResourceNotFound
 from twofa_sim.serve.faketime import FaketimeFile
 from twofa_sim.serve.hook import ClockHook
 from twofa_sim.world import World, WorldSpec
@@ -161,105 +159,15 @@ class ServedWorld:
             self.world = self._build()
             return self.clock_view()
 
-    # --- views (call under the lock) --------------------------------------------------------
+    # --- what the phone does (call under the lock) ------------------------------------------
 
-    def numbers(self) -> list[dict[str, object]]:
-        world = self.world
-        numbers = list(dict.fromkeys([*world.phones, *world.network.numbers()]))
-        return [
-            {
-                "number": number,
-                "messages": len(world.network.inbox(number)),
-                "in_flight": len(world.network.in_flight(number)),
-                "latest_code": world.network.latest_code(number),
-                "authy": number in world.phones and world.phones[number].authy is not None,
-            }
-            for number in numbers
-        ]
-
-    def inbox(self, number: str) -> dict[str, object]:
-        network = self.world.network
-        return {
-            "number": number,
-            "messages": [_sms(m) for m in network.inbox(number)],
-            "in_flight": len(network.in_flight(number)),
-            "latest_code": network.latest_code(number),
-        }
-
-    def exchanges(self, provider: str | None, limit: int | None) -> list[dict[str, object]]:
-        found = [
-            exchange
-            for service in self.services
-            if provider is None or service.name == provider
-            for exchange in service.exchanges
-        ]
-        found.sort(key=lambda e: e.at)
-        if limit is not None:
-            found = found[-limit:] if limit else []
-        return [_exchange(e) for e in found]
-
-    def approvals(self, status: str | None) -> list[dict[str, object]]:
-        backend = self.world.authy.backend
-        views = [self.approval(uuid) for uuid in list(backend.requests)]
-        return [v for v in views if status is None or v["status"] == status]
-
-    def approval(self, uuid: str) -> dict[str, object]:
-        backend = self.world.authy.backend
-        request = backend.approval_request(uuid)
-        return {
-            "uuid": request.uuid,
-            "authy_id": request.authy_id,
-            "message": request.message,
-            "details": request.details,
-            "status": backend.status(uuid),
-            "created_at": request.created_at,
-            "expires_at": request.expires_at,
-            "processed_at": request.processed_at,
-        }
-
-    def respond(self, uuid: str, approve: bool) -> dict[str, object]:
+    def respond(self, uuid: str, approve: bool) -> None:
+        """Tap Approve or Deny on an Authy OneTouch push."""
         self.world.authy.backend.respond(uuid, approve)
-        return self.approval(uuid)
 
-    def verifications(self, status: str | None) -> list[dict[str, object]]:
-        now = self.world.now()
-        views: list[dict[str, object]] = [
-            {
-                "sid": v.sid,
-                "service_sid": v.service_sid,
-                "to": v.to,
-                "channel": v.channel,
-                "status": v.status_at(now),
-                "created_at": v.created_at,
-                "expires_at": v.expires_at,
-                "sends": len(v.sends),
-                "checks": v.checks,
-            }
-            for v in self.verify.backend.verifications.values()
-        ]
-        return [v for v in views if status is None or v["status"] == status]
-
-    def challenges(self, status: str | None) -> list[dict[str, object]]:
-        views = [self.challenge(sid) for sid in list(self.verify.backend.challenges)]
-        return [v for v in views if status is None or v["status"] == status]
-
-    def challenge(self, sid: str) -> dict[str, object]:
-        challenge = self.verify.backend.challenges.get(sid)
-        if challenge is None:
-            raise ResourceNotFound(f"no Verify challenge {sid}")
-        return {
-            "sid": challenge.sid,
-            "service_sid": challenge.service_sid,
-            "identity": challenge.identity,
-            "factor_sid": challenge.factor_sid,
-            "factor_type": challenge.factor_type,
-            "message": challenge.message,
-            "fields": challenge.fields,
-            "status": challenge.status_at(self.world.now()),
-            "created_at": challenge.created_at,
-            "expires_at": challenge.expires_at,
-            "responded_at": challenge.responded_at,
-        }
+    def respond_challenge(self, sid: str, approve: bool) -> None:
+        """Tap Approve or Deny on a Verify push challenge."""
+        self.verify.backend.respond(sid, approve)
 
     def enroll_push(self, fields: Mapping[str, object]) -> dict[str, object]:
         """The phone's Verify Push app registers (and verifies) a push factor for an identity."""
@@ -277,9 +185,7 @@ class ServedWorld:
             "status": factor.status,
         }
 
-    def respond_challenge(self, sid: str, approve: bool) -> dict[str, object]:
-        self.verify.backend.respond(sid, approve)
-        return self.challenge(sid)
+    # --- faults and credentials (call under the lock) ---------------------------------------
 
     def service(self, name: object) -> FakeService:
         for service in self.services:
@@ -399,31 +305,3 @@ def _number(value: object, where: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise InputError(f"must be a number, not {value!r}", where=where)
     return float(value)
-
-
-def _sms(message: Sms) -> dict[str, object]:
-    return {
-        "sid": message.sid,
-        "from": message.sender,
-        "to": message.to,
-        "body": message.body,
-        "code": extract_code(message.body),
-        "provider": message.provider,
-        "sent_at": message.sent_at,
-        "delivered_at": message.delivered_at,
-        "duplicate": bool(message.copy),
-    }
-
-
-def _exchange(exchange: Exchange) -> dict[str, object]:
-    return {
-        "at": exchange.at,
-        "provider": exchange.provider,
-        "endpoint": exchange.endpoint,
-        "method": exchange.method,
-        "url": exchange.url,
-        "request": dict(exchange.request),
-        "status": exchange.status,
-        "response": exchange.response,
-        "fault": exchange.fault,
-    }
