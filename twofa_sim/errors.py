@@ -200,9 +200,11 @@ class ProviderUnavailableError(TwofaSimError):
 class RetryLaterError(TwofaSimError):
     """The service refuses for now (resend cooldown, push rate limit, lockout, back-off)."""
 
-    def __init__(self, reason: str, retry_after: float, message: str) -> None:
+    def __init__(self, reason: str, retry_after: float, message: str, *, rule: str = "") -> None:
         self.reason = reason
         self.retry_after = retry_after
+        self.rule = rule
+        """The id of the rule that refused (the reference service's ``RULES``), if known."""
         super().__init__(message)
 
 

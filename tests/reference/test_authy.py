@@ -198,7 +198,7 @@ def test_pushes_are_rate_limited(h: Harness) -> None:
         h.advance(10)
     with pytest.raises(RetryLaterError) as caught:
         h.service.send_login_code("bob", h.login("bob"), "authy-push")
-    assert caught.value.reason == "rate_limited"
+    assert (caught.value.reason, caught.value.rule) == ("rate_limited", "push-rate-limit")
     assert caught.value.retry_after == pytest.approx(start + h.policy.push_window - h.world.now())
     assert len(h.world.authy.backend.requests) == h.policy.push_limit
     h.advance(caught.value.retry_after)

@@ -134,7 +134,7 @@ def test_a_locked_account_is_refused_on_every_factor(h: Harness) -> None:
     sent = len(h.world.twilio.exchanges)
     with pytest.raises(RetryLaterError) as caught:
         h.service.send_login_code("alice", login, "sms")
-    assert caught.value.reason == "locked"
+    assert (caught.value.reason, caught.value.rule) == ("locked", "throttle")
     assert len(h.world.twilio.exchanges) == sent
     h.service.generate_qr("alice")
     assert h.service.confirm_totp("alice", "123456").reason == "locked"

@@ -141,7 +141,7 @@ def test_resend_waits_for_the_cooldown(h: Harness) -> None:
     h.advance(8)
     with pytest.raises(RetryLaterError) as caught:
         h.service.start_phone_verification("alice", ALICE)
-    assert caught.value.reason == "cooldown"
+    assert (caught.value.reason, caught.value.rule) == ("cooldown", "oob-rate-limit")
     assert caught.value.retry_after == pytest.approx(h.policy.resend_cooldown - 10)
     assert len(h.world.phone(ALICE).inbox()) == 1
     h.advance(caught.value.retry_after)

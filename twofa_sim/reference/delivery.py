@@ -71,7 +71,8 @@ class CodeSender:
             return
         wait = record.last_sent_at + self.policy.resend_cooldown - self.clock.now()
         if wait > 0:
-            raise RetryLaterError("cooldown", wait, f"a code was just sent; resend in {wait:.0f} s")
+            message = f"a code was just sent; resend in {wait:.0f} s"
+            raise RetryLaterError("cooldown", wait, message, rule="oob-rate-limit")
 
     def send_sms(self, code: PendingCode, to: str, what: str) -> None:
         """Draw the code, keep its salted hash in ``code``, and text it."""
@@ -104,7 +105,10 @@ class CodeSender:
                 reason="rate_limited",
             )
             raise RetryLaterError(
-                "rate_limited", retry, f"too many push requests; try again in {retry:.0f} s"
+                "rate_limited",
+                retry,
+                f"too many push requests; try again in {retry:.0f} s",
+                rule="push-rate-limit",
             )
         number = digits(self.random, 2)
         details = {"Number": number} if self.policy.number_matching else {}

@@ -107,7 +107,8 @@ class LoginFlow:
                 raise _no_factor(channel, record)
             blocked = self.gate.blocked(record)
             if blocked is not None:
-                raise RetryLaterError(blocked.reason, blocked.retry_after or 0.0, "not now")
+                wait = blocked.retry_after or 0.0
+                raise RetryLaterError(blocked.reason, wait, "not now", rule=blocked.rule)
             if channel == "sms":
                 self.sender.cooldown(record)
             code = self.sender.queue(
