@@ -179,6 +179,12 @@ def test_jsonl_lines_must_start_with_the_run(run: Run, good: Path, tmp_path: Pat
     for name, (content, message) in cases.items():
         bad = _write_lines(tmp_path / name, content)
         assert message in refused(run, "report", str(bad)), name
+    odd_header = {**lines[0], "scenarios": 5, "summary": "all passed", "run": "done"}
+    shown = run("report", str(_write_lines(tmp_path / "odd.jsonl", [odd_header, *lines[1:]])))
+    assert shown.code == 0, "a header cannot set what is assembled from the scenario lines"
+    odd_policy = {**lines[0], "policy": ["not", "a", "policy"]}
+    bad = _write_lines(tmp_path / "policy.jsonl", [odd_policy, *lines[1:]])
+    assert "line 1: at /policy: should be object or null" in refused(run, "report", str(bad))
     cut = tmp_path / "cut.jsonl"
     whole = (good / "results.jsonl").read_text(encoding="utf-8")
     cut.write_text(whole + whole.splitlines()[1][:40], encoding="utf-8")

@@ -141,9 +141,13 @@ def _jsonl_results(path: Path, text: str) -> dict[str, Any]:
             scenarios.append(item)
     if header is None:
         raise InputError("no run header: the run stopped before it wrote anything", where=str(path))
-    extra = {k: v for k, v in header.items() if k not in ("seed", "target")}
-    extra["run"] = {**extra.get("run", {}), "complete": False}
-    return assemble(header["seed"], header["target"], scenarios, **extra)
+    # What the header may not set: the blocks assembled here from the scenario lines.
+    computed = {"schema_version", "seed", "target", "summary", "scenarios", "requirements", "run"}
+    extra = {k: v for k, v in header.items() if k not in computed}
+    results = assemble(
+        header["seed"], header["target"], scenarios, **extra, run={"complete": False}
+    )
+    return check_results(results, where=str(path))
 
 
 def _incomplete(results: dict[str, Any]) -> dict[str, Any]:
