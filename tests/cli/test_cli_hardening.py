@@ -8,6 +8,7 @@ kill or stop the parent and wait, again with a deadline, for every worker to be 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -45,10 +46,11 @@ def alive(pid: int) -> bool:
     return stat.rpartition(")")[2].split()[0] not in ("Z", "X")
 
 
-@pytest.fixture
-def hung_run(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], list[int]]]:
-    """A `twofa-sim run --jobs 2` with both workers stuck in the target: the parent and the
-    two workers' process ids. Whatever the test does, every one of them is gone afterwards."""
+@contextlib.contextmanager
+def hung(tmp_path: Path, jobs: int) -> Iterator[tuple[subprocess.Popen[str], list[int]]]:
+    """A `twofa-sim run --jobs JOBS` with every worker stuck in the target: the parent and the
+    workers' process ids (none with one job: the parent runs the scenarios itself). Whatever
+    the test does, every one of them is gone afterwards."""
     if not Path("/proc/self/stat").exists():
         pytest.skip("needs /proc to see processes")
     marks = tmp_path / "marks"
@@ -57,22 +59,29 @@ def hung_run(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], list[int]]
     parent = subprocess.Popen(
         [
             sys.executable, "-m", "twofa_sim", "run", "scenarios",
-            "--jobs", "2", "--target", "tests.cli.hang_target:Hang",
+            "--jobs", str(jobs), "--target", "tests.cli.hang_target:Hang",
             "--report-dir", str(tmp_path / "reports"),
         ],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     workers: list[int] = []
     try:
-        wait_until(lambda: len(list(marks.iterdir())) >= 2, "two workers busy")
-        workers = sorted(int(p.name) for p in marks.iterdir())
-        assert parent.pid not in workers
+        wait_until(lambda: len(list(marks.iterdir())) >= jobs, f"{jobs} worker(s) busy")
+        workers = sorted(int(p.name) for p in marks.iterdir() if int(p.name) != parent.pid)
         yield parent, workers
     finally:
-        for pid in [parent.pid, *workers]:  # only what this fixture started, by its id
+        for pid in [parent.pid, *workers]:  # only what this test started, by its id
             if alive(pid):
                 os.kill(pid, signal.SIGKILL)
         parent.communicate(timeout=DEADLINE)
+
+
+@pytest.fixture
+def hung_run(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], list[int]]]:
+    """:func:`hung` with two workers."""
+    with hung(tmp_path, 2) as (parent, workers):
+        assert len(workers) == 2
+        yield parent, workers
 
 
 def test_workers_exit_when_the_parent_is_killed(
@@ -100,6 +109,17 @@ def test_a_signal_stops_the_run_cleanly(
     assert "stopped after 0 of 75 scenarios" in err and "results.jsonl" in err
     assert "Traceback" not in err and err.count("\n") == 1
     wait_until(lambda: not any(alive(pid) for pid in workers), "workers gone after the signal")
+
+
+def test_sigterm_stops_a_run_in_one_process(tmp_path: Path) -> None:
+    """Item 3, without --jobs: SIGTERM in the middle of a scenario stops the run the same way
+    (exit 143, one line), though the scenario's own code was running."""
+    with hung(tmp_path, 1) as (parent, _):
+        parent.send_signal(signal.SIGTERM)
+        _, err = parent.communicate(timeout=DEADLINE)
+    assert parent.returncode == 143, err
+    assert "interrupted by SIGTERM: stopped after 0 of 75 scenarios" in err
+    assert "Traceback" not in err and err.count("\n") == 1
 
 
 # --- unbounded input, devices and loops ------------------------------------------------------
