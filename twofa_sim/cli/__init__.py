@@ -49,7 +49,8 @@ __all__ = ["cli", "main"]
 def cli() -> None:
     """twofa-sim: a test harness and simulation suite for two-factor authentication.
 
-    Exit codes: 0 success, 1 a check failed, 2 bad input or usage, 3 internal error.
+    Exit codes: 0 success, 1 a check failed, 2 bad input or usage, 3 internal error, 128 + N
+    stopped by signal N (130: Ctrl-C, 143: SIGTERM).
     """
 
 
