@@ -35,7 +35,11 @@ def test_the_curve_follows_the_policy_window() -> None:
 
 
 def test_no_curve_when_the_policy_is_unknown() -> None:
+    """No policy, or a window that is not two whole numbers >= 0 (results are input: a file
+    may say anything), draws no curve and is no error."""
     assert curve_points(None) == []
+    for back in (-1, True, 1.5, "1"):
+        assert curve_points({"totp": {"steps_back": back, "steps_forward": 1}}) == []
 
 
 def test_a_drifting_phone_gets_its_chart(tmp_path: Path) -> None:

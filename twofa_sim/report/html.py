@@ -241,6 +241,13 @@ def _drift_svg(points: Any) -> dict[str, Any] | None:
     }
 
 
+def _steps(value: object) -> int | None:
+    """A window's step count, or None when it is not a whole number >= 0."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    return None
+
+
 def _acceptance_svg(policy: Mapping[str, Any]) -> dict[str, Any] | None:
     """The policy's TOTP acceptance curve (probability against phone clock offset, -150 s to
     +150 s, the exact values of :mod:`twofa_sim.labs.skew`) as SVG geometry for the template."""
@@ -249,9 +256,9 @@ def _acceptance_svg(policy: Mapping[str, Any]) -> dict[str, Any] | None:
     totp = policy.get("totp")
     if not isinstance(totp, Mapping):
         return None
-    back, forward = totp.get("steps_back"), totp.get("steps_forward")
-    if not isinstance(back, int) or not isinstance(forward, int):
-        return None
+    back, forward = _steps(totp.get("steps_back")), _steps(totp.get("steps_forward"))
+    if back is None or forward is None:
+        return None  # no window to draw (results are input: a file may say anything)
     period = 30
     low, high = -150.0, 150.0
     offsets = [low + i for i in range(int(high - low) + 1)]
