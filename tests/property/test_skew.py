@@ -156,3 +156,61 @@ def test_simulation_converges_to_the_curve(
     exact = curve(offset, period, back, forward, delay)
     low, high = skew.wilson_interval(simulated * samples, samples, z=3.29)
     assert low <= exact <= high
+
+
+sigmas = st.floats(0.01, 500, allow_nan=False, allow_infinity=False)
+means = st.floats(-300, 300, allow_nan=False, allow_infinity=False)
+
+
+def normal_rate(
+    sigma: float, mean: float, period: int, back: int, forward: int, delay: float
+) -> float:
+    return skew.normal_failure_rate(
+        sigma, mean=mean, period=period, steps_back=back, steps_forward=forward, entry_delay=delay
+    )
+
+
+@given(sigmas, means, periods, sides, sides, delays)
+def test_a_normal_populations_rate_is_a_probability_that_a_wider_window_never_raises(
+    sigma: float, mean: float, period: int, back: int, forward: int, delay: float
+) -> None:
+    """The exact rate of a normal population lies in [0, 1], and a step more on either side
+    never refuses more logins (issue 16, item 17)."""
+    rate = normal_rate(sigma, mean, period, back, forward, delay)
+    assert 0.0 <= rate <= 1.0
+    assert normal_rate(sigma, mean, period, back + 1, forward, delay) <= rate + 1e-12
+    assert normal_rate(sigma, mean, period, back, forward + 1, delay) <= rate + 1e-12
+
+
+@given(sigmas, means, periods, sides, sides)
+def test_a_normal_populations_rate_is_mirror_symmetric(
+    sigma: float, mean: float, period: int, back: int, forward: int
+) -> None:
+    """A population ``mean`` ahead against window back/forward fails as often as one ``mean``
+    behind against forward/back (no entry delay): the closed form has no favoured side."""
+    ahead = normal_rate(sigma, mean, period, back, forward, 0.0)
+    behind = normal_rate(sigma, -mean, period, forward, back, 0.0)
+    assert ahead == pytest.approx(behind, abs=1e-12)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.floats(1, 100), st.floats(-60, 60), periods, sides, sides, delays)
+def test_a_normal_populations_rate_is_the_mean_over_many_users(
+    sigma: float, mean: float, period: int, back: int, forward: int, delay: float
+) -> None:
+    """The exact rate agrees with the mean refusal over 200,000 drawn users within 6 standard
+    errors: the closed form is the limit the sampling approached."""
+    users = skew.normal_population(sigma, 200_000, mean=mean, seed=17)
+    drawn = skew.failure_rate(
+        users, period=period, steps_back=back, steps_forward=forward, entry_delay=delay
+    )
+    exact = normal_rate(sigma, mean, period, back, forward, delay)
+    spread = float(
+        np.std(
+            1.0
+            - skew.acceptance_array(
+                users, period=period, steps_back=back, steps_forward=forward, entry_delay=delay
+            )
+        )
+    )
+    assert abs(drawn - exact) <= 6 * spread / np.sqrt(users.size) + 1e-12
