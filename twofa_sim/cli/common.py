@@ -7,6 +7,7 @@ anything heavier than click and the standard library at import time.
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import os
@@ -116,10 +117,15 @@ def read_arg(value: str, where: str) -> str:
 def resolve_output(path: Path, where: str) -> Path:
     """Where writing ``path`` lands (a symlink followed), or a located error when it cannot be
     resolved (a symlink loop) or its directory does not exist."""
+    loop = f"cannot resolve {display_path(path)!r}: a symlink loop"
     try:
         target = path.resolve()
-    except (OSError, RuntimeError):  # RuntimeError: a symlink loop, before Python 3.13
-        fail_usage(where, f"cannot resolve {display_path(path)!r}: a symlink loop")
+    except RuntimeError:  # a symlink loop, before Python 3.13
+        fail_usage(where, loop)
+    except OSError as exc:  # a symlink loop from Python 3.13 (ELOOP), or unreadable
+        if exc.errno == errno.ELOOP:
+            fail_usage(where, loop)
+        fail_usage(where, f"cannot resolve {display_path(path)!r}: {exc.strerror or exc}")
     if target.is_dir():
         fail_usage(where, f"{display_path(path)!r} is a directory")
     if not target.parent.is_dir():
