@@ -22,8 +22,8 @@ from tests.serve.test_faketime import LIBFAKETIME
 EXAMPLE = Path(__file__).parents[2] / "examples" / "node-2fa" / "server.js"
 
 pytestmark = pytest.mark.skipif(
-    shutil.which("node") is None or not LIBFAKETIME.exists(),
-    reason="needs node and libfaketime (Debian: apt-get install nodejs libfaketime)",
+    shutil.which("node") is None or not LIBFAKETIME.exists() or not EXAMPLE.exists(),
+    reason="needs node, libfaketime (Debian: apt-get install nodejs libfaketime) and a checkout",
 )
 
 
