@@ -103,6 +103,8 @@ def test_a_standalone_expect_takes_a_mapping_without_that(write: Write) -> None:
     [(line, col, message, hint)] = problems(write, GIVEN + "  - expect: {stats: refused}\n")
     assert (line, col, message) == (7, 14, "unknown field 'stats'")
     assert "status" in hint
+    [(_, col, message, _)] = problems(write, GIVEN + "  - expect: {that: refused, x: 1}\n")
+    assert (col, message) == (29, "unknown field 'x'")
 
 
 def test_an_unknown_totp_policy_field_is_located_with_a_suggestion(write: Write) -> None:

@@ -71,7 +71,11 @@ class StepSpec:
             return value
         if not isinstance(value, Mapping):
             return {self.shorthand: value}
-        if _takes_mapping(self.fields[self.shorthand]) and not set(value) <= set(self.fields):
+        if (
+            _takes_mapping(self.fields[self.shorthand])
+            and self.shorthand not in value
+            and not set(value) <= set(self.fields)
+        ):
             return {self.shorthand: value}
         return value
 
