@@ -1,11 +1,13 @@
 """Scenario files to validated :class:`Scenario` objects, or located errors.
 
 Everything that can be checked without running is checked when a file is loaded (collection time
-under pytest): YAML syntax, the format (JSON Schema, with jsonschema), unknown steps (with a
-did-you-mean), step fields, requirement IDs against the catalog, captures used before they are
-defined, users and phones that are not in ``given``, duplicate ids across the library. All of a
-file's problems are reported at once, each as ``FILE:LINE:COLUMN: message`` with the line and a
-hint.
+under pytest): the file's size (:data:`~twofa_sim.files.MAX_SCENARIO_BYTES`), YAML syntax, the
+format (JSON Schema, with jsonschema; ids, titles and tags of bounded length), unknown steps
+(with a did-you-mean), step fields and the durations, offsets and instants inside them, the
+world and every policy problem in ``given``, requirement IDs against the catalog, captures used
+before they are defined, users and phones that are not in ``given``, duplicate ids across the
+library. All of a file's problems are reported at once, each as ``FILE:LINE:COLUMN: message``
+with the line and a hint; a section the schema refuses is not read further, the others are.
 """
 
 from __future__ import annotations
