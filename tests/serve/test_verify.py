@@ -85,3 +85,11 @@ def test_an_unknown_verify_path_is_twilios_404(served: Served) -> None:
     """Rule: Verify's unknown paths answer Twilio's 20404 envelope."""
     response = requests.get(f"{served.base}/verify/v2/Nope", timeout=10)
     assert response.status_code == 404 and response.json()["code"] == 20404
+
+
+def test_an_oversized_body_to_verify_is_twilios_20413(served: Served) -> None:
+    """Rule: a body over the cap gets Verify's own 413 envelope (20413), not a reset."""
+    response = requests.post(
+        f"{served.base}/verify/v2/Services", data=b"FriendlyName=" + b"x" * 70000, timeout=10
+    )
+    assert response.status_code == 413 and response.json()["code"] == 20413

@@ -158,6 +158,8 @@ class TwilioService(FakeService):
         error: TwilioApiError
         if status == 404:
             error = ResourceNotFound()
+        elif status == 413:  # a body over the served fake's cap
+            error = TwilioApiError(20413, "Request Entity Too Large", 413)
         elif status == 429:
             error = TooManyRequests()
         elif status == 503:

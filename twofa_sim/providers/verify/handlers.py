@@ -209,6 +209,8 @@ class VerifyService(FakeService):
         error: VerifyApiError
         if status == 404:
             error = ResourceNotFound()
+        elif status == 413:
+            error = EntityTooLarge()
         elif status == 429:
             error = TooManyRequests()
         elif status == 503:
