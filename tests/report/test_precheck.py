@@ -1,11 +1,10 @@
 """The fast check (twofa_sim.report.precheck) gives jsonschema's answer: results it accepts are
-results jsonschema accepts, and the other way round, for real results with any field changed."""
+results jsonschema accepts, and the other way round, for real results with any field changed;
+and whatever the schema accepts, every format renders."""
 
 from __future__ import annotations
 
-import copy
 import math
-from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -13,55 +12,20 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.report.mutate import mutated, sample_results
+from twofa_sim.errors import InputError
+from twofa_sim.report.html import render_html
+from twofa_sim.report.junit import render_junit
+from twofa_sim.report.markdown import render_markdown
 from twofa_sim.report.precheck import compile_check
-from twofa_sim.report.schema import results_schema
-from twofa_sim.scenario.loader import load_paths
-from twofa_sim.scenario.results import run_all
+from twofa_sim.report.schema import check_results, results_schema
 
-LIBRARY = Path(__file__).parents[2] / "scenarios"
-
-json_values = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers(-3, 3)
-    | st.floats(allow_nan=False, allow_infinity=False)
-    | st.sampled_from([1.0, -0.0, 2.5, 0.0])
-    | st.text(max_size=3)
-    | st.sampled_from(["passed", "failed", "error", "skipped", "run", "scenario", ""]),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner),
-    max_leaves=6,
-)
+FIXTURE_OK = [HealthCheck.function_scoped_fixture]  # the fixture is module-scoped, not reset
 
 
 @pytest.fixture(scope="module")
 def sample() -> dict[str, Any]:
-    """Real results of a few scenarios (steps with evidence, a failure against pyotp-naive)."""
-    scenarios = load_paths([LIBRARY / "qr"])[:3]
-    results = run_all(scenarios, target="pyotp-naive", seed=0).as_dict(run={"complete": True})
-    results["reproducibility"] = {
-        "twofa_sim": "0.1.0",
-        "git": None,
-        "python": "3.11",
-        "implementation": "cpython",
-        "platform": "linux",
-        "packages": {"pyotp": None},
-        "seed": 0,
-        "target": "pyotp-naive",
-        "command": "twofa-sim run",
-    }
-    results["policy"] = None
-    return results
-
-
-def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    found = [prefix]
-    if isinstance(value, dict):
-        for key, inner in value.items():
-            found += _paths(inner, (*prefix, key))
-    elif isinstance(value, list):
-        for index, inner in enumerate(value):
-            found += _paths(inner, (*prefix, index))
-    return found
+    return sample_results()
 
 
 def _inline(node: Any, definitions: dict[str, Any]) -> Any:
@@ -75,26 +39,30 @@ def _inline(node: Any, definitions: dict[str, Any]) -> Any:
     return node
 
 
-@settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=150, suppress_health_check=FIXTURE_OK)
 @given(data=st.data())
 def test_the_fast_check_and_jsonschema_agree(sample: dict[str, Any], data: st.DataObject) -> None:
-    """Change a field anywhere in real results (replace it with any JSON value, or remove a
-    key): the fast check says valid exactly when jsonschema does."""
+    """Change real results anywhere (replace a value with any JSON value, remove a key, add
+    one): the fast check says valid exactly when jsonschema does."""
     schema = results_schema()
     check = compile_check(_inline(schema, schema["$defs"]))
     assert check is not None, "results.schema.json uses only what the fast check handles"
-    validator = jsonschema.Draft202012Validator(schema)
-    changed = copy.deepcopy(sample)
-    for _ in range(data.draw(st.integers(1, 3))):
-        path = data.draw(st.sampled_from(_paths(changed)[1:]))
-        parent: Any = changed
-        for part in path[:-1]:
-            parent = parent[part]
-        if isinstance(parent, dict) and data.draw(st.booleans()):
-            del parent[path[-1]]
-        else:
-            parent[path[-1]] = copy.deepcopy(data.draw(json_values))
-    assert check(changed) == validator.is_valid(changed)
+    changed = mutated(data, sample)
+    assert check(changed) == jsonschema.Draft202012Validator(schema).is_valid(changed)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=FIXTURE_OK)
+@given(data=st.data())
+def test_whatever_the_schema_accepts_renders(sample: dict[str, Any], data: st.DataObject) -> None:
+    """The schema leaves evidence, the policy and later blocks open: whatever it accepts,
+    every format renders (a results file that passed the check is never an internal error)."""
+    changed = mutated(data, sample)
+    try:
+        check_results(changed, where="results.json")
+    except InputError:
+        return
+    for render in (render_html, render_junit, render_markdown):
+        assert render(changed)
 
 
 def test_numbers_follow_json_schema() -> None:
