@@ -168,7 +168,7 @@ def test_what_is_not_a_results_object_is_refused(
 def test_jsonl_lines_must_start_with_the_run(run: Run, good: Path, tmp_path: Path) -> None:
     """The run header comes first and once; a line of another kind is refused; an empty file
     says the run stopped before it wrote anything; a line cut off by a kill (the last, with no
-    newline) is left out."""
+    newline, even cut inside a character) is left out, but a bad line before it is not."""
     lines = _lines(good)
     cases = {
         "scenario-first.jsonl": (lines[1:], "line 1: a scenario before the run header"),
@@ -185,12 +185,16 @@ def test_jsonl_lines_must_start_with_the_run(run: Run, good: Path, tmp_path: Pat
     odd_policy = {**lines[0], "policy": ["not", "a", "policy"]}
     bad = _write_lines(tmp_path / "policy.jsonl", [odd_policy, *lines[1:]])
     assert "line 1: at /policy: should be object or null" in refused(run, "report", str(bad))
-    cut = tmp_path / "cut.jsonl"
-    whole = (good / "results.jsonl").read_text(encoding="utf-8")
-    cut.write_text(whole + whole.splitlines()[1][:40], encoding="utf-8")
-    shown = run("report", str(cut), "--format", "json")
-    assert shown.code == 0
-    assert json.loads(shown.out)["summary"]["scenarios"] == len(lines) - 1
+    whole = (good / "results.jsonl").read_bytes()
+    for tail in (whole.splitlines()[1][:40], '{"kind": "scenario", "title": "café'.encode()[:-1]):
+        cut = tmp_path / "cut.jsonl"
+        cut.write_bytes(whole + tail)
+        shown = run("report", str(cut), "--format", "json")
+        assert shown.code == 0, (tail, shown.err)
+        assert json.loads(shown.out)["summary"]["scenarios"] == len(lines) - 1
+    broken = tmp_path / "broken.jsonl"
+    broken.write_bytes(whole + b"\xff\n" + whole.splitlines()[1] + b"\n")
+    assert f"{broken}, line {len(lines) + 1}: not UTF-8" in refused(run, "report", str(broken))
 
 
 def test_dev_zero_and_fifos_are_not_regular_files(run: Run, good: Path, tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from twofa_sim.errors import InputError
-from twofa_sim.files import MAX_RESULTS_BYTES, read_text, write_atomically
+from twofa_sim.files import MAX_RESULTS_BYTES, read_bytes, read_text, write_atomically
 from twofa_sim.report.schema import check_line, check_results, parse_json
 
 __all__ = [
@@ -109,19 +109,24 @@ class RunDirectory:
             self._stream = None
 
 
-def _jsonl_results(path: Path, text: str) -> dict[str, Any]:
+def _jsonl_results(path: Path, data: bytes) -> dict[str, Any]:
     """A killed run's results.jsonl as results.json, marked incomplete: every line checked
-    against the schema (a line cut off by the kill, the last one, is left out)."""
+    against the schema (a line cut off by the kill, the last one, is left out, even when the
+    cut fell inside a character)."""
     from twofa_sim.scenario.results import assemble
 
     header: dict[str, Any] | None = None
     scenarios: list[dict[str, Any]] = []
-    lines = text.split("\n")
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
+    lines = data.split(b"\n")
+    for number, raw in enumerate(lines, 1):
+        if not raw.strip():
             continue
         where = f"{path}, line {number}"
         try:
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise InputError(f"not UTF-8 text (byte {exc.start})", where=where) from None
             item = parse_json(line, where=where)
         except InputError:
             if number == len(lines):
@@ -181,9 +186,9 @@ def load_results(source: Path) -> dict[str, Any]:
             path = source / JSONL
         finished = (source / MANIFEST).is_file()
     # Capped, regular files only: `report /dev/zero` is refused, not read until memory runs out.
-    text = read_text(path, limit=MAX_RESULTS_BYTES, where=str(path))
     if path.name.endswith(".jsonl"):
-        return _jsonl_results(path, text)
+        return _jsonl_results(path, read_bytes(path, limit=MAX_RESULTS_BYTES, where=str(path)))
+    text = read_text(path, limit=MAX_RESULTS_BYTES, where=str(path))
     data = check_results(parse_json(text, where=str(path)), where=str(path))
     if not finished or (data.get("run") or {}).get("complete") is not True:
         return _incomplete(data)
