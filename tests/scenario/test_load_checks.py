@@ -217,3 +217,25 @@ def test_the_number_a_user_types_is_any_text_and_the_help_says_so(write: Write) 
     for name in ("submit_phone", "change_phone"):
         described = str(REGISTRY[name].fields["phone"]["description"])
         assert "given.phones" not in described and "any text" in described
+
+
+def test_a_loaded_scenario_keeps_no_yaml_nodes(write: Write) -> None:
+    """Issue 16.6: once a file is loaded, its scenarios keep their steps, not the YAML node tree
+    used to locate problems (about 75 bytes of memory per byte of YAML, for the whole run)."""
+    import gc
+    import tracemalloc
+
+    step = "  - expect_inbox: {user: alice, count: 0, last_contains: hello}\n"
+    path = write(GIVEN + step * 3000)
+    size = path.stat().st_size
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        loaded = load_scenarios(path)
+        gc.collect()
+        kept = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert len(loaded[0].steps) == 3000
+    assert kept < 25 * size, f"{kept / size:.0f} bytes kept per byte of YAML"

@@ -18,7 +18,7 @@ import functools
 import os
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, cast
 
@@ -213,12 +213,9 @@ class Scenario:
     steps: tuple[StepDef, ...]
     for_all: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     examples: int = 25
-    document: Document | None = field(default=None, repr=False, compare=False)
-
-    def __getstate__(self) -> dict[str, Any]:
-        # Pickled for --jobs workers and back inside each result: leave the YAML nodes behind.
-        # Only loading reads them (to locate problems), and they are 90% of a pickled scenario.
-        return {**self.__dict__, "document": None}
+    id_at: Problem | None = field(default=None, repr=False, compare=False)
+    """Where the id is written (its line, to show), for a problem found across files; the YAML
+    nodes themselves are not kept once the file is loaded."""
 
 
 # --- loading ----------------------------------------------------------------------------------
@@ -253,11 +250,11 @@ def load_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Scenario]:
             continue
         for scenario in loaded:
             first = seen.get(scenario.id)
-            if first is not None and scenario.document is not None:
+            if first is not None and scenario.id_at is not None:
                 problems.append(
-                    scenario.document.problem(
-                        ("id",),
-                        f"duplicate scenario id {scenario.id!r}",
+                    replace(
+                        scenario.id_at,
+                        message=f"duplicate scenario id {scenario.id!r}",
                         hint=f"first used at {first.file}:{first.line}",
                     )
                 )
@@ -394,7 +391,7 @@ class _Checker:
             steps=tuple(steps),
             for_all=for_all,
             examples=int(data.get("examples", 25)),
-            document=self.document,
+            id_at=self.document.problem(("id",), ""),
         )
 
     def covers(self, covers: list[str]) -> None:

@@ -161,5 +161,5 @@ def _results(
         for scenario, result in zip(
             scenarios, pool.map(_run_one, work, chunksize=chunk), strict=True
         ):
-            result.scenario = scenario  # the parent's own object, document included
+            result.scenario = scenario  # the parent's own object
             yield result
