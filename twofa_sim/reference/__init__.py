@@ -24,6 +24,13 @@ from twofa_sim.reference.records import UserRecord
 from twofa_sim.reference.service import ReferenceService, ServiceParts
 from twofa_sim.reference.store import MemoryStore, SqliteStore, Store
 from twofa_sim.reference.verdicts import Challenge, Enrollment, LoginResult, Notification, Outcome
+from twofa_sim.reference.verify import (
+    VerifyCodeCheck,
+    VerifySender,
+    VerifyTotpCheck,
+    push_identity,
+    user_identity,
+)
 
 __all__ = [
     "RULES",
@@ -51,6 +58,11 @@ __all__ = [
     "Store",
     "TotpCheck",
     "UserRecord",
+    "VerifyCodeCheck",
+    "VerifySender",
+    "VerifyTotpCheck",
+    "push_identity",
     "unlogged_users",
+    "user_identity",
     "verify_chain",
 ]

@@ -118,11 +118,13 @@ class LoginFlow:
                 login_id=attempt.login_id,
                 phone=record.phone,
                 authy_id=record.authy_id,
+                factor_sid=record.push_factor if channel == "verify-push" else None,
+                identity=record.push_identity if channel == "verify-push" else None,
             )
             if channel == "sms":
                 self.sender.send_sms(code, record.phone or "", "login")
                 record.last_sent_at = self.clock.now()
-            elif channel == "authy-push":
+            elif channel in ("authy-push", "verify-push"):
                 self.sender.push(record, journal, code, "Log in?")
             journal.event(
                 "login.code_sent", "ok", rule="oob-bound", channel=channel, request=code.request_id

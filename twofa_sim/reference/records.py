@@ -38,6 +38,13 @@ class PendingCode:
     login_id: str | None = None
     push_uuid: str | None = None
     push_number: str | None = None
+    verification_sid: str | None = None
+    """With Verify: the verification that holds the code (None once closed)."""
+    challenge_sid: str | None = None
+    """With Verify: the push challenge raised for this request."""
+    factor_sid: str | None = None
+    identity: str | None = None
+    """With Verify: the push factor and its identity the challenge goes to."""
 
 
 @dataclass
@@ -49,6 +56,9 @@ class TotpCredential:
     confirmed: bool = False
     last_step: int | None = None
     drift: int = 0
+    factor_sid: str | None = None
+    """With Verify: the TOTP factor that holds the secret (``secret`` is then empty)."""
+    identity: str | None = None
 
     @property
     def state(self) -> TotpState:
@@ -81,6 +91,9 @@ class UserRecord:
     authy_id: int | None = None
     authy_app: bool = False
     """The verified number belongs to an Authy user with the app (codes come by Authy)."""
+    push_factor: str | None = None
+    push_identity: str | None = None
+    """With Verify: the push factor of the verified number's app, and its identity."""
     two_factor: bool = False
     totp: TotpCredential | None = None
     totp_pending: TotpCredential | None = None
@@ -93,6 +106,9 @@ class UserRecord:
     authy_used: list[list[Any]] = field(default_factory=list)
     """Recently accepted Authy app tokens as ``[hash, until]``: Authy itself accepts a token
     twice within its window; the service does not (ASVS 5.0 6.5.1)."""
+    totp_used: list[list[Any]] = field(default_factory=list)
+    """With Verify: recently accepted TOTP codes as ``[hash, until]`` (Verify does not refuse a
+    code twice within its window; the service does)."""
     last_sent_at: float | None = None
     pending: dict[str, PendingCode] = field(default_factory=dict)
     logins: dict[str, LoginAttempt] = field(default_factory=dict)
@@ -109,6 +125,8 @@ class UserRecord:
             found.append("totp")
         if self.two_factor and self.phone is not None:
             found.extend(["authy-app", "authy-push"] if self.authy_app else ["sms"])
+            if self.push_factor is not None:
+                found.append("verify-push")
         if self.two_factor and any(not code["used"] for code in self.recovery):
             found.append("recovery")
         return found

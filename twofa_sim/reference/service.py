@@ -19,14 +19,14 @@ from __future__ import annotations
 import secrets as _secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from twofa_sim.core.clock import Clock
 from twofa_sim.core.keyuri import build_uri
 from twofa_sim.core.phone import normalise_phone
 from twofa_sim.core.qr import render_png
 from twofa_sim.core.secret import generate_secret
-from twofa_sim.errors import InputError, UnknownUserError
+from twofa_sim.errors import InputError, ProviderUnavailableError, UnknownUserError
 from twofa_sim.reference.audit import AuditEntry, unlogged_users, verify_chain
 from twofa_sim.reference.checks import PasswordCheck, PendingCodeCheck, RecoveryCheck, TotpCheck
 from twofa_sim.reference.codes import Random, recovery_code, recovery_digest
@@ -44,9 +44,19 @@ from twofa_sim.reference.verdicts import (
     Notification,
     Outcome,
 )
+from twofa_sim.reference.verify import (
+    VerifyCodeCheck,
+    VerifySender,
+    VerifyTotpCheck,
+    push_identity,
+    refuse_seed_compat,
+    user_identity,
+    verify_skew,
+)
 
 if TYPE_CHECKING:  # the providers' clients, for annotations only
     from twofa_sim.providers import AuthyClient, TwilioClient
+    from twofa_sim.providers.verify import VerifyClient
 
 __all__ = ["ReferenceService", "ServiceParts"]
 
@@ -123,8 +133,13 @@ class ReferenceService:
         random: Random | None = None,
         issuer: str = "twofa-sim",
         parts: ServiceParts | None = None,
+        verify: VerifyClient | None = None,
     ) -> None:
         self.clock = clock
+        self.verify = verify
+        """With a Verify client, codes, TOTP factors and pushes go through Twilio Verify
+        (:mod:`twofa_sim.reference.verify`); a part left at its default becomes its Verify
+        variant."""
         self.twilio = twilio
         self.authy = authy
         self.sms_from = sms_from
@@ -140,7 +155,15 @@ class ReferenceService:
         self.gate = built.gate(clock=clock, policy=policy_)
         self.alarm = built.alarm(gate=self.gate)
         self.passwords = built.passwords(policy=policy_)
-        self.sender = built.sender(
+        extra: dict[str, Any] = {}
+        sender_class, pending_class, totp_class = built.sender, built.pending_codes, built.totp
+        if verify is not None:
+            extra = {"verify": verify}
+            sender_class = VerifySender if sender_class is CodeSender else sender_class
+            pending_class = VerifyCodeCheck if pending_class is PendingCodeCheck else pending_class
+            totp_class = VerifyTotpCheck if totp_class is TotpCheck else totp_class
+        self.sender = sender_class(
+            **extra,
             clock=clock,
             policy=policy_,
             random=self.random,
@@ -149,10 +172,12 @@ class ReferenceService:
             sms_from=sms_from,
             issuer=issuer,
         )
-        self.pending_codes = built.pending_codes(
-            clock=clock, policy=policy_, gate=self.gate, alarm=self.alarm, authy=authy
+        self.pending_codes = pending_class(
+            **extra, clock=clock, policy=policy_, gate=self.gate, alarm=self.alarm, authy=authy
         )
-        self.totp_check = built.totp(clock=clock, policy=policy_, gate=self.gate, alarm=self.alarm)
+        self.totp_check = totp_class(
+            **extra, clock=clock, policy=policy_, gate=self.gate, alarm=self.alarm
+        )
         self.recovery_check = built.recovery(policy=policy_, gate=self.gate, alarm=self.alarm)
         self.logins = built.login(
             operations=self.operations,
@@ -206,8 +231,19 @@ class ReferenceService:
         with self.operations.on(username) as (record, journal):
             sender.cooldown(record)
             authy_id, has_app = sender.authy_user(username, number)
+            push = sender.push_factor(number.e164) if isinstance(sender, VerifySender) else None
             now = self.clock.now()
-            if has_app:
+            if push is not None:
+                code = sender.queue(
+                    record,
+                    purpose="phone",
+                    channel="verify-push",
+                    phone=number.e164,
+                    factor_sid=push,
+                    identity=push_identity(number.e164),
+                )
+                sender.push(record, journal, code, f"Verify your phone number for {self.issuer}")
+            elif has_app:
                 channel = "authy-push" if authy_method == "push" else "authy-app"
                 code = sender.queue(
                     record, purpose="phone", channel=channel, phone=number.e164, authy_id=authy_id
@@ -247,6 +283,7 @@ class ReferenceService:
                 record.phone = found.phone
                 record.authy_id = found.authy_id
                 record.authy_app = found.channel.startswith("authy")
+                record.push_factor, record.push_identity = found.factor_sid, found.identity
                 record.two_factor = True
                 journal.event(
                     "two_factor.enabled", "ok", rule="phone-validated", channel=found.channel
@@ -282,9 +319,12 @@ class ReferenceService:
         active secret at once, and the old one's codes stop working.
         """
         with self.operations.on(username) as (record, journal):
-            secret = generate_secret(160, randbytes=self.random)
-            uri = build_uri(secret=secret, account=username, issuer=self.issuer)
-            credential = TotpCredential(secret, self.clock.now())
+            if self.verify is not None:
+                credential, uri = self._verify_factor(username)
+            else:
+                secret = generate_secret(160, randbytes=self.random)
+                uri = build_uri(secret=secret, account=username, issuer=self.issuer)
+                credential = TotpCredential(secret, self.clock.now())
             if self.policy.confirm_totp:
                 record.totp_pending = credential
             else:
@@ -296,6 +336,27 @@ class ReferenceService:
                 "totp.generated", "ok", rule="secret-csprng", confirmed=credential.confirmed
             )
             return Enrollment(uri, render_png(uri), credential.confirmed)
+
+    def _verify_factor(self, username: str) -> tuple[TotpCredential, str]:
+        """A new Verify TOTP factor: the credential keeps its SID (Verify keeps the secret) and
+        the QR carries the URI Verify returned."""
+        from twofa_sim.providers.verify import VerifyError
+
+        if not self.policy.confirm_totp:
+            raise refuse_seed_compat()
+        assert self.verify is not None
+        identity = user_identity(self.issuer, username)
+        window = self.policy.totp
+        try:
+            factor = self.verify.create_totp_factor(
+                identity,
+                username[:64],
+                skew=verify_skew(window.steps_back, window.steps_forward),
+            )
+        except VerifyError as exc:
+            raise ProviderUnavailableError("Verify", type(exc).__name__) from exc
+        credential = TotpCredential("", self.clock.now(), factor_sid=factor.sid, identity=identity)
+        return credential, factor.uri or ""
 
     def confirm_totp(self, username: str, code: str) -> Outcome:
         """Activate the pending QR secret with one valid code from the app (``totp-confirm``)."""
@@ -386,6 +447,7 @@ class ReferenceService:
             record.two_factor = False
             record.phone = record.totp = record.totp_pending = None
             record.authy_id, record.authy_app = None, False
+            record.push_factor = record.push_identity = None
             record.recovery, record.pending = [], {}
             journal.event("two_factor.disabled", "ok", rule="notify-change")
             journal.notify("factor_changed", "Two-factor authentication is off")

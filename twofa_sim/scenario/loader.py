@@ -117,6 +117,7 @@ _GIVEN: dict[str, Any] = {
                     "drift_ppm": {"type": ["number", "string"]},
                     "apps": {"type": "array", "items": {"type": "string"}},
                     "authy": {"type": ["boolean", "string"]},
+                    "verify_push": {"type": "boolean"},
                 },
             },
         },
@@ -124,6 +125,7 @@ _GIVEN: dict[str, Any] = {
         "faults": {"type": "object"},
         "store": {"enum": ["memory", "sqlite"]},
         "freeze_system_time": {"type": "boolean"},
+        "provider": {"enum": ["messages", "verify"], "description": "what the reference uses"},
     },
 }
 

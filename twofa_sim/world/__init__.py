@@ -6,6 +6,7 @@ apps that really scan the QR, and the Authy app.
 """
 
 from twofa_sim.world.simulation import (
+    PROVIDERS,
     SMS_FROM,
     WORLD_KEYS,
     FaultSpec,
@@ -14,4 +15,4 @@ from twofa_sim.world.simulation import (
     WorldSpec,
 )
 
-__all__ = ["SMS_FROM", "WORLD_KEYS", "FaultSpec", "PhoneSpec", "World", "WorldSpec"]
+__all__ = ["PROVIDERS", "SMS_FROM", "WORLD_KEYS", "FaultSpec", "PhoneSpec", "World", "WorldSpec"]

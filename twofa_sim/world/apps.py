@@ -38,6 +38,7 @@ from twofa_sim.core.qr import decode_zbar
 from twofa_sim.errors import KeyUriError, NoSuchAccountError, TwofaSimError
 from twofa_sim.providers.authy.models import ApprovalRequest, AuthyBackend, Device
 from twofa_sim.providers.network import Sms, SmsNetwork
+from twofa_sim.providers.verify.models import Challenge, VerifyBackend
 
 __all__ = [
     "AppAccount",
@@ -46,6 +47,7 @@ __all__ = [
     "NoSuchAccountError",
     "Phone",
     "ScanResult",
+    "VerifyPushApp",
 ]
 
 _DEFAULTS: dict[Parameter, object] = {"algorithm": "SHA1", "digits": 6, "period": 30}
@@ -251,6 +253,37 @@ class AuthyApp:
         self._backend.respond(uuid, False, device_id=self.device.id)
 
 
+class VerifyPushApp:
+    """A Verify Push app on a phone (what the Verify Push SDK does): enrolled for one identity,
+    it sees the push challenges raised for its factor and approves or denies them through the
+    Verify backend, as the SDK answers with its signed payload."""
+
+    def __init__(self, identity: str, backend: VerifyBackend) -> None:
+        self.identity = identity
+        self.factor_sid: str | None = None
+        self._backend = backend
+
+    def enroll(self, service_sid: str) -> str:
+        """Register and verify a push factor for :attr:`identity`; its SID."""
+        factor = self._backend.enroll_push(service_sid, self.identity)
+        self.factor_sid = factor.sid
+        return factor.sid
+
+    def pending(self) -> list[Challenge]:
+        """Push challenges waiting for an answer on this phone, oldest first."""
+        if self.factor_sid is None:
+            return []
+        return list(self._backend.pending_challenges(self.factor_sid))
+
+    def approve(self, sid: str) -> None:
+        """Tap "Approve" on a push challenge."""
+        self._backend.respond(sid, True)
+
+    def deny(self, sid: str) -> None:
+        """Tap "Deny" on a push challenge."""
+        self._backend.respond(sid, False)
+
+
 @dataclass
 class Phone:
     """A phone: a number that receives SMS, a clock of its own, and the apps it runs."""
@@ -260,6 +293,8 @@ class Phone:
     network: SmsNetwork
     apps: dict[str, AuthenticatorApp] = field(default_factory=dict)
     authy: AuthyApp | None = None
+    push: VerifyPushApp | None = None
+    """A Verify Push app, when the phone runs one."""
 
     def app(self, profile_id: str | None = None) -> AuthenticatorApp:
         """The app of that profile; without one, the phone's only app."""

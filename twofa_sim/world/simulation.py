@@ -11,6 +11,7 @@ A world is built from a plain description (what a scenario file's ``given:`` wil
              "apps": ["google-authenticator-android-2012"], "authy": True},
         ],
         "faults": {"twilio": [{"kind": "http_503", "start": "10m", "until": "20m"}]},
+        "provider": "messages",      # or "verify": the reference service uses Twilio Verify
     })
     with world:                      # the fakes answer on requests; system time frozen if asked
         world.advance("30s")
@@ -19,6 +20,15 @@ A world is built from a plain description (what a scenario file's ``given:`` wil
 Entering mounts the fakes on ``requests`` (and, with ``freeze_system_time: true``, starts the
 freezegun bridge); leaving unmounts everything, even on error. The same description and seed
 build the same world: every ID, secret, code and delay comes from the one seed.
+
+Three fakes are always there: Twilio Messages (``world.twilio``), Authy (``world.authy``) and
+Twilio Verify v2 (``world.verify``, on the Twilio account's SID and token, so one ``twilio``
+``Client`` reaches both; a default Verify service named after the issuer is created at once).
+``provider`` says which the reference service uses: ``messages`` (Messages for SMS codes, Authy
+for its users, its own TOTP secrets) or ``verify`` (Verify for all three: see
+:meth:`World.reference_service`). A phone with ``verify_push: true`` runs a Verify Push app,
+enrolled for the identity the reference service gives its number
+(:func:`~twofa_sim.reference.push_identity`).
 """
 
 from __future__ import annotations
@@ -53,21 +63,36 @@ from twofa_sim.providers.authy import AuthyClient, AuthyService
 from twofa_sim.providers.authy import urls as authy_urls
 from twofa_sim.providers.twilio import TwilioClient, TwilioService
 from twofa_sim.providers.twilio import urls as twilio_urls
+from twofa_sim.providers.verify import VerifyClient, VerifyService
+from twofa_sim.providers.verify import urls as verify_urls
 from twofa_sim.reference import (
     ReferenceService,
     SecurityPolicy,
     ServiceParts,
     SqliteStore,
     Store,
+    push_identity,
 )
-from twofa_sim.world.apps import AuthenticatorApp, AuthyApp, Phone
+from twofa_sim.world.apps import AuthenticatorApp, AuthyApp, Phone, VerifyPushApp
 
-__all__ = ["WORLD_KEYS", "FaultSpec", "PhoneSpec", "World", "WorldSpec"]
+__all__ = ["PROVIDERS", "WORLD_KEYS", "FaultSpec", "PhoneSpec", "World", "WorldSpec"]
 
-WORLD_KEYS: tuple[str, ...] = ("seed", "start", "phones", "sms", "faults", "freeze_system_time")
+WORLD_KEYS: tuple[str, ...] = (
+    "seed",
+    "start",
+    "phones",
+    "sms",
+    "faults",
+    "freeze_system_time",
+    "provider",
+)
 """The keys a world description may hold (a scenario's ``given:`` holds these and more)."""
 
+PROVIDERS: tuple[str, ...] = ("messages", "verify")
+"""What the reference service uses: Twilio Messages + Authy, or Twilio Verify."""
+
 _DEFAULT_START = "2026-01-01T00:00:00Z"
+_DEFAULT_ISSUER = "twofa-sim"
 SMS_FROM = "+15005550006"
 """The sender the reference service uses: the Twilio test number that passes every check."""
 
@@ -82,6 +107,8 @@ class PhoneSpec:
     apps: tuple[str, ...] = ()
     authy: bool = False
     """The number is an Authy user, and the phone runs the Authy app (one registered device)."""
+    verify_push: bool = False
+    """The phone runs a Verify Push app, enrolled for the number's identity."""
 
 
 @dataclass(frozen=True)
@@ -108,6 +135,8 @@ class WorldSpec:
     delivery: Delivery = field(default_factory=Delivery)
     faults: tuple[FaultSpec, ...] = ()
     freeze_system_time: bool = False
+    provider: str = "messages"
+    """``messages`` or ``verify``: what the reference service sends codes with."""
 
     @classmethod
     def read(cls, description: Mapping[str, Any], *, where: str = "given") -> WorldSpec:
@@ -128,6 +157,15 @@ class World:
         self.network = SmsNetwork(self.clock, self.rng.stream("network"), spec.delivery)
         self.twilio = TwilioService(self.clock, self.rng.stream("twilio"), self.network)
         self.authy = AuthyService(self.clock, self.rng.stream("authy"), self.network)
+        self.verify = VerifyService(
+            self.clock,
+            self.rng.stream("verify"),
+            self.network,
+            account_sid=self.twilio.account_sid,
+            auth_token=self.twilio.auth_token,
+        )
+        self._verify_services: dict[tuple[str, int], str] = {}
+        self.verify_service_sid()  # the default service is always there
         self.phones: dict[str, Phone] = {}
         for phone in spec.phones:
             self.phones[phone.number] = self._build_phone(phone)
@@ -162,17 +200,37 @@ class World:
             # The Authy app keeps its token clock in step with Authy's servers, so its tokens
             # follow true time, not the phone's clock (an assumption: see the README).
             authy = AuthyApp(user.id, device, self.clock, backend)
-        return Phone(spec.number, clock, self.network, apps, authy)
+        push = VerifyPushApp(push_identity(spec.number), self.verify.backend)
+        if spec.verify_push:
+            push.enroll(self.verify_service_sid())
+        return Phone(
+            spec.number, clock, self.network, apps, authy, push if spec.verify_push else None
+        )
 
     def _service(self, name: str) -> FakeService:
-        services: dict[str, FakeService] = {"twilio": self.twilio, "authy": self.authy}
+        services: dict[str, FakeService] = {
+            "twilio": self.twilio,
+            "authy": self.authy,
+            "verify": self.verify,
+        }
         return services[name]
+
+    def verify_service_sid(self, issuer: str = _DEFAULT_ISSUER, code_length: int = 6) -> str:
+        """The SID of the Verify service named ``issuer`` with codes of ``code_length`` digits
+        (created on first use; the default one, ``twofa-sim`` with 6 digits, at once)."""
+        key = (issuer, code_length)
+        sid = self._verify_services.get(key)
+        if sid is None or sid not in self.verify.backend.services:
+            service = self.verify.backend.create_service(issuer[:32], code_length=code_length)
+            sid = self._verify_services[key] = service.sid
+        return sid
 
     # --- using ------------------------------------------------------------------------------
 
     @property
     def services(self) -> tuple[FakeService, ...]:
-        return (self.twilio, self.authy)
+        """Every fake: Twilio Messages, Authy, Twilio Verify."""
+        return (self.twilio, self.authy, self.verify)
 
     def reference_service(
         self,
@@ -183,6 +241,7 @@ class World:
         random: Callable[[int], bytes] | None = None,
         issuer: str = "twofa-sim",
         parts: ServiceParts | None = None,
+        provider: str | None = None,
     ) -> ReferenceService:
         """A reference service wired to this world's fakes and clock: the one place that wires
         one (a new instance on the same store or file is a restart: it knows only what the
@@ -193,13 +252,29 @@ class World:
         :class:`~twofa_sim.reference.SqliteStore` on instead. ``random``: its random bytes (by
         default the world's stream ``reference/N`` for the N-th service drawing from it).
         ``parts``: the collaborators' classes, for a deliberately broken variant
-        (:class:`~twofa_sim.reference.ServiceParts`).
+        (:class:`~twofa_sim.reference.ServiceParts`). ``provider``: ``messages`` or ``verify``
+        (default: the world's ``provider``); with ``verify`` the service gets a
+        :class:`~twofa_sim.providers.verify.VerifyClient` on the Verify service named after the
+        issuer, with the policy's code length, and sends, checks and pushes through it.
         """
         if store is not None and sqlite is not None:
             raise InputError("give a store or an SQLite file, not both", where="store")
+        chosen = self.spec.provider if provider is None else provider
+        if chosen not in PROVIDERS:
+            raise InputError(
+                f"unknown provider {chosen!r}", where="provider", hint=" or ".join(PROVIDERS)
+            )
         if random is None:
             self._services += 1
             random = self.rng.stream(f"reference/{self._services}").randbytes
+        verify = None
+        if chosen == "verify":
+            digits = (policy or SecurityPolicy()).sms_code_digits
+            verify = VerifyClient(
+                self.verify.account_sid,
+                self.verify.auth_token,
+                self.verify_service_sid(issuer, digits),
+            )
         return ReferenceService(
             clock=self.clock,
             twilio=TwilioClient(self.twilio.account_sid, self.twilio.auth_token),
@@ -210,6 +285,7 @@ class World:
             random=random,
             issuer=issuer,
             parts=parts,
+            verify=verify,
         )
 
     def phone(self, number: str) -> Phone:
@@ -230,10 +306,15 @@ class World:
         return self.clock.now()
 
     def reset(self) -> None:
-        """Forget every provider's state, the network's messages and the exchange logs."""
+        """Forget every provider's state, the network's messages and the exchange logs (the
+        default Verify service and the phones' push enrollments are made again)."""
         for service in self.services:
             service.reset()
         self.network.reset()
+        self._verify_services.clear()
+        for phone in self.phones.values():
+            if phone.push is not None:
+                phone.push.enroll(self.verify_service_sid())
 
     def __enter__(self) -> World:
         if self._stack is not None:
@@ -267,10 +348,13 @@ class World:
         yield f"seed={self.spec.seed!r} start={self.spec.start!r}"
         yield f"twilio={self.twilio.account_sid} {self.twilio.auth_token}"
         yield f"authy={self.authy.api_key}"
+        yield f"verify={self.verify.account_sid} services={sorted(self._verify_services.items())}"
         for number, phone in self.phones.items():
             if phone.authy is not None:
                 yield f"{number} authy_id={phone.authy.authy_id} device={phone.authy.device.id}"
                 yield f"{number} authy_secret={phone.authy.device.secret.hex()}"
+            if phone.push is not None:
+                yield f"{number} push={phone.push.identity} {phone.push.factor_sid}"
         for service in self.services:
             for exchange in service.exchanges:
                 yield f"{exchange.provider} {exchange.at!r} {exchange.endpoint} {exchange.status}"
@@ -317,13 +401,20 @@ def _read_spec(description: Mapping[str, Any], where: str) -> WorldSpec:
     freeze = description.get("freeze_system_time", False)
     if not isinstance(freeze, bool):
         raise InputError("must be true or false", where=f"{where}.freeze_system_time")
-    return WorldSpec(seed, start, phones, delivery, faults, freeze)
+    provider = description.get("provider", "messages")
+    if provider not in PROVIDERS:
+        raise InputError(
+            f"unknown provider {provider!r}",
+            where=f"{where}.provider",
+            hint=" or ".join(PROVIDERS),
+        )
+    return WorldSpec(seed, start, phones, delivery, faults, freeze, str(provider))
 
 
 def _read_phone(item: object, where: str) -> PhoneSpec:
     if not isinstance(item, Mapping):
         raise InputError("a phone must be a mapping with at least a number", where=where)
-    _only(item, {"number", "offset", "drift_ppm", "apps", "authy"}, where)
+    _only(item, {"number", "offset", "drift_ppm", "apps", "authy", "verify_push"}, where)
     number = _field(parse_e164, item.get("number"), f"{where}.number").e164
     offset = _field(parse_duration, item.get("offset", 0), f"{where}.offset")
     drift = item.get("drift_ppm", 0)
@@ -343,7 +434,10 @@ def _read_phone(item: object, where: str) -> PhoneSpec:
     authy = item.get("authy", False)
     if not isinstance(authy, bool):
         raise InputError("must be true or false", where=f"{where}.authy")
-    return PhoneSpec(number, offset, float(drift), tuple(apps), authy)
+    push = item.get("verify_push", False)
+    if not isinstance(push, bool):
+        raise InputError("must be true or false", where=f"{where}.verify_push")
+    return PhoneSpec(number, offset, float(drift), tuple(apps), authy, push)
 
 
 def _read_delivery(item: object, where: str) -> Delivery:
@@ -369,7 +463,7 @@ def _read_delivery(item: object, where: str) -> Delivery:
 def _read_faults(item: object, where: str) -> tuple[FaultSpec, ...]:
     if not isinstance(item, Mapping):
         raise InputError("must be a mapping of provider to a list of faults", where=where)
-    _only(item, {"twilio", "authy"}, where)
+    _only(item, {"twilio", "authy", "verify"}, where)
     faults = []
     for provider, rules in item.items():
         for index, rule in enumerate(_list(rules, f"{where}.{provider}")):
@@ -436,7 +530,11 @@ def _read_fault(provider: str, rule: object, where: str) -> FaultSpec:
     return spec
 
 
-_ENDPOINTS = {"twilio": twilio_urls.ENDPOINTS, "authy": authy_urls.ENDPOINTS}
+_ENDPOINTS = {
+    "twilio": twilio_urls.ENDPOINTS,
+    "authy": authy_urls.ENDPOINTS,
+    "verify": verify_urls.ENDPOINTS,
+}
 
 
 def _only(item: Mapping[str, Any], allowed: set[str], where: str) -> None:
