@@ -6,7 +6,8 @@ requirement IDs and the seed are junit properties). A broken file fails collecti
 ``FILE:LINE:COLUMN: message`` lines; a failing scenario shows the failing step with its file and
 line, expected against actual, and the world's last events, not a Python traceback.
 
-Options: ``--twofa-target NAME|module:Class`` (default ``reference``), ``--twofa-seed N``.
+Options: ``--twofa-target NAME|module:Class`` (default ``reference``), ``--twofa-seed N``,
+``--twofa-provider messages|verify`` (what the reference uses; see ``twofa-sim run --provider``).
 
 Fixtures for Python tests, each a fresh simulated world per test:
 
@@ -55,6 +56,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="the system scenarios run against: reference, pyotp-naive, or module:Class",
     )
     group.addoption("--twofa-seed", type=int, default=0, help="the run's seed (default 0)")
+    group.addoption(
+        "--twofa-provider",
+        choices=("messages", "verify"),
+        default="messages",
+        help="what the reference uses: messages (Twilio Messages + Authy) or verify; scenarios "
+        "tagged authy or messages-only are skipped under verify, with the reason",
+    )
 
 
 def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.Collector | None:
@@ -91,10 +99,14 @@ class ScenarioItem(pytest.Item):
         self.scenario = scenario
 
     def runtest(self) -> None:
-        from twofa_sim.scenario.runner import run_scenario
+        from twofa_sim.scenario.runner import provider_skip, run_scenario, with_provider
 
+        provider = self.config.getoption("twofa_provider")
+        why = provider_skip(self.scenario, provider)
+        if why is not None:
+            pytest.skip(f"under --twofa-provider {provider}: {why}")
         result = run_scenario(
-            self.scenario,
+            with_provider(self.scenario, provider),
             target=self.config.getoption("twofa_target"),
             seed=self.config.getoption("twofa_seed"),
         )

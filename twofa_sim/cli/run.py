@@ -65,6 +65,14 @@ def _check_sources(paths: tuple[Path, ...]) -> None:
 @click.option("-k", "keyword", help="Only scenarios whose id or title contains this (or: a or b).")
 @click.option("--tag", "tags", multiple=True, help="Only scenarios with this tag (repeatable).")
 @click.option("--seed", type=int, default=0, show_default=True, help="The run's seed.")
+@click.option(
+    "--provider",
+    type=click.Choice(["messages", "verify"]),
+    default="messages",
+    show_default=True,
+    help="What the reference service uses: Twilio Messages + Authy, or Twilio Verify "
+    "(scenarios tagged authy or messages-only are skipped under verify, and listed).",
+)
 @click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True, help="Processes.")
 @click.option(
     "--report-dir",
@@ -80,6 +88,7 @@ def run(
     keyword: str | None,
     tags: tuple[str, ...],
     seed: int,
+    provider: str,
     jobs: int,
     report_dir: Path,
     as_json: bool,
@@ -96,6 +105,7 @@ def run(
     from twofa_sim.report.rundir import RunDirectory
     from twofa_sim.scenario.loader import load_paths
     from twofa_sim.scenario.results import run_all
+    from twofa_sim.scenario.runner import provider_skip, with_provider
     from twofa_sim.scenario.target import load_target, target_policy
 
     factory = load_target(target)  # a bad --target is bad input, before anything runs
@@ -105,10 +115,23 @@ def run(
     chosen = [s for s in scenarios if _selected(s, keyword, tags)]
     if not chosen:
         raise InputError("no scenario matches", where="-k/--tag", hint=f"{len(scenarios)} loaded")
+    skipped = [
+        {"id": s.id, "file": s.file, "reason": why}
+        for s in chosen
+        if (why := provider_skip(s, provider)) is not None
+    ]
+    chosen = [with_provider(s, provider) for s in chosen if provider_skip(s, provider) is None]
+    if skipped:
+        click.echo(f"skipped {len(skipped)} scenarios under --provider {provider}:", err=True)
+        for entry in skipped:
+            click.echo(f"  {entry['id']} ({entry['reason']})", err=True)
+    if not chosen:
+        raise InputError(f"every scenario chosen is skipped under --provider {provider}")
     argv = click.get_current_context().find_root().meta.get(ARGV, ["run"])[1:]
     extra = {
         "reproducibility": reproducibility(seed=seed, target=target, paths=sources, argv=argv),
         "policy": target_policy(factory),
+        "provider": {"name": provider, "skipped": skipped},
     }
     progress = _Progress(len(chosen), enabled=sys.stderr.isatty())
     with RunDirectory(report_dir, seed=seed) as directory:

@@ -13,7 +13,7 @@ import shutil
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +32,39 @@ from twofa_sim.scenario.loader import Scenario, StepDef, world_description
 from twofa_sim.scenario.steps import check_expect
 from twofa_sim.scenario.target import TargetContext, TargetFactory, load_target
 
-__all__ = ["ScenarioResult", "StepRecord", "run_scenario", "scenario_seed"]
+__all__ = [
+    "PROVIDER_SKIPS",
+    "ScenarioResult",
+    "StepRecord",
+    "provider_skip",
+    "run_scenario",
+    "scenario_seed",
+    "with_provider",
+]
+
+PROVIDER_SKIPS: dict[str, dict[str, str]] = {
+    "verify": {
+        "authy": "needs Authy, which the reference does not use with provider verify",
+        "messages-only": "specific to Twilio Messages (the service's own codes and TOTP secrets)",
+    },
+}
+"""Under a provider, the tags whose scenarios are skipped, and why."""
+
+
+def provider_skip(scenario: Scenario, provider: str) -> str | None:
+    """Why ``scenario`` does not run under ``provider`` (a run option), or None. A scenario that
+    names its own ``given.provider`` always runs under it."""
+    if "provider" in scenario.given:
+        return None
+    skips = PROVIDER_SKIPS.get(provider, {})
+    return next((f"{tag}: {skips[tag]}" for tag in scenario.tags if tag in skips), None)
+
+
+def with_provider(scenario: Scenario, provider: str) -> Scenario:
+    """``scenario`` with ``given.provider`` set, unless it names one itself."""
+    if "provider" in scenario.given:
+        return scenario
+    return replace(scenario, given={**scenario.given, "provider": provider})
 
 
 @dataclass
