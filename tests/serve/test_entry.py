@@ -30,6 +30,9 @@ def _announcement(process: subprocess.Popen[str], timeout: float = 30.0) -> str:
         selector.register(process.stdout, selectors.EVENT_READ)
         assert selector.select(timeout), "serve printed nothing"
     lines = [process.stdout.readline()]
+    if not lines[0]:  # it exited: say why
+        assert process.stderr is not None
+        raise AssertionError(f"serve exited at start: {process.stderr.read()[-3000:]}")
     while lines[-1] and not lines[-1].startswith("Ctrl-C"):
         lines.append(process.stdout.readline())
     return "".join(lines)
