@@ -33,6 +33,30 @@ settings.load_profile("dev")
 
 pytest_plugins = ["pytester"]
 
+
+def _import_the_whole_package() -> None:
+    """Import every twofa_sim module before any test runs.
+
+    Hypothesis (6.131+) mixes the literals of every loaded local module into its draws; a test
+    whose first example imports a module lazily would see new constants between its run and its
+    replay and be reported as flaky. With the package loaded up front the pool never changes.
+    """
+    import importlib
+    import pkgutil
+
+    import twofa_sim
+
+    for module in pkgutil.walk_packages(twofa_sim.__path__, "twofa_sim."):
+        if module.name.endswith("__main__"):
+            continue
+        try:
+            importlib.import_module(module.name)
+        except ImportError:  # an optional extra (the django-otp target) that is not installed
+            continue
+
+
+_import_the_whole_package()
+
 # Broken scenario files on purpose: the loader's tests read them; pytest must not collect them.
 collect_ignore = ["bad_inputs"]
 
