@@ -11,6 +11,7 @@ import pytest
 from twofa_sim.core.keyuri import parse_uri
 from twofa_sim.core.otp import totp
 from twofa_sim.errors import InputError, RetryLaterError
+from twofa_sim.providers.verify.exceptions import ResourceNotFound
 from twofa_sim.reference import ReferenceService, SecurityPolicy, push_identity
 from twofa_sim.world import World
 
@@ -174,3 +175,33 @@ def test_world_keeps_messages_unless_told() -> None:
     with pytest.raises(InputError) as bad:
         World({"provider": "pigeon"})
     assert bad.value.where == "given.provider"
+
+
+@pytest.mark.parametrize("provider", ["messages", "verify"])
+def test_an_email_address_is_refused_as_a_second_factor(provider: str) -> None:
+    """oob-no-email: typed where a phone number goes, an e-mail address is refused with a
+    reason, and nothing is sent (though Verify has an e-mail channel)."""
+    world = World(description(provider=provider))
+    with world:
+        made = world.reference_service(policy=CHEAP)
+        made.register("alice", PASSWORD)
+        with pytest.raises(InputError, match="e-mail address is not a second factor"):
+            made.start_phone_verification("alice", "alice@example.com")
+    assert world.verify.backend.out_of_band == []
+    assert not world.verify.exchanges and not world.twilio.exchanges
+
+
+def test_a_replaced_verification_is_cancelled_at_verify(
+    world: World, service: ReferenceService
+) -> None:
+    """oob-bound with Verify: a new request to another number cancels the first verification
+    (Verify answers 404 for it), and its code is refused for either request."""
+    first = service.start_phone_verification("alice", ALICE)
+    code = sms_code(world)
+    sid = service.record("alice").pending[first.request_id].verification_sid
+    world.advance(31)
+    second = service.start_phone_verification("alice", PUSHY.replace("102", "103"))
+    with pytest.raises(ResourceNotFound):
+        world.verify.backend.verification(world.verify_service_sid(), sid or "")
+    assert service.confirm_phone("alice", first.request_id, code).reason == "used"
+    assert service.confirm_phone("alice", second.request_id, code).reason == "wrong_code"

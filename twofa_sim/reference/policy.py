@@ -137,6 +137,10 @@ RULES: dict[str, tuple[str, str]] = {
     "notify-replay": ("ASVS 4.0.3 2.8.5", "a replayed code is logged and the user told"),
     "audit": ("ASVS 5.0 16.3.1", "every authentication event logged, no secrets"),
     "phone-validated": ("ASVS 5.0 6.6.1", "SMS only to a number verified first"),
+    "oob-no-email": (
+        "NIST 800-63B 5.1.3; ASVS 5.0 6.3.6",
+        "e-mail is never a second factor, though Verify offers an e-mail channel",
+    ),
 }
 """Rule id -> (requirement, what the service does). Every audit event names the rule it applies
 (``details["rule"]``; ``audit`` for an event that only records), and every

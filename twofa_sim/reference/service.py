@@ -226,6 +226,14 @@ class ReferenceService:
         Authy user with the app (``authy_method``: ``push`` or ``app``)."""
         if authy_method not in ("push", "app"):
             raise InputError("authy_method is 'push' or 'app'", where="authy_method")
+        if isinstance(phone, str) and "@" in phone:
+            # Rule oob-no-email: Verify would send a code by e-mail; the policy never does.
+            raise InputError(
+                "an e-mail address is not a second factor: codes go to a phone "
+                "(NIST SP 800-63B 5.1.3, ASVS 5.0 6.3.6)",
+                where="phone",
+                hint="type a phone number with its country code",
+            )
         number = normalise_phone(phone if isinstance(phone, str) else str(phone))
         sender = self.sender
         with self.operations.on(username) as (record, journal):
