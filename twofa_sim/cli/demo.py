@@ -39,9 +39,24 @@ __all__ = ["demo"]
     show_default=True,
     help="Where the service keeps its state (sqlite: a restart mid-story keeps it).",
 )
+@click.option(
+    "--provider",
+    type=click.Choice(["messages", "verify"]),
+    default="messages",
+    show_default=True,
+    help="What the service uses: Twilio Messages + Authy, or Twilio Verify (SMS channel).",
+)
 @click.option("--seed", type=int, default=0, show_default=True, help="The world's seed.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def demo(channel: str, app: str, device_offset: str, store: str, seed: int, as_json: bool) -> None:
+def demo(
+    channel: str,
+    app: str,
+    device_offset: str,
+    store: str,
+    provider: str,
+    seed: int,
+    as_json: bool,
+) -> None:
     """Enroll a user through the seed's flow, log in, and show a replayed code rejected.
 
     Exit 0 when every step went as the policy says, 1 otherwise.
@@ -55,9 +70,11 @@ def demo(channel: str, app: str, device_offset: str, store: str, seed: int, as_j
             device_offset=device_offset,
             store=store,  # type: ignore[arg-type]
             seed=seed,
+            provider=provider,
         )
     except InputError as exc:
-        raise locate(exc, {"device_offset": "--device-offset"}) from None
+        where = {"device_offset": "--device-offset", "channel": "--channel"}
+        raise locate(exc, where) from None
     will_exit(EXIT_OK if report.ok else EXIT_FAILED)
     if as_json:
         emit_json(report.as_json())

@@ -5,6 +5,8 @@ push), turns two-factor on, generates a QR code, scans it with an authenticator 
 it, comes back later, logs in with a code from the app, and then someone replays that code:
 the reference service must reject it. Every step says what the policy expects; the report is
 ``ok`` only if every step went that way. Secrets and codes are never shown, only masked.
+With ``provider="verify"`` the same story goes through Twilio Verify: the SMS code is a Verify
+verification, the QR is a Verify TOTP factor's URI, the logins are Verify challenges.
 
 >>> report = run_demo(seed=3)
 >>> report.ok, sorted(report.as_json())
@@ -40,7 +42,7 @@ from twofa_sim.reference import (
     SqliteStore,
     Store,
 )
-from twofa_sim.world import World
+from twofa_sim.world import PROVIDERS, World
 from twofa_sim.world.apps import AppAccount, Phone
 
 __all__ = ["APPS", "CHANNELS", "STORES", "DemoReport", "demo_world", "run_demo"]
@@ -64,7 +66,7 @@ USER = "alice"
 _PASSWORD = "correct horse battery staple"
 _MAX_OFFSET = 366 * 86400.0
 _PHONE_FIELDS = frozenset({"to", "from", "user[cellphone]", "cellphone", "phone_number"})
-_SECRET_WORDS = ("token", "code", "secret", "number", "password", "key", "otp", "pin")
+_SECRET_WORDS = ("token", "code", "secret", "number", "password", "key", "otp", "pin", "payload")
 _HARMLESS_FIELDS = frozenset({"user[country_code]", "country_code"})
 
 
@@ -155,6 +157,7 @@ def demo_world(
     app: AppName = "google-authenticator",
     device_offset: float | str = 0.0,
     seed: int = 0,
+    provider: str = "messages",
 ) -> World:
     """The world the demo runs in: one phone (an Authy user for the Authy channels) running
     ``app``, its clock ``device_offset`` seconds off. :func:`run_demo` builds it; pass your own
@@ -163,10 +166,18 @@ def demo_world(
     _choice(app, list(APPS), "app")
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise InputError(f"seed must be a whole number, not {seed!r}", where="seed")
+    _choice(provider, PROVIDERS, "provider")
+    if provider == "verify" and channel != "sms":
+        raise InputError(
+            f"channel {channel} is Authy's; with Verify the code comes by SMS",
+            where="channel",
+            hint="use channel sms with provider verify",
+        )
     return World(
         {
             "seed": seed,
             "start": START,
+            "provider": provider,
             "phones": [
                 {
                     "number": PHONE,
@@ -204,7 +215,7 @@ class _Story:
         self.ok = True
         self.hidden: set[str] = {_PASSWORD}
         """Every secret and code the story handled: none may reach the report."""
-        self._seen = [0, 0]
+        self._seen = [0, 0, 0]
         self._notes = 0
 
     # --- recording ----------------------------------------------------------------------------
@@ -232,7 +243,8 @@ class _Story:
     def providers(self) -> None:
         """What the fake providers received since last asked (bodies redacted)."""
         fresh: list[Exchange] = []
-        for index, service in enumerate((self.world.authy, self.world.twilio)):
+        services = (self.world.authy, self.world.twilio, self.world.verify)
+        for index, service in enumerate(services):
             fresh.extend(service.exchanges[self._seen[index] :])
             self._seen[index] = len(service.exchanges)
         # A stable sort: same-instant requests stay Authy first, the order the service makes
@@ -294,6 +306,8 @@ class _Story:
     def tell(self, app: AppName, store: StoreKind, offset: float) -> None:
         label = self.phone.app().profile.label
         authy = ", the Authy app (an Authy user)" if self.phone.authy is not None else ""
+        if self.world.spec.provider == "verify":
+            self.emit("service", "uses Twilio Verify for codes, the QR and logins", "verify")
         self.emit(
             "phone",
             f"{parse_e164(PHONE).masked()} runs {label}{authy}; its clock is {_skew(offset)}",
@@ -563,6 +577,7 @@ def run_demo(
     workdir: Path | None = None,
     policy: SecurityPolicy | None = None,
     world: World | None = None,
+    provider: str = "messages",
 ) -> DemoReport:
     """Tell the seed's story in a simulated world and report every step.
 
@@ -573,14 +588,18 @@ def run_demo(
     ``memory``, or ``sqlite`` (in ``workdir``, a temporary directory by default, removed after;
     the service restarts on it before the login). ``policy``: the service's policy (tests pass a
     cheaper one). ``world``: one from :func:`demo_world` with the same arguments, to inspect it
-    afterwards. Bad arguments raise :class:`InputError` naming the argument.
+    afterwards. ``provider``: ``messages`` (Twilio Messages + Authy) or ``verify`` (Twilio
+    Verify; the channel is then ``sms``). Bad arguments raise :class:`InputError` naming the
+    argument.
     """
     _choice(channel, CHANNELS, "channel")
     _choice(app, list(APPS), "app")
     _choice(store, STORES, "store")
     offset = _offset(device_offset)
     if world is None:
-        world = demo_world(channel=channel, app=app, device_offset=offset, seed=seed)
+        world = demo_world(
+            channel=channel, app=app, device_offset=offset, seed=seed, provider=provider
+        )
     elif PHONE not in world.phones or APPS[app] not in world.phone(PHONE).apps:
         raise InputError("the world must come from demo_world()", where="world")
     if policy is None:
