@@ -60,6 +60,16 @@ NAIVE_LACKS: dict[str, str] = {
     "totp-replay-within-window": "no TOTP replay protection",
     "totp-older-code-after-newer": "no TOTP replay protection",
     "clock-wider-window-acceptance": "no configurable window",
+    # Added with the mutation review's scenarios (tests/mutation):
+    "account-audit-refusals-and-chain": "no audit log",
+    "authy-push-expires": NO_AUTHY,
+    "lockout-replays-count": "no TOTP replay protection",
+    "lockout-wrong-sms-codes-count": NO_LOCKOUT,
+    "login-half-finished-expires": "login attempts never expire",
+    "login-second-factor-once": "a completed login takes more codes",
+    "phone-code-replay-after-restart": "SMS codes reusable",
+    "recovery-code-single-use-after-restart": "no recovery codes",
+    "totp-replay-after-restart": "no TOTP replay protection",
 }
 
 
