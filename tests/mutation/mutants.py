@@ -631,6 +631,35 @@ MUTANTS: list[Mutant] = [
         killers=("account-codes-stored-hashed",),
     ),
     Mutant(
+        "sms-code-fixed",
+        "oob-entropy",
+        "every SMS code is 000000 (a test code left in production)",
+        ServiceParts(sender=p.SmsCodeFixed),
+        probe=_doc(
+            "sms-code-fixed",
+            "  - submit_phone: {user: alice}\n  - advance: 5s\n"
+            "  - enter_code: {user: alice, code: '000000', expect: rejected}\n",
+        ),
+        killers=("phone-resend-cooldown",),
+    ),
+    Mutant(
+        "new-code-resets-count",
+        "throttle",
+        "sending a new SMS code clears the failure count",
+        ServiceParts(sender=p.NewCodeResetsCount),
+        probe=_doc(
+            "new-code-resets-count",
+            SMS_ON
+            + SMS_LOGIN
+            + _wrong_sms(2, "31s")
+            + "  - request_code: {user: alice, channel: sms}\n  - advance: 5s\n"
+            + _wrong_sms(1, "5s")
+            + "  - expect_account: {user: alice, locked: true}\n",
+            given=LOCK3,
+        ),
+        killers=("lockout-new-code-keeps-count",),
+    ),
+    Mutant(
         "resend-cooldown-missing",
         "oob-rate-limit",
         "codes can be resent at once, any number of times",

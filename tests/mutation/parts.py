@@ -351,6 +351,30 @@ class SmsCodeKeptInClear(CodeSender):
             raise unavailable("SMS", exc) from exc
 
 
+class SmsCodeFixed(SmsCodeKeptInClear):
+    """A test code left in production: every SMS code is 000000 (stored hashed, as it should)."""
+
+    def send_sms(self, code: PendingCode, to: str, what: str) -> None:
+        from twofa_sim.providers.twilio import TwilioError
+
+        value = "0" * self.policy.sms_code_digits
+        salt = self.random(16)
+        code.salt, code.digest = salt.hex(), code_digest(salt, value)
+        body = f"Your {self.issuer} {what} code is {value}."
+        try:
+            self.twilio.send_sms(to, self.sms_from, body)
+        except TwilioError as exc:
+            raise unavailable("SMS", exc) from exc
+
+
+class NewCodeResetsCount(CodeSender):
+    """Sending a new code clears the failure count (NIST SP 800-63B-4 3.1.3.2: it must not)."""
+
+    def queue(self, record: UserRecord, **fields: Any) -> PendingCode:
+        record.failures, record.last_failure_at = 0, None
+        return super().queue(record, **fields)
+
+
 class SmsCodeReusable(PendingCodeCheck):
     def check(
         self,

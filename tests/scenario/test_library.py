@@ -65,6 +65,7 @@ NAIVE_LACKS: dict[str, str] = {
     "authy-push-expires": NO_AUTHY,
     "lockout-replays-count": "no TOTP replay protection",
     "lockout-wrong-sms-codes-count": NO_LOCKOUT,
+    "lockout-new-code-keeps-count": NO_LOCKOUT,
     "login-half-finished-expires": "login attempts never expire",
     "login-second-factor-once": "a completed login takes more codes",
     "phone-code-replay-after-restart": "SMS codes reusable",
