@@ -69,10 +69,15 @@ def paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
 
 def mutated(data: st.DataObject, sample: dict[str, Any]) -> dict[str, Any]:
     """A copy of ``sample`` with one to three changes: a value replaced by any JSON value, a
-    key removed, or a key (one the report reads, or any) added."""
+    key removed, or a key (one the report reads, or any) added; half of them inside evidence
+    or the policy, which the schema leaves open."""
     changed = copy.deepcopy(sample)
     for _ in range(data.draw(st.integers(1, 3))):
-        path = data.draw(st.sampled_from(paths(changed)[1:]))
+        everywhere = paths(changed)[1:]
+        # Half the time inside evidence and the policy: the parts the schema leaves open.
+        open_parts = [p for p in everywhere if "evidence" in p[:-1] or p[:1] == ("policy",)]
+        focus = open_parts if open_parts and data.draw(st.booleans()) else everywhere
+        path = data.draw(st.sampled_from(focus))
         parent: Any = changed
         for part in path[:-1]:
             parent = parent[part]

@@ -51,7 +51,7 @@ def test_the_fast_check_and_jsonschema_agree(sample: dict[str, Any], data: st.Da
     assert check(changed) == jsonschema.Draft202012Validator(schema).is_valid(changed)
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=FIXTURE_OK)
+@settings(max_examples=200, deadline=None, suppress_health_check=FIXTURE_OK)
 @given(data=st.data())
 def test_whatever_the_schema_accepts_renders(sample: dict[str, Any], data: st.DataObject) -> None:
     """The schema leaves evidence, the policy and later blocks open: whatever it accepts,
@@ -63,6 +63,27 @@ def test_whatever_the_schema_accepts_renders(sample: dict[str, Any], data: st.Da
         return
     for render in (render_html, render_junit, render_markdown):
         assert render(changed)
+
+
+@pytest.mark.parametrize(
+    "evidence",
+    [
+        {"kind": "audit", "entries": 5},
+        {"kind": "qr", "lint": 5},
+        {"kind": "notifications", "messages": 5},
+        {"kind": "lint", "findings": 5},
+    ],
+)
+def test_evidence_with_a_number_for_a_list_renders(
+    sample: dict[str, Any], evidence: dict[str, Any]
+) -> None:
+    """Found by the property above: an evidence field that should hold a list but holds a
+    number was a TypeError in report.html; it now shows as empty."""
+    changed = {**sample, "scenarios": [dict(sample["scenarios"][0])]}
+    changed["scenarios"][0]["steps"] = [{**sample["scenarios"][0]["steps"][0]}]
+    changed["scenarios"][0]["steps"][0]["evidence"] = [evidence]
+    check_results(changed, where="results.json")
+    assert f'class="ev ev-{evidence["kind"]}"' in render_html(changed)
 
 
 def test_numbers_follow_json_schema() -> None:

@@ -64,6 +64,12 @@ def _epoch(value: object) -> str:
     return str(value)
 
 
+def _seq(value: object) -> list[Any]:
+    """A list from evidence as it is, anything else as empty (results are input: a field
+    that should hold a list may hold a number)."""
+    return list(value) if isinstance(value, list | tuple) else []
+
+
 def _plain(value: object) -> str:
     """Evidence values as text: strings as they are, lists joined, anything else as JSON."""
     if isinstance(value, str):
@@ -136,6 +142,7 @@ def _environment() -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters.update(
+        seq=_seq,
         fragment=_fragment,
         epoch=_epoch,
         plain=_plain,
