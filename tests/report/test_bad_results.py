@@ -106,7 +106,7 @@ def _set(path: str, value: object) -> Callable[[Results], None]:
         (_set("scenarios.0.steps.2.action", ...), "at /scenarios/0/steps/2/action: missing"),
         (_set("summary", "all good"), "at /summary: should be object, not a string"),
         (_set("requirements.4.testable", "yes"), "at /requirements/4/testable: should be boolean"),
-        (_set("schema_version", 2), "at /schema_version: version 2 is not one this twofa-sim"),
+        (_set("schema_version", 99), "at /schema_version: version 99 is not one this twofa-sim"),
         (
             _set("scenarios.0.steps.0.evidence", [{}]),
             "/scenarios/0/steps/0/evidence/0/kind: missing",
