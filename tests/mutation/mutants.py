@@ -412,6 +412,26 @@ MUTANTS: list[Mutant] = [
         killers=("clock-drift-tracked-over-months",),
     ),
     Mutant(
+        "drift-in-memory",
+        "totp-drift",
+        "the drift seen at a success is remembered in the process: a restart forgets it",
+        ServiceParts(totp=p.TotpDriftInMemory),
+        probe=_doc(
+            "drift-in-memory",
+            _offset("20s", "accepted")
+            + f"""\
+  - restart:
+  - advance: 1m
+  - set_device_clock: {{phone: '{PHONE}', offset: 65s}}
+  - login: {{user: alice, expect: second_factor}}
+  - submit_code: {{user: alice, factor: totp, expect: accepted}}
+""",
+            given=SQLITE,
+            phone=APP,
+        ),
+        killers=("clock-drift-survives-restart",),
+    ),
+    Mutant(
         "totp-failures-uncounted",
         "throttle",
         "wrong app codes do not count toward the lock",
@@ -658,6 +678,33 @@ MUTANTS: list[Mutant] = [
             given=LOCK3,
         ),
         killers=("lockout-new-code-keeps-count",),
+    ),
+    Mutant(
+        "cooldown-in-memory",
+        "oob-rate-limit",
+        "the resend cooldown is timed in the process: a restart lifts it",
+        ServiceParts(sender=p.CooldownInMemory),
+        probe=_doc(
+            "cooldown-in-memory",
+            "  - submit_phone: {user: alice}\n  - restart:\n  - advance: 5s\n"
+            "  - submit_phone: {user: alice, expect: rejected}\n",
+            given=SQLITE,
+        ),
+        killers=("phone-resend-cooldown-survives-restart",),
+    ),
+    Mutant(
+        "pushes-counted-in-memory",
+        "push-rate-limit",
+        "recent pushes are counted in the process: a restart resets the push limit",
+        ServiceParts(sender=p.PushesCountedInMemory),
+        probe=_doc(
+            "pushes-counted-in-memory",
+            "  - submit_phone: {user: alice}\n  - advance: 31s\n" * 3
+            + "  - restart:\n  - submit_phone: {user: alice, expect: rejected}\n",
+            given=SQLITE,
+            phone=AUTHY,
+        ),
+        killers=("authy-push-limit-survives-restart",),
     ),
     Mutant(
         "resend-cooldown-missing",

@@ -261,6 +261,31 @@ class TotpUsedStepInMemory(TotpCheck):
         return outcome
 
 
+class TotpDriftInMemory(TotpCheck):
+    """The drift seen at each success is remembered in the process: a restart forgets it."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.drifts: dict[str, int] = {}
+
+    def verify(self, credential: TotpCredential, code: str) -> Verification[TotpState]:
+        state = TotpState(credential.last_step, self.drifts.get(credential.secret, 0))
+        return self.verifier(credential).verify(code, self.clock.now(), state)
+
+    def check(
+        self,
+        record: UserRecord,
+        journal: Journal,
+        credential: TotpCredential,
+        code: str,
+        event: str,
+    ) -> Outcome:
+        outcome = super().check(record, journal, credential, code, event)
+        if outcome.ok:
+            self.drifts[credential.secret], credential.drift = credential.drift, 0
+        return outcome
+
+
 class TotpOldSecretStillValid(TotpCheck):
     """A user's earlier secrets keep working after a new QR code is confirmed."""
 
@@ -373,6 +398,34 @@ class NewCodeResetsCount(CodeSender):
     def queue(self, record: UserRecord, **fields: Any) -> PendingCode:
         record.failures, record.last_failure_at = 0, None
         return super().queue(record, **fields)
+
+
+class CooldownInMemory(CodeSender):
+    """The resend cooldown is timed from a send remembered in the process: a restart lifts it."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.sent: dict[str, float] = {}
+
+    def cooldown(self, record: UserRecord) -> None:
+        record.last_sent_at = self.sent.get(record.username)
+        super().cooldown(record)
+        self.sent[record.username] = self.clock.now()
+
+
+class PushesCountedInMemory(CodeSender):
+    """Recent pushes are counted in the process, not in the store: a restart forgets them."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.recent: dict[str, list[float]] = {}
+
+    def push(self, record: UserRecord, journal: Journal, code: PendingCode, message: str) -> None:
+        record.pushes = self.recent.get(record.username, [])
+        try:
+            super().push(record, journal, code, message)
+        finally:
+            self.recent[record.username], record.pushes = record.pushes, []
 
 
 class SmsCodeReusable(PendingCodeCheck):
