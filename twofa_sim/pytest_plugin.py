@@ -61,7 +61,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         choices=("messages", "verify"),
         default="messages",
         help="what the reference uses: messages (Twilio Messages + Authy) or verify; scenarios "
-        "tagged authy or messages-only are skipped under verify, with the reason",
+        "tagged authy, messages-only or drift are skipped under verify, with the reason",
     )
 
 

@@ -12,20 +12,21 @@ from twofa_sim.cli import main
 from twofa_sim.cli.run import library_path
 from twofa_sim.scenario.loader import load_paths
 from twofa_sim.scenario.results import run_all
-from twofa_sim.scenario.runner import provider_skip, with_provider
+from twofa_sim.scenario.runner import PROVIDER_SKIPS, provider_skip, with_provider
 
 
 @pytest.mark.parametrize("provider", ["messages", "verify"])
 def test_the_library_passes_under_each_provider(provider: str) -> None:
     """Every scenario that is not specific to the other provider passes against the reference
-    under this one; under verify only scenarios tagged authy or messages-only are left out."""
+    under this one; under verify only scenarios tagged authy, messages-only or drift are left
+    out."""
     scenarios = load_paths([library_path()])
     runnable = [with_provider(s, provider) for s in scenarios if provider_skip(s, provider) is None]
     skipped = {s.id for s in scenarios} - {s.id for s in runnable}
     if provider == "messages":
         assert skipped == set()
     else:
-        tagged = {s.id for s in scenarios if {"authy", "messages-only"} & set(s.tags)}
+        tagged = {s.id for s in scenarios if set(PROVIDER_SKIPS["verify"]) & set(s.tags)}
         own = {s.id for s in scenarios if "provider" in s.given}
         assert skipped == tagged - own
         assert len(runnable) >= 50  # most of the library runs under Verify too

@@ -71,7 +71,7 @@ def _check_sources(paths: tuple[Path, ...]) -> None:
     default="messages",
     show_default=True,
     help="What the reference service uses: Twilio Messages + Authy, or Twilio Verify "
-    "(scenarios tagged authy or messages-only are skipped under verify, and listed).",
+    "(scenarios tagged authy, messages-only or drift are skipped under verify, and listed).",
 )
 @click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True, help="Processes.")
 @click.option(

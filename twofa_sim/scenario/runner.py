@@ -46,6 +46,7 @@ PROVIDER_SKIPS: dict[str, dict[str, str]] = {
     "verify": {
         "authy": "needs Authy, which the reference does not use with provider verify",
         "messages-only": "specific to Twilio Messages (the service's own codes and TOTP secrets)",
+        "drift": "Verify tracks no clock drift (it does not say which step a code matched)",
     },
 }
 """Under a provider, the tags whose scenarios are skipped, and why."""
