@@ -31,6 +31,7 @@ target's refusals into reasons can never catch it::
 
     StepFailed       the system did something other than what the scenario expects
     StepError        the step could not run (the world lacks what the scenario asks for)
+    StepUnsupported  the target lacks a feature the step needs (the step is ``unsupported``)
     ScenarioFailed   a scenario did not pass (the pytest plugin's failure, carrying its result)
 
 The fake providers' clients raise their own subclasses of :class:`TwofaSimError`, defined beside
@@ -72,6 +73,7 @@ __all__ = [
     "SecretError",
     "StepError",
     "StepFailed",
+    "StepUnsupported",
     "TwofaSimError",
     "UnknownUserError",
     "WeakSecretError",
@@ -301,3 +303,12 @@ class Interrupted(KeyboardInterrupt):
         super().__init__(message or f"interrupted by signal {signum}")
         self.signum = signum
         self.message = message
+
+
+class StepUnsupported(Exception):
+    """The target lacks a feature this step needs (an audit log, notifications, Authy...)."""
+
+    def __init__(self, feature: str, target: str) -> None:
+        super().__init__(f"target {target} does not provide {feature}")
+        self.feature = feature
+        self.target = target

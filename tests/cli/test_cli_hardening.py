@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -106,7 +107,7 @@ def test_a_signal_stops_the_run_cleanly(
     _, err = parent.communicate(timeout=DEADLINE)
     assert parent.returncode == code, err
     assert f"interrupted by {signal.Signals(signum).name}" in err
-    assert "stopped after 0 of 75 scenarios" in err and "results.jsonl" in err
+    assert re.search(r"stopped after 0 of \d+ scenarios", err) and "results.jsonl" in err
     assert "Traceback" not in err and err.count("\n") == 1
     wait_until(lambda: not any(alive(pid) for pid in workers), "workers gone after the signal")
 
@@ -118,7 +119,7 @@ def test_sigterm_stops_a_run_in_one_process(tmp_path: Path) -> None:
         parent.send_signal(signal.SIGTERM)
         _, err = parent.communicate(timeout=DEADLINE)
     assert parent.returncode == 143, err
-    assert "interrupted by SIGTERM: stopped after 0 of 75 scenarios" in err
+    assert re.search(r"interrupted by SIGTERM: stopped after 0 of \d+ scenarios", err)
     assert "Traceback" not in err and err.count("\n") == 1
 
 

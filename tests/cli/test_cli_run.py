@@ -60,7 +60,7 @@ def test_run_json_prints_results_on_stdout_only(run: Run, tmp_path: Path) -> Non
     lib = files(tmp_path)
     result = run("run", str(lib), "--json", "--report-dir", str(tmp_path / "out"))
     data = json.loads(result.out)
-    assert data["schema_version"] == 1
+    assert data["schema_version"] == 2
     assert [s["verdict"] for s in data["scenarios"]] == ["failed", "passed"]
     assert "2 scenarios" in result.err
 

@@ -119,10 +119,31 @@ def test_repeat_names_the_round_that_failed(write: Write) -> None:
     assert repeat.actual.startswith("rejected (locked)")
 
 
-def test_a_step_needing_a_feature_the_target_lacks_fails_and_says_so(write: Write) -> None:
-    result = one(write, SMS_ON + "  - expect_audit: {event: two_factor.enabled}\n", "pyotp-naive")
-    assert result.verdict == "failed"
+def test_a_step_needing_a_feature_the_target_lacks_is_unsupported_and_says_so(
+    write: Write,
+) -> None:
+    """A missing audit log is a finding (unsupported), not a wrong answer; the checks after it
+    still run and decide the scenario."""
+    steps = SMS_ON + "  - expect_audit: {event: two_factor.enabled}\n"
+    result = one(write, steps, "pyotp-naive")
+    assert result.verdict == "unsupported"
     assert "target pyotp-naive does not provide audit" in result.detail
+    assert [s.verdict for s in result.steps][-1] == "unsupported"
+    failing = one(write, steps + "  - expect_account: {two_factor: false}\n", "pyotp-naive")
+    assert failing.verdict == "failed"
+    assert [s.verdict for s in failing.steps][-2:] == ["unsupported", "failed"]
+
+
+def test_a_failed_expectation_does_not_hide_the_checks_after_it(write: Write) -> None:
+    """Expectations are soft: a failed one is recorded and the independent checks after it
+    still run (an action that fails still stops the scenario)."""
+    steps = (
+        SMS_ON + "  - expect_account: {two_factor: false}\n  - expect_account: {two_factor: true}\n"
+    )
+    result = one(write, steps)
+    assert result.verdict == "failed"
+    assert [s.verdict for s in result.steps][-2:] == ["failed", "passed"]
+    assert "two-factor" in result.detail
 
 
 def test_the_naive_target_fails_on_a_replayed_sms_code(write: Write) -> None:
@@ -220,7 +241,7 @@ def test_results_json_has_the_documented_shape(write: Write, tmp_path: Path) -> 
         write(HEAD.replace("title: T", "title: T\ncovers: [ASVS5-6.5.1]") + SMS_ON)
     )
     data = run_all([scenario], seed=2).as_dict()
-    assert data["schema_version"] == 1 and data["seed"] == 2 and data["target"] == "reference"
+    assert data["schema_version"] == 2 and data["seed"] == 2 and data["target"] == "reference"
     assert data["summary"] | {} == data["summary"]
     assert {k: data["summary"][k] for k in ("passed", "failed", "errors")} == {
         "passed": 1,

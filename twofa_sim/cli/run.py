@@ -191,13 +191,13 @@ class _Progress:
 
     def update(self, result: Any) -> None:
         self.done += 1
-        self.failed += result.verdict != "passed"
+        self.failed += result.verdict in ("failed", "error")
         if not self.enabled:
             return
         width = 30
         filled = width * self.done // self.total
         bar = "#" * filled + "-" * (width - filled)
-        note = f", {self.failed} not passed" if self.failed else ""
+        note = f", {self.failed} failed" if self.failed else ""
         click.echo(f"\r[{bar}] {self.done}/{self.total}{note}", err=True, nl=False)
 
     def close(self) -> None:
@@ -206,13 +206,22 @@ class _Progress:
             self.enabled = False
 
 
+_MARKS = {
+    "passed": "PASSED",
+    "failed": "FAILED",
+    "error": "ERROR ",
+    "unsupported": "UNSUPP",
+    "not_applicable": "N/A   ",
+}
+
+
 def _summary(data: dict[str, Any], path: Path, named: dict[str, str]) -> str:
     """The run as the terminal shows it; ``named``: each scenario's file as the user named it
     (results record it relative to the scenario root)."""
     rows = []
     width = max((len(s["id"]) for s in data["scenarios"]), default=10)
     for s in data["scenarios"]:
-        mark = {"passed": "PASSED", "failed": "FAILED", "error": "ERROR "}[s["verdict"]]
+        mark = _MARKS.get(s["verdict"], s["verdict"].upper())
         line = f"{mark}  {s['id']:<{width}}  {printable(s['title'])}"
         if s["verdict"] != "passed":
             file = named.get(s["id"], s["file"])
@@ -222,7 +231,10 @@ def _summary(data: dict[str, Any], path: Path, named: dict[str, str]) -> str:
     rows.append("")
     rows.append(
         f"{sm['scenarios']} scenarios: {sm['passed']} passed, {sm['failed']} failed, "
-        f"{sm['errors']} errors; {sm['steps']} steps; requirements covered "
+        f"{sm['errors']} errors"
+        + (f", {sm['unsupported']} unsupported" if sm.get("unsupported") else "")
+        + (f", {sm['not_applicable']} not applicable" if sm.get("not_applicable") else "")
+        + f"; {sm['steps']} steps; requirements covered "
         f"{sm['requirements_covered']} of {sm['requirements_testable']} testable; "
         f"target {data['target']}, seed {data['seed']}"
     )

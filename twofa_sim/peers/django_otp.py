@@ -108,6 +108,8 @@ class DjangoOtpTarget:
     features: frozenset[str] = frozenset({"recovery", "restart", "storage"})
     reads_system_time: ClassVar[bool] = True
     """django-otp reads ``time.time()`` and ``timezone.now()``: run it inside the bridge."""
+    policy_settings: ClassVar[frozenset[str]] = frozenset(HONOURED_POLICY)
+    """Scenarios that set any other policy key are not applicable to django-otp."""
     reports_reasons: ClassVar[bool] = False
     """Every refused code is "invalid token" to django-otp: ``wrong_code`` here."""
     packages: ClassVar[tuple[str, ...]] = ("Django", "django-otp", "django-otp-twilio")

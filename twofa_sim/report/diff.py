@@ -94,6 +94,10 @@ class RunDiff:
         }
 
 
+_BAD = ("failed", "error")
+"""Verdicts that count as failing (unsupported and not applicable are findings, not failures)."""
+
+
 def _complete(results: Mapping[str, Any]) -> bool:
     run = results.get("run")
     return not (isinstance(run, Mapping) and run.get("complete") is False)
@@ -115,11 +119,9 @@ def diff_results(old: Mapping[str, Any], new: Mapping[str, Any]) -> RunDiff:
     ]
     return RunDiff(
         new_failures=sorted(
-            i for i, v in after.items() if v != "passed" and before.get(i, "passed") == "passed"
+            i for i, v in after.items() if v in _BAD and before.get(i, "passed") not in _BAD
         ),
-        fixed=sorted(
-            i for i, v in after.items() if v == "passed" and before.get(i) not in (None, "passed")
-        ),
+        fixed=sorted(i for i, v in after.items() if v not in _BAD and before.get(i) in _BAD),
         added=sorted(set(after) - set(before)),
         removed=gone if new_complete else [],
         coverage_gained=sorted(covered_after - set(rows_before)),

@@ -105,7 +105,10 @@ def render_markdown(results: Mapping[str, Any]) -> str:
         ]
     tally = (
         f"**{counts['passed']} passed**, **{counts['failed']} failed**, "
-        f"{counts['errors']} errors of {counts['scenarios']} scenarios ({counts['steps']} steps)"
+        f"{counts['errors']} errors"
+        + (f", {counts['unsupported']} unsupported" if counts["unsupported"] else "")
+        + (f", {counts['not_applicable']} not applicable" if counts["not_applicable"] else "")
+        + f" of {counts['scenarios']} scenarios ({counts['steps']} steps)"
     )
     lines += [
         tally,

@@ -45,8 +45,8 @@ __all__ = [
 ]
 
 RunVerdict = Literal["passed", "failed", "incomplete"]
-ScenarioVerdict = Literal["passed", "failed", "error"]
-StepVerdict = Literal["passed", "failed", "error", "skipped"]
+ScenarioVerdict = Literal["passed", "failed", "error", "unsupported", "not_applicable"]
+StepVerdict = Literal["passed", "failed", "error", "unsupported", "skipped"]
 
 
 class Step(TypedDict):
@@ -99,6 +99,8 @@ class Counts(TypedDict):
     passed: int
     failed: int
     errors: int
+    unsupported: int
+    not_applicable: int
     other: int
     steps: int
     requirements_covered: int
@@ -106,9 +108,9 @@ class Counts(TypedDict):
 
 
 class Results(TypedDict):
-    """results.json, schema version 1 (``twofa_sim/data/results.schema.json``)."""
+    """results.json, schema version 2 or 1 (``twofa_sim/data/results.schema.json``)."""
 
-    schema_version: Literal[1]
+    schema_version: Literal[1, 2]
     seed: int
     target: str
     summary: dict[str, int]
@@ -150,6 +152,8 @@ def scenario_counts(results: Mapping[str, Any]) -> Counts:
         "passed": verdicts.count("passed"),
         "failed": verdicts.count("failed"),
         "errors": verdicts.count("error"),
+        "unsupported": verdicts.count("unsupported"),
+        "not_applicable": verdicts.count("not_applicable"),
         "other": sum(v not in ("passed", "failed", "error") for v in verdicts),
         "steps": sum(len(s.get("steps") or []) for s in entries),
         "requirements_covered": int(
@@ -164,11 +168,15 @@ def scenario_counts(results: Mapping[str, Any]) -> Counts:
 
 def run_verdict(results: Mapping[str, Any]) -> RunVerdict:
     """``incomplete`` for a run that did not finish (``run.complete`` false), else ``failed``
-    when any scenario did not pass, else ``passed``."""
+    when any scenario failed or erred, else ``passed`` (unsupported and not applicable
+    scenarios are findings the report shows, not failures of the run)."""
     run = results.get("run") or {}
     if run.get("complete") is False:
         return "incomplete"
-    if any(s.get("verdict") != "passed" for s in scenarios(results)):
+    if any(
+        s.get("verdict") not in ("passed", "unsupported", "not_applicable")
+        for s in scenarios(results)
+    ):
         return "failed"
     return "passed"
 
@@ -192,7 +200,11 @@ def location(scenario: Mapping[str, Any], step: Mapping[str, Any] | None = None)
 def _covered_verdict(ids: Sequence[str], verdicts: Mapping[str, str]) -> str:
     if not ids:
         return "uncovered"
-    return "passed" if all(verdicts.get(i) == "passed" for i in ids) else "failed"
+    seen = {verdicts.get(i, "failed") for i in ids}
+    for verdict in ("failed", "error", "unsupported", "passed", "not_applicable"):
+        if verdict in seen:
+            return verdict
+    return "failed"
 
 
 def traceability(results: Mapping[str, Any]) -> list[TraceRow]:

@@ -192,7 +192,7 @@ def _first_error(definition: str | None, data: Any) -> Any:
 def check_results(data: Any, *, where: str) -> dict[str, Any]:
     """``data`` when it is a results.json as a run writes it (see ``results.schema.json``);
     otherwise an :class:`InputError` at the first bad field's JSON pointer."""
-    if isinstance(data, Mapping) and data.get("schema_version") not in (None, 1):
+    if isinstance(data, Mapping) and data.get("schema_version") not in (None, 1, 2):
         raise InputError(
             f"at /schema_version: version {_printable(json.dumps(data['schema_version']))} "
             "is not one this twofa-sim reads (1)",

@@ -20,7 +20,7 @@ from twofa_sim.errors import (
     ProviderUnavailableError,
     RetryLaterError,
     StepError,
-    StepFailed,
+    StepUnsupported,
 )
 from twofa_sim.scenario.target import Challenge, Enrollment, Target
 from twofa_sim.world.apps import AuthenticatorApp, Phone
@@ -151,14 +151,11 @@ class Run:
             raise StepError(f"phone {mask_phone(phone.number)} does not run {name}") from None
 
     def require(self, feature: str) -> None:
+        """Stop this step as ``unsupported`` unless the target declares ``feature``."""
         features: frozenset[str] = getattr(self.target, "features", frozenset())
         if feature not in features:
             name = getattr(self.target, "name", type(self.target).__name__)
-            raise StepFailed(
-                f"target {name} does not provide {feature}",
-                expected=f"a target with {feature}",
-                actual=f"features: {', '.join(sorted(features)) or 'none'}",
-            )
+            raise StepUnsupported(feature, str(name))
 
     # --- answers --------------------------------------------------------------------------
 

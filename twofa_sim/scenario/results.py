@@ -1,16 +1,18 @@
 """A whole run: scenarios run (in parallel if asked), results.json built, requirements traced.
 
-``results.json`` (schema version 1)::
+``results.json`` (schema version 2; verdicts as :mod:`twofa_sim.scenario.verdicts` defines)::
 
-    {"schema_version": 1, "seed": int, "target": str,
-     "summary": {"passed": int, "failed": int, "errors": int, "scenarios": int, "steps": int,
+    {"schema_version": 2, "seed": int, "target": str,
+     "summary": {"passed": int, "failed": int, "errors": int, "unsupported": int,
+                 "not_applicable": int, "scenarios": int, "steps": int,
                  "requirements_covered": int, "requirements_testable": int},
      "scenarios": [{"id", "title", "file", "line", "covers", "tags", "verdict", "seed", "detail",
                     "steps": [{"line", "action", "verdict", "t", "detail", "expected"?,
                                "actual"?, "evidence"?}],
                     "context"?, "examples"?, "counterexample"?}],
      "requirements": [{"id", "title", "source", "testable", "scenarios": [ids],
-                       "verdict": "passed"|"failed"|"uncovered"}]}
+                       "verdict": "passed"|"failed"|"error"|"unsupported"|"not_applicable"
+                                  |"uncovered"}]}
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ __all__ = [
     "run_all",
 ]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 @dataclass
@@ -52,7 +54,8 @@ class RunResult:
 
     @property
     def passed(self) -> bool:
-        return all(r.verdict == "passed" for r in self.results)
+        """No scenario failed or erred (unsupported and not applicable are findings)."""
+        return all(r.verdict not in ("failed", "error") for r in self.results)
 
     def as_dict(self, **extra: Any) -> dict[str, Any]:
         """results.json; ``extra`` top-level blocks (``reproducibility``, ``run``, ...) are
@@ -62,9 +65,11 @@ class RunResult:
 
 def requirement_rows(scenarios: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """The traceability matrix: every catalog requirement, the scenarios covering it, and its
-    verdict (``passed`` when every covering scenario passed, ``failed`` if one did not,
-    ``uncovered`` when none covers it)."""
+    verdict, decided by the checks that prove it in each covering scenario
+    (:func:`~twofa_sim.scenario.verdicts.requirement_verdict`; ``failed`` wins over ``error``,
+    ``unsupported``, ``passed`` and ``not_applicable``), ``uncovered`` when none covers it."""
     from twofa_sim.core.requirements import load_catalog
+    from twofa_sim.scenario.verdicts import combine, requirement_verdict
 
     covering: dict[str, list[Mapping[str, Any]]] = {}
     for scenario in scenarios:
@@ -73,12 +78,7 @@ def requirement_rows(scenarios: Sequence[Mapping[str, Any]]) -> list[dict[str, A
     rows = []
     for item in load_catalog():
         found = covering.get(item.id, [])
-        if not found:
-            verdict = "uncovered"
-        elif all(s["verdict"] == "passed" for s in found):
-            verdict = "passed"
-        else:
-            verdict = "failed"
+        verdict = combine(requirement_verdict(item.id, s) for s in found) or "uncovered"
         rows.append(
             {
                 "id": item.id,
@@ -107,6 +107,8 @@ def assemble(
             "passed": verdicts.count("passed"),
             "failed": verdicts.count("failed"),
             "errors": verdicts.count("error"),
+            "unsupported": verdicts.count("unsupported"),
+            "not_applicable": verdicts.count("not_applicable"),
             "scenarios": len(scenarios),
             "steps": sum(len(s.get("steps", [])) for s in scenarios),
             "requirements_covered": sum(1 for r in requirements if r["scenarios"]),

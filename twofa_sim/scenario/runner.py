@@ -20,7 +20,7 @@ from typing import Any
 from twofa_sim.core.clock import format_instant, parse_duration
 from twofa_sim.core.secret import mask_codes, mask_phone
 from twofa_sim.core.seeding import derive, stream
-from twofa_sim.errors import InputError, StepError, StepFailed, TwofaSimError
+from twofa_sim.errors import InputError, StepError, StepFailed, StepUnsupported, TwofaSimError
 from twofa_sim.scenario.context import (
     DEFAULT_PASSWORD,
     Result,
@@ -31,6 +31,7 @@ from twofa_sim.scenario.context import (
 from twofa_sim.scenario.loader import Scenario, StepDef, world_description
 from twofa_sim.scenario.steps import check_expect
 from twofa_sim.scenario.target import TargetContext, TargetFactory, load_target
+from twofa_sim.scenario.verdicts import flow_features
 
 __all__ = [
     "PROVIDER_SKIPS",
@@ -171,9 +172,76 @@ def run_scenario(
     """Run one scenario against a target; ``for_all`` scenarios run under hypothesis."""
     factory = load_target(target) if isinstance(target, str) else target
     own_seed = scenario_seed(seed, scenario)
+    declined = _declined(scenario, factory, own_seed)
+    if declined is not None:
+        return declined
     if scenario.for_all:
         return _run_property(scenario, factory, own_seed)
     return _run_once(scenario, factory, own_seed, {})
+
+
+def _policy_keys(policy: Mapping[str, Any], prefix: str = "") -> list[str]:
+    keys = []
+    for key, value in policy.items():
+        if isinstance(value, Mapping):
+            keys.extend(_policy_keys(value, f"{prefix}{key}."))
+        else:
+            keys.append(f"{prefix}{key}")
+    return keys
+
+
+_COST_ONLY_POLICY = frozenset({"code_hash_iterations"})
+"""Policy keys that change only what a check costs, never what it answers."""
+
+
+def _declined(scenario: Scenario, factory: TargetFactory, seed: int | str) -> ScenarioResult | None:
+    """A scenario the target cannot be asked: ``not_applicable`` (a policy setting it does not
+    honour) or ``unsupported`` (a flow feature it does not have). Nothing runs."""
+    name = getattr(factory, "name", getattr(factory, "__name__", "target"))
+    verdict = detail = ""
+    provider = scenario.given.get("provider")
+    if provider is not None:
+        providers = getattr(factory, "providers", frozenset({"messages"}))
+        if provider not in providers:
+            verdict = "not_applicable"
+            detail = f"target {name} does not send codes through provider {provider}"
+    honoured = getattr(factory, "policy_settings", None)
+    policy = scenario.given.get("policy", {})
+    if not verdict and honoured is not None and isinstance(policy, Mapping):
+        missing = [
+            key
+            for key in _policy_keys(policy)
+            if key not in honoured
+            and key.split(".")[0] not in honoured
+            and key not in _COST_ONLY_POLICY
+        ]
+        if missing:
+            verdict = "not_applicable"
+            detail = f"target {name} has no setting for policy {', '.join(missing)}"
+    if not verdict:
+        features = getattr(factory, "features", None)
+        if features is not None:
+            lacking = {
+                feature: lines
+                for feature, lines in flow_features(scenario.given, scenario.steps).items()
+                if feature not in features
+            }
+            if lacking:
+                verdict = "unsupported"
+                detail = "; ".join(
+                    f"target {name} does not provide {feature} "
+                    f"(needed {'by the given phone' if lines[0] == 0 else 'at line'}"
+                    + ("" if lines[0] == 0 else f" {', '.join(map(str, sorted(set(lines))))}")
+                    + ")"
+                    for feature, lines in sorted(lacking.items())
+                )
+    if not verdict:
+        return None
+    steps = [
+        StepRecord(step.line, step.name, "skipped", "", f"not run: {verdict}")
+        for step in scenario.steps
+    ]
+    return ScenarioResult(scenario, verdict, seed, steps, detail)
 
 
 # --- one example ------------------------------------------------------------------------------
@@ -198,6 +266,11 @@ def _run_once(
         run.captures.update(values)
         records: list[StepRecord] = []
         verdict, detail = _steps(run, scenario.steps, records)
+        if verdict == "passed":
+            lacking = [r for r in _top(records) if r.verdict == "unsupported"]
+            if lacking:
+                verdict = "unsupported"
+                detail = "; ".join(f"line {r.line}: {r.detail}" for r in lacking)
         remaining = scenario.steps[len(_top(records)) :]
         for step in remaining:
             records.append(StepRecord(step.line, step.name, "skipped", "", "not run"))
@@ -273,12 +346,19 @@ def _users(given: Mapping[str, Any], world: Any) -> dict[str, UserState]:
 def _steps(
     run: Run, steps: Sequence[StepDef], records: list[StepRecord], indent: str = ""
 ) -> tuple[str, str]:
-    """Run steps in order until one fails; (verdict, detail)."""
+    """Run steps in order until an action fails or errs; (verdict, detail). A failed
+    expectation is soft (recorded, and the steps after it still run: they do not depend on it);
+    a step the target cannot support is recorded as ``unsupported`` and the scenario goes on."""
+    first: tuple[str, str] | None = None
     for step in steps:
         verdict, detail = _step(run, step, records, indent)
-        if verdict != "passed":
-            return verdict, detail
-    return "passed", ""
+        if verdict in ("passed", "unsupported"):
+            continue
+        if verdict == "failed" and step.spec.kind == "expect" and not indent:
+            first = first or (verdict, detail)
+            continue
+        return first or (verdict, detail)
+    return first or ("passed", "")
 
 
 def _step(run: Run, step: StepDef, records: list[StepRecord], indent: str) -> tuple[str, str]:
@@ -308,10 +388,13 @@ def _step(run: Run, step: StepDef, records: list[StepRecord], indent: str) -> tu
                         actual=result.describe(),
                     )
             else:
-                check_expect(expected, result)
+                check_expect(expected, result, reasons=getattr(run.target, "reports_reasons", True))
             record.detail = result.describe()
         else:
             record.detail = "ok"
+    except StepUnsupported as exc:
+        record.verdict, record.detail = "unsupported", str(exc)
+        return "unsupported", f"{step.name}: {exc}"
     except StepFailed as exc:
         record.verdict, record.detail = "failed", exc.detail
         record.expected, record.actual = exc.expected, exc.actual
@@ -456,7 +539,7 @@ def _run_property(scenario: Scenario, factory: TargetFactory, seed: int | str) -
         tried += 1
         result = _run_once(scenario, factory, seed, values)
         last[:] = [result]
-        return result.verdict != "passed"
+        return result.verdict in ("failed", "error")
 
     rng = stream(seed, "for_all")
     try:

@@ -65,6 +65,7 @@ FEATURES = frozenset({"audit", "notifications", "restart", "authy", "recovery", 
 
 REASONS: dict[str, str] = {
     "accepted": "the code (or approval) was right",
+    "rejected": "refused, for a reason the target does not say (see ``reports_reasons``)",
     "wrong_code": "the code was not right",
     "malformed": "not a code at all (letters, wrong length)",
     "expired": "the code or request lived past its lifetime",
@@ -156,7 +157,26 @@ class TargetContext:
 
 @runtime_checkable
 class Target(Protocol):
-    """The system under test, as scenarios see it. Users are named by a username string."""
+    """The system under test, as scenarios see it. Users are named by a username string.
+
+    ``features`` says what the target can show besides the flow (:data:`FEATURES`). A scenario
+    whose flow needs a missing ``authy``, ``recovery`` or ``restart`` is ``unsupported`` before
+    it runs; a step that observes a missing ``audit``, ``notifications`` or ``storage`` is
+    ``unsupported`` and the scenario goes on.
+
+    Optional class attributes (not part of the runtime check; the runner reads them from the
+    target's class before it builds one):
+
+    * ``policy_settings: frozenset[str] | None``: the ``given.policy`` keys the target honours
+      (``totp`` for every ``totp.*`` key, or one ``totp.steps_back``). A scenario that sets any
+      other key is ``not_applicable``. Absent or None: every key is honoured.
+    * ``providers: frozenset[str]``: the ``given.provider`` values it runs with (``messages``:
+      Twilio Messages and Authy; ``verify``: Twilio Verify). A scenario naming another is
+      ``not_applicable``. Absent: ``{"messages"}``.
+    * ``reports_reasons: bool``: whether refusals say why (:data:`REASONS`). A target that
+      answers only yes or no sets False: expected reasons are then checked as ``rejected``.
+      Absent: True.
+    """
 
     name: str
     features: frozenset[str]

@@ -102,6 +102,9 @@ class NaiveTarget:
 
     name = "pyotp-naive"
     features: frozenset[str] = frozenset({"restart", "storage"})
+    policy_settings: frozenset[str] = frozenset()
+    """pyotp's quick start has no settings: a fixed window of one step, codes that never
+    expire, no limits. A scenario that sets a policy is not applicable to it."""
     reads_system_time: ClassVar[bool] = True
     """``TOTP.verify`` reads ``time.time()``: run it inside the freezegun bridge."""
 

@@ -45,6 +45,8 @@ class ReferenceTarget:
 
     name = "reference"
     features = FEATURES
+    providers = frozenset({"messages", "verify"})
+    """``given.provider`` values it runs with (Twilio Messages + Authy, or Twilio Verify)."""
     parts: ServiceParts | None = None
     """The service's collaborators' classes; None: the reference's own."""
 
