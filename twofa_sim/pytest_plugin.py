@@ -155,6 +155,8 @@ def failure_text(result: ScenarioResult, run_seed: int, target: str = "reference
     replay = f"twofa-sim run {scenario.file} -k {scenario.id} --seed {run_seed}"
     if target != "reference":
         replay += f" --target {shlex.quote(target)}"
+    if scenario.given.get("provider", "messages") != "messages":  # run under --twofa-provider
+        replay += f" --provider {scenario.given['provider']}"
     lines.append(f"seed {result.seed}; replay: {replay}")
     return "\n".join(lines)
 

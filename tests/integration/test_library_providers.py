@@ -62,3 +62,15 @@ def test_run_where_everything_is_skipped_is_bad_input(
     code = main(["run", str(scenario), "--provider", "verify", "--report-dir", str(tmp_path / "o")])
     assert code == 2
     assert "every scenario chosen is skipped under --provider verify" in capsys.readouterr().err
+
+
+def test_a_failure_under_verify_replays_with_provider_verify() -> None:
+    """The replay command of a scenario that failed under Verify names --provider verify, so
+    pasting it runs the same world."""
+    from twofa_sim.pytest_plugin import failure_text
+    from twofa_sim.scenario.runner import run_scenario
+
+    (scenario,) = [s for s in load_paths([library_path()]) if s.id == "phone-verify-by-sms"]
+    result = run_scenario(with_provider(scenario, "verify"), seed=0)
+    text = failure_text(result, 0)
+    assert text.rstrip().endswith("--provider verify")
