@@ -4,7 +4,8 @@
 #   2. the zbar shared library, which pyzbar loads at run time (Debian/Ubuntu: libzbar0)
 #   3. .venv holding twofa-sim (editable) with its test extra and the django extra (the
 #      django-otp peer target's packages, so its tests run instead of skipping)
-#   4. with --browser (what `make test` passes): Chromium, which the report test opens headless
+#   4. with --browser (what `make test` passes): Chromium, which the report and inbox tests open
+#      headless, and libfaketime and Node.js for the black-box test of examples/node-2fa
 # System packages are installed with apt-get when running as root; otherwise the script stops
 # and prints the exact command to run.
 set -euo pipefail
@@ -55,6 +56,20 @@ fi
 if [ "${1:-}" = "--browser" ] && ! command -v chromium >/dev/null 2>&1 \
     && ! command -v chromium-browser >/dev/null 2>&1; then
     apt_install chromium
+fi
+
+# The black-box tests (`make test`): a Node.js service run under libfaketime.
+if [ "${1:-}" = "--browser" ]; then
+    missing=()
+    if ! ls /usr/lib/*/faketime/libfaketime.so.1 >/dev/null 2>&1; then
+        missing+=(libfaketime)
+    fi
+    if ! command -v node >/dev/null 2>&1; then
+        missing+=(nodejs)
+    fi
+    if [ ${#missing[@]} -gt 0 ]; then
+        apt_install "${missing[@]}"
+    fi
 fi
 
 stamp="$VENV/.twofa-sim-installed"
