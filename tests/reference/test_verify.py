@@ -205,3 +205,35 @@ def test_a_replaced_verification_is_cancelled_at_verify(
         world.verify.backend.verification(world.verify_service_sid(), sid or "")
     assert service.confirm_phone("alice", first.request_id, code).reason == "used"
     assert service.confirm_phone("alice", second.request_id, code).reason == "wrong_code"
+
+
+def test_a_verify_push_login_needs_the_approval_and_the_number(
+    world: World, service: ReferenceService
+) -> None:
+    """push-approval and push-number-matching with Verify Push at login: pending until the
+    phone answers; a denial is refused and told; an approval counts only with its number."""
+    challenge = service.start_phone_verification("alice", PUSHY)
+    app = world.phone(PUSHY).push
+    assert app is not None
+    first = app.pending()[-1]
+    app.approve(first.sid)
+    assert service.confirm_phone("alice", challenge.request_id, first.fields[0]["value"]).ok
+    world.advance(60)
+
+    login = service.login("alice", PASSWORD).login_id or ""
+    service.send_login_code("alice", login, "verify-push")
+    assert service.verify_login("alice", login, "verify-push", None).reason == "push_pending"
+    denied = app.pending()[-1]
+    app.deny(denied.sid)
+    assert service.verify_login("alice", login, "verify-push", "00").reason == "push_denied"
+    assert service.notifications[-1].kind == "push_denied"
+
+    world.advance(60)
+    login = service.login("alice", PASSWORD).login_id or ""
+    service.send_login_code("alice", login, "verify-push")
+    shown = app.pending()[-1]
+    app.approve(shown.sid)
+    number = shown.fields[0]["value"]
+    wrong = "00" if number != "00" else "01"
+    assert service.verify_login("alice", login, "verify-push", wrong).reason == "number_mismatch"
+    assert not service.logged_in("alice", login)
