@@ -237,3 +237,35 @@ def test_a_verify_push_login_needs_the_approval_and_the_number(
     wrong = "00" if number != "00" else "01"
     assert service.verify_login("alice", login, "verify-push", wrong).reason == "number_mismatch"
     assert not service.logged_in("alice", login)
+
+
+def test_a_shorter_policy_ttl_holds_with_verify_and_the_next_code_is_new(world: World) -> None:
+    """oob-ttl with Verify: sms_code_ttl below Verify's 10 minutes is enforced by the service;
+    the expired verification is canceled, so the next request gets a new code, not the old."""
+    made = world.reference_service(
+        policy=SecurityPolicy(code_hash_iterations=1000, sms_code_ttl=120)
+    )
+    made.register("alice", PASSWORD)
+    first = made.start_phone_verification("alice", ALICE)
+    old = sms_code(world)
+    world.advance(120)
+    assert made.confirm_phone("alice", first.request_id, old).reason == "expired"
+    second = made.start_phone_verification("alice", ALICE)
+    new = sms_code(world)
+    assert new != old
+    assert made.confirm_phone("alice", second.request_id, old).reason == "wrong_code"
+    world.advance(20)
+    assert made.confirm_phone("alice", second.request_id, new).ok
+
+
+def test_a_lower_policy_attempt_limit_holds_with_verify(world: World) -> None:
+    """oob-rate-limit with Verify: sms_code_attempts below Verify's 5 spends the code first."""
+    policy = SecurityPolicy(code_hash_iterations=1000, sms_code_attempts=2, backoff_factor=0.0)
+    made = world.reference_service(policy=policy)
+    made.register("alice", PASSWORD)
+    challenge = made.start_phone_verification("alice", ALICE)
+    code = sms_code(world)
+    wrong = "000000" if code != "000000" else "111111"
+    reasons = [made.confirm_phone("alice", challenge.request_id, wrong).reason for _ in range(2)]
+    assert reasons == ["wrong_code", "too_many_attempts"]
+    assert made.confirm_phone("alice", challenge.request_id, code).reason == "used"
