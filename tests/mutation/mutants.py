@@ -203,7 +203,7 @@ MUTANTS: list[Mutant] = [
     ),
     Mutant(
         "lock-untold",
-        "notify-change",
+        "throttle",
         "locking the account does not tell the user",
         ServiceParts(gate=p.LockoutUntold),
         probe=_doc(
