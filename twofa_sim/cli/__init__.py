@@ -29,7 +29,7 @@ from twofa_sim.cli.demo import demo
 from twofa_sim.cli.drift import drift
 from twofa_sim.cli.otp import code, uri, vectors
 from twofa_sim.cli.qr import qr
-from twofa_sim.cli.report import report
+from twofa_sim.cli.report import keygen, report
 from twofa_sim.cli.run import requirements, run, schema, steps
 from twofa_sim.cli.serve import serve
 from twofa_sim.cli.skew import skew
@@ -65,6 +65,7 @@ for _command in (
     steps,
     requirements,
     report,
+    keygen,
     skew,
     drift,
     serve,

@@ -22,7 +22,7 @@ from twofa_sim.cli.common import (
 )
 from twofa_sim.errors import CommandFailed
 
-__all__ = ["report"]
+__all__ = ["keygen", "report"]
 
 
 class _RenderByDefault(click.Group):
@@ -41,7 +41,8 @@ def report() -> None:
 
     \b
     twofa-sim report SOURCE --format html|md|junit|json -o FILE
-    twofa-sim report verify DIR
+    twofa-sim report verify DIR [--public-key PUB]
+    twofa-sim report sign DIR --key KEY
     twofa-sim report diff OLD NEW
     """
 
@@ -73,11 +74,20 @@ def render(source: Path, fmt: str, output: Path | None) -> None:
 
 @report.command()
 @click.argument("directory", type=click.Path(path_type=Path))
-def verify(directory: Path) -> None:
+@click.option(
+    "--public-key",
+    type=click.Path(path_type=Path),
+    help="Also check the run's signed attestation with this Ed25519 public key (PEM).",
+)
+def verify(directory: Path, public_key: Path | None) -> None:
     """Recompute the manifest of a run directory: exit 0 when intact, 1 naming each changed,
-    missing or added file."""
+    missing or added file. With --public-key, check the signature of the run's attestation and
+    every file it names (a file edited with its hash rewritten in the manifest is caught)."""
     from twofa_sim.report.manifest import verify as check
 
+    if public_key is not None:
+        _verify_signed(directory, public_key)
+        return
     found = check(directory)  # refuses a missing DIR, a file, /dev/zero: located, exit 2
     if found.intact:
         will_exit(EXIT_OK)
@@ -92,6 +102,63 @@ def verify(directory: Path) -> None:
         for name in names:
             click.echo(f"{word}: {printable(name)}")
     raise CommandFailed("the run directory does not match its manifest")
+
+
+def _verify_signed(directory: Path, public_key: Path) -> None:
+    from twofa_sim.report.attestation import verify_attestation
+
+    found = verify_attestation(directory, public_key)
+    if found.intact:
+        will_exit(EXIT_OK)
+        click.echo(f"intact: {display_path(directory)} is as signed by key {found.key_id[:16]}...")
+        return
+    will_exit(EXIT_FAILED)
+    if not found.signed:
+        click.echo(f"bad signature: the attestation is not signed by {display_path(public_key)}")
+    for word, names in (
+        ("changed", found.changed),
+        ("missing", found.missing),
+        ("added", found.added),
+        ("not a regular file", found.not_regular),
+    ):
+        for name in names:
+            click.echo(f"{word}: {printable(name)}")
+    raise CommandFailed("the run directory does not match its signed attestation")
+
+
+@report.command()
+@click.argument("directory", type=click.Path(path_type=Path))
+@click.option(
+    "--key",
+    "key",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="The Ed25519 private key (PEM) to sign with (twofa-sim keygen makes one).",
+)
+def sign(directory: Path, key: Path) -> None:
+    """Sign every file of the run in DIRECTORY: an in-toto statement in a DSSE envelope
+    (attestation.dsse.json) that `report verify --public-key` checks."""
+    from twofa_sim.report.attestation import sign_run
+
+    written = sign_run(directory, key)
+    will_exit(EXIT_OK)
+    click.echo(f"signed: {display_path(written)}")
+
+
+@click.command()
+@click.argument("private_key", type=click.Path(path_type=Path))
+@click.argument("public_key", type=click.Path(path_type=Path))
+def keygen(private_key: Path, public_key: Path) -> None:
+    """Make an Ed25519 key pair for signing runs: PRIVATE_KEY is created owner-only (0600)
+    and never overwritten; give PUBLIC_KEY to whoever checks the runs."""
+    from twofa_sim.report.attestation import generate_keys
+
+    key_id = generate_keys(private_key, public_key)
+    will_exit(EXIT_OK)
+    click.echo(
+        f"key {key_id[:16]}...: private {display_path(private_key)} (0600), "
+        f"public {display_path(public_key)}"
+    )
 
 
 @report.command()

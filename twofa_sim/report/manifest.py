@@ -15,6 +15,9 @@ from twofa_sim.files import MAX_RESULTS_BYTES, read_text, write_atomically
 __all__ = ["MANIFEST", "Tampering", "check_directory", "verify", "write_manifest"]
 
 MANIFEST = "manifest.json"
+_OWN = frozenset({MANIFEST, "attestation.dsse.json"})
+"""Files the manifest does not list: itself, and the signed attestation written after it (which
+covers the manifest; ``report verify --public-key`` checks it)."""
 
 
 _CHUNK = 1 << 20
@@ -33,7 +36,7 @@ def _files(directory: Path) -> dict[str, str]:
     found = {}
     for path in sorted(directory.rglob("*")):
         relative = path.relative_to(directory).as_posix()
-        if path.is_file() and relative != MANIFEST and not path.name.startswith("."):
+        if path.is_file() and relative not in _OWN and not path.name.startswith("."):
             found[relative] = _sha256(path)
     return found
 
