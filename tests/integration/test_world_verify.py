@@ -88,3 +88,23 @@ def test_the_same_seed_builds_the_same_verify_world() -> None:
     first, second = story(), story()
     assert first == second
     assert any(line.startswith("verify=") for line in first)
+
+
+def test_verify_push_must_be_true_or_false() -> None:
+    """A phone's verify_push that is not a boolean is a located error."""
+    with pytest.raises(InputError) as bad:
+        World({"phones": [{"number": NUMBER, "verify_push": "yes"}]})
+    assert bad.value.where == "given.phones[0].verify_push"
+
+
+def test_reference_service_provider_overrides_the_worlds() -> None:
+    """World.reference_service(provider=...) wires Messages in a Verify world and the other way
+    round; an unknown provider is a located error."""
+    world = World(description(provider="verify"))
+    with world:
+        messages = world.reference_service(provider="messages")
+        assert messages.verify is None
+        assert world.reference_service().verify is not None
+        with pytest.raises(InputError) as bad:
+            world.reference_service(provider="pigeon")
+    assert bad.value.where == "provider"
