@@ -33,6 +33,7 @@ target's refusals into reasons can never catch it::
     StepError        the step could not run (the world lacks what the scenario asks for)
     StepUnsupported  the target lacks a feature the step needs (the step is ``unsupported``)
     ScenarioFailed   a scenario did not pass (the pytest plugin's failure, carrying its result)
+    StoryStopped     a step of twofa-sim demo went otherwise than the policy says
 
 The fake providers' clients raise their own subclasses of :class:`TwofaSimError`, defined beside
 them: ``TwilioError`` (``TwilioApiError`` for an error envelope, ``TwilioUnavailable`` when no
@@ -74,6 +75,7 @@ __all__ = [
     "StepError",
     "StepFailed",
     "StepUnsupported",
+    "StoryStopped",
     "TwofaSimError",
     "UnknownUserError",
     "WeakSecretError",
@@ -312,3 +314,7 @@ class StepUnsupported(Exception):
         super().__init__(f"target {target} does not provide {feature}")
         self.feature = feature
         self.target = target
+
+
+class StoryStopped(Exception):
+    """A step of ``twofa-sim demo`` did not go as the policy says: the story cannot follow."""

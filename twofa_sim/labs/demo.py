@@ -32,7 +32,7 @@ from twofa_sim.core.clock import format_duration, format_instant, parse_duration
 from twofa_sim.core.keyuri import parse_uri
 from twofa_sim.core.phone import parse_e164
 from twofa_sim.core.secret import HIDDEN, mask_codes, mask_phone, redact_uri
-from twofa_sim.errors import InputError, TwofaSimError
+from twofa_sim.errors import InputError, StoryStopped, TwofaSimError
 from twofa_sim.providers import Exchange
 from twofa_sim.reference import (
     MemoryStore,
@@ -193,10 +193,6 @@ def demo_world(
 # --- the story ---------------------------------------------------------------------------------
 
 
-class _Stop(Exception):
-    """A step did not go as the policy says: the rest of the story cannot follow."""
-
-
 class _Story:
     """Tells the story in ``world`` against ``service``, recording one event per happening."""
 
@@ -237,7 +233,7 @@ class _Story:
         kinds = self.notifications()
         if not ok:
             self.ok = False
-            raise _Stop(step)
+            raise StoryStopped(step)
         return kinds
 
     def providers(self) -> None:
@@ -275,7 +271,7 @@ class _Story:
             return call()
         except TwofaSimError as exc:
             self.judge(step, "user", action, f"error: {exc}", expected)
-            raise  # pragma: no cover - judge raised _Stop already
+            raise  # pragma: no cover - judge raised StoryStopped already
 
     def answer(
         self,
@@ -318,7 +314,7 @@ class _Story:
             device_offset=offset,
             store=store,
         )
-        with contextlib.suppress(_Stop):
+        with contextlib.suppress(StoryStopped):
             action = f"signs up as {USER} (password {HIDDEN})"
             self.attempt("register", action, "registered", self._register)
             self.judge("register", "user", action, "registered", "registered")
