@@ -13,8 +13,8 @@ Fixtures for Python tests, each a fresh simulated world per test:
 
 * ``twofa_world``: a mounted :class:`~twofa_sim.world.World` built from the
   ``twofa_world_description`` fixture (override it to change the world; by default the
-  default phone, ``+15551230001``, which receives SMS and runs Google Authenticator, and an
-  Authy user's phone, ``+15551230002``, with the Authy app);
+  default phone, ``+12015550110``, which receives SMS and runs Google Authenticator, and an
+  Authy user's phone, ``+12015550120``, with the Authy app);
 * ``virtual_clock``: the world's :class:`~twofa_sim.core.clock.VirtualClock`;
 * ``sms_inbox``: the default phone (``.inbox()``, ``.latest_code()``: an SMS arrives a few
   virtual seconds after it is sent, so advance the clock first);
@@ -41,9 +41,9 @@ if TYPE_CHECKING:
     from twofa_sim.scenario.loader import Scenario
     from twofa_sim.scenario.runner import ScenarioResult
 
-DEFAULT_PHONE = "+15551230001"
+DEFAULT_PHONE = "+12015550110"
 """The default phone: receives SMS (no Authy account) and runs Google Authenticator."""
-AUTHY_PHONE = "+15551230002"
+AUTHY_PHONE = "+12015550120"
 """An Authy user's phone, with the Authy app: verification to it goes through Authy."""
 _SUFFIX = ".scenario.yaml"
 

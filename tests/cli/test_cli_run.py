@@ -17,7 +17,7 @@ title: Two-factor by SMS
 tags: [sms]
 given:
   users: [alice]
-  phones: [{number: "+15551230001"}]
+  phones: [{number: "+12015550110"}]
 steps:
   - submit_phone:
   - advance: 5s
@@ -109,8 +109,8 @@ def test_every_step_is_listed_with_an_example_the_loader_accepts(run: Run, tmp_p
     listed = run("steps").out
     given = (
         "given:\n  users: [alice, bob]\n  phones:\n"
-        "    - {number: '+15551230001', apps: [google-authenticator]}\n"
-        "    - {number: '+15551230002'}\n"
+        "    - {number: '+12015550110', apps: [google-authenticator]}\n"
+        "    - {number: '+12015550120'}\n"
     )
     captures = (
         "  - read_code: {user: alice, from: sms, capture: code}\n"

@@ -134,3 +134,20 @@ def test_a_missing_feature_is_not_a_failed_requirement(naive: dict[str, tuple[st
     assert naive["recovery-code-single-use"][0] == "unsupported"
     assert naive["account-audit-log"][0] == "unsupported"
     assert naive["recovery-guessing-locks"][0] == "not_applicable"
+
+
+def test_every_phone_number_in_the_library_is_valid_for_libphonenumber() -> None:
+    """A service that validates numbers as django-phonenumber-field does (is_valid_number)
+    must not refuse the library's phones: they are in the reserved fictional 555-01xx range."""
+    import re
+
+    import phonenumbers
+
+    numbers = {
+        match
+        for path in LIBRARY.rglob("*.scenario.yaml")
+        for match in re.findall(r"\+\d{8,15}", path.read_text(encoding="utf-8"))
+    }
+    assert numbers
+    invalid = sorted(n for n in numbers if not phonenumbers.is_valid_number(phonenumbers.parse(n)))
+    assert invalid == [], invalid

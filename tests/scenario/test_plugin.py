@@ -22,7 +22,7 @@ given:
   start: 2026-03-01T09:00:00Z
   users: [alice]
   phones:
-    - {number: "+15551230001"}
+    - {number: "+12015550110"}
 steps:
   - submit_phone:
   - advance: 5s
@@ -34,7 +34,7 @@ tags: [sms]
 given:
   users: [alice]
   phones:
-    - {number: "+15551230001"}
+    - {number: "+12015550110"}
 steps:
   - submit_phone:
   - advance: 5s
@@ -95,7 +95,7 @@ def test_the_replay_command_names_the_target_the_failure_ran_against(
             title: A replayed TOTP code is refused
             given:
               users: [alice]
-              phones: [{number: "+15551230001", apps: [google-authenticator]}]
+              phones: [{number: "+12015550110", apps: [google-authenticator]}]
             steps:
               - generate_qr:
               - scan_qr:
@@ -145,16 +145,16 @@ def test_xdist_runs_scenarios_in_parallel(library: pytest.Pytester) -> None:
 
 def test_the_fixtures_give_python_tests_a_world(pytester: pytest.Pytester) -> None:
     """The default world: the default phone gets SMS and runs Google Authenticator; a second
-    phone, +15551230002, is an Authy user."""
+    phone, +12015550120, is an Authy user."""
     pytester.makepyfile(
         """
         def test_flow(twofa_world, virtual_clock, sms_inbox, reference_service,
                       authenticator_app, authy):
             reference_service.register("alice", "pw")
             challenge = reference_service.start_phone_verification(
-                "alice", "+15551230002", authy_method="app")
+                "alice", "+12015550120", authy_method="app")
             assert challenge.channel == "authy-app"
-            token = twofa_world.phone("+15551230002").authy.token()
+            token = twofa_world.phone("+12015550120").authy.token()
             assert reference_service.confirm_phone("alice", challenge.request_id, token).ok
             enrollment = reference_service.generate_qr("alice")
             assert authenticator_app.scan(enrollment.png).accepted

@@ -46,7 +46,7 @@ def set_time(run: Run, args: dict[str, Any]) -> None:
     "set_device_clock",
     "clock",
     "Change how wrong a phone's clock is from now on: its offset and/or drift.",
-    "- set_device_clock: {phone: '+15551230001', offset: 40s, drift_ppm: 20}",
+    "- set_device_clock: {phone: '+12015550110', offset: 40s, drift_ppm: 20}",
     fields={"phone": PHONE, "offset": OFFSET, "drift_ppm": {"type": "number"}},
 )
 def set_device_clock(run: Run, args: dict[str, Any]) -> None:

@@ -150,7 +150,7 @@ def expect_account(run: Run, args: dict[str, Any]) -> None:
     "expect",
     "Check a phone's SMS inbox: how many messages, and what the newest one says (codes in it "
     "are masked in the evidence, not in the check).",
-    "- expect_inbox: {phone: '+15551230001', count: 1, last_contains: verification code}",
+    "- expect_inbox: {phone: '+12015550110', count: 1, last_contains: verification code}",
     fields={
         "phone": PHONE,
         "user": USER,
@@ -184,7 +184,7 @@ def expect_inbox(run: Run, args: dict[str, Any]) -> None:
     "expect_push",
     "expect",
     "Check the pushes sent to a phone's Authy app: how many, and the newest one's state.",
-    "- expect_push: {phone: '+15551230001', count: 3, state: pending}",
+    "- expect_push: {phone: '+12015550110', count: 3, state: pending}",
     fields={
         "phone": PHONE,
         "user": USER,

@@ -61,7 +61,7 @@ def _challenge_result(run: Run, user: UserState, call: Callable[[], Any]) -> Res
     "user",
     'Type a phone number and click "Verify Phone Number": a code goes out by SMS, or by Authy '
     "(a push, or a token in the app with method: app) if the number is an Authy user.",
-    "- submit_phone: {user: alice, phone: '+15551230001'}",
+    "- submit_phone: {user: alice, phone: '+12015550110'}",
     fields={"user": USER, "phone": TYPED_PHONE, "method": {"enum": ["push", "app"]}},
 )
 def submit_phone(run: Run, args: dict[str, Any]) -> Result:
@@ -80,7 +80,7 @@ def submit_phone(run: Run, args: dict[str, Any]) -> Result:
     "change_phone",
     "user",
     "Start replacing the verified phone number (the new one must be verified).",
-    "- change_phone: {user: alice, phone: '+15551230002'}",
+    "- change_phone: {user: alice, phone: '+12015550120'}",
     fields={"user": USER, "phone": TYPED_PHONE, "method": {"enum": ["push", "app"]}},
     required=("phone",),
 )
@@ -180,7 +180,7 @@ def _push_step(run: Run, args: dict[str, Any], approve: bool) -> Result:
     "approve_push",
     "user",
     "On the phone's Authy app, approve the newest push (and remember the number it shows).",
-    "- approve_push: {phone: '+15551230001'}",
+    "- approve_push: {phone: '+12015550110'}",
     fields={"phone": PHONE, "user": USER, "capture": CAPTURE},
 )
 def approve_push(run: Run, args: dict[str, Any]) -> Result:
@@ -191,7 +191,7 @@ def approve_push(run: Run, args: dict[str, Any]) -> Result:
     "deny_push",
     "user",
     "On the phone's Authy app, deny the newest push.",
-    "- deny_push: {phone: '+15551230001'}",
+    "- deny_push: {phone: '+12015550110'}",
     fields={"phone": PHONE, "user": USER},
 )
 def deny_push(run: Run, args: dict[str, Any]) -> Result:
@@ -244,7 +244,7 @@ def _scan(run: Run, args: dict[str, Any], png: bytes) -> Result:
     "scan_qr",
     "user",
     "Scan the user's newest QR code with an app on a phone (a real decode of the PNG).",
-    "- scan_qr: {user: alice, phone: '+15551230001', app: google-authenticator}",
+    "- scan_qr: {user: alice, phone: '+12015550110', app: google-authenticator}",
     fields={"user": USER, "phone": PHONE, "app": APP},
 )
 def scan_qr(run: Run, args: dict[str, Any]) -> Result:
