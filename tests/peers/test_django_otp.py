@@ -10,7 +10,9 @@ runner runs a target with ``reads_system_time``.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -438,3 +440,31 @@ def test_a_django_configured_by_someone_else_is_left_alone() -> None:
     )
     assert "Django is configured already" in done.stdout
     assert "process of their own" in done.stdout
+
+
+def test_a_run_names_the_system_under_test_in_its_reports(tmp_path: Path) -> None:
+    """The reproducibility block and every human-facing format name the packages the
+    django-otp target tests, with their versions (issue 12: the system under test)."""
+    from twofa_sim.cli import main
+    from twofa_sim.report.markdown import render_markdown
+
+    library = Path(__file__).parents[2] / "scenarios" / "totp"
+    code = main(
+        [
+            "run",
+            str(library),
+            "--target",
+            "django-otp",
+            "-k",
+            "totp-code-too-late",
+            "--report-dir",
+            str(tmp_path),
+        ]
+    )
+    assert code == 0
+    results = json.loads((tmp_path / "latest" / "results.json").read_text())
+    tested = results["reproducibility"]["target_versions"]
+    assert set(tested) == {"Django", "django-otp", "django-otp-twilio"}
+    assert all(tested.values())
+    assert f"django-otp {tested['django-otp']}" in render_markdown(results)
+    assert "System under test" in (tmp_path / "latest" / "report.html").read_text()

@@ -129,7 +129,13 @@ def run(
         raise InputError(f"every scenario chosen is skipped under --provider {provider}")
     argv = click.get_current_context().find_root().meta.get(ARGV, ["run"])[1:]
     extra = {
-        "reproducibility": reproducibility(seed=seed, target=target, paths=sources, argv=argv),
+        "reproducibility": reproducibility(
+            seed=seed,
+            target=target,
+            paths=sources,
+            argv=argv,
+            target_versions=_target_versions(factory),
+        ),
         "policy": target_policy(factory),
         "provider": {"name": provider, "skipped": skipped},
     }
@@ -204,6 +210,14 @@ class _Progress:
         if self.enabled:
             click.echo("", err=True)
             self.enabled = False
+
+
+def _target_versions(factory: Any) -> dict[str, str | None] | None:
+    """What a target wrapping a third-party implementation tests (its ``versions()``)."""
+    versions = getattr(factory, "versions", None)
+    if not callable(versions):
+        return None
+    return {str(k): (None if v is None else str(v)) for k, v in dict(versions()).items()}
 
 
 _MARKS = {

@@ -80,6 +80,10 @@ def _environment_line(repro: Mapping[str, Any]) -> str:
         parts.append("scenarios not in git")
     parts.append(f"Python {escape(repro.get('python', '?'))}")
     parts.append(escape(repro.get("platform", "?")))
+    tested = repro.get("target_versions")
+    if isinstance(tested, Mapping) and tested:
+        shown = ", ".join(f"{escape(str(k))} {escape(str(v))}" for k, v in sorted(tested.items()))
+        parts.append(f"system under test: {shown}")
     return " · ".join(parts)
 
 

@@ -14,7 +14,7 @@ import platform
 import shlex
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -148,10 +148,13 @@ def reproducibility(
     target: str,
     paths: Sequence[Path],
     argv: Sequence[str],
+    target_versions: Mapping[str, str | None] | None = None,
 ) -> dict[str, Any]:
     """The block: twofa-sim version, the scenario files' git commit, Python and platform, key
     package versions, seed, target, and the command that reproduces the run (from the scenario
-    root: see :func:`run_command`)."""
+    root: see :func:`run_command`). ``target_versions``: the versions of the packages a target
+    that wraps a third-party implementation tests (its ``versions()``), recorded as
+    ``target_versions`` so the report names the system under test."""
     command = run_command(argv, paths, seed)
     return {
         "twofa_sim": _version("twofa-sim"),
@@ -163,4 +166,4 @@ def reproducibility(
         "seed": seed,
         "target": target,
         "command": shlex.join(command),
-    }
+    } | ({"target_versions": dict(target_versions)} if target_versions else {})
