@@ -20,7 +20,7 @@ from twofa_sim.scenario.steps.fields import (
 )
 from twofa_sim.scenario.steps.spec import StepSpec, step
 
-__all__ = ["STEPS", "check_expect"]
+__all__ = ["STEPS", "check_expect", "sqlite_cells"]
 
 
 def check_expect(expected: Any, result: Result, *, reasons: bool = True) -> None:
@@ -362,6 +362,45 @@ def expect_qr(run: Run, args: dict[str, Any]) -> None:
             raise StepFailed(f"lint reported {rule}", expected=f"no {rule}", actual=rule)
 
 
+def sqlite_cells(data: bytes) -> list[str] | None:
+    """Every value of every table of an SQLite database image, as text (None when ``data`` is
+    not one). Read cell by cell, a code is found even where the file packs it against the
+    letters and digits of the next column (as a record does), which no search of the raw bytes
+    can tell from chance."""
+    import sqlite3
+    import tempfile
+    from pathlib import Path
+
+    if not data.startswith(b"SQLite format 3\x00"):
+        return None
+    with tempfile.TemporaryDirectory(prefix="twofa-sim-stored-") as folder:
+        path = Path(folder) / "stored.sqlite3"
+        path.write_bytes(data)
+        cells: list[str] = []
+        try:
+            connection = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)
+            try:
+                tables = [
+                    row[0]
+                    for row in connection.execute(
+                        "SELECT name FROM sqlite_master WHERE type = 'table'"
+                    )
+                ]
+                for table in tables:
+                    quoted = '"' + table.replace('"', '""') + '"'
+                    for row in connection.execute(f"SELECT * FROM {quoted}"):
+                        for value in row:
+                            if isinstance(value, bytes):
+                                cells.append(value.decode("latin-1"))
+                            elif value is not None:
+                                cells.append(str(value))
+            finally:
+                connection.close()
+        except sqlite3.DatabaseError:
+            return None
+    return cells
+
+
 @step(
     "expect_stored",
     "expect",
@@ -376,15 +415,19 @@ def expect_stored(run: Run, args: dict[str, Any]) -> None:
     import re
 
     run.require("storage")
-    stored = run.target.stored_bytes().decode("latin-1")  # type: ignore[attr-defined]
+    raw = run.target.stored_bytes()  # type: ignore[attr-defined]
+    stored = raw.decode("latin-1")
+    cells = sqlite_cells(raw) or []
     passwords = {u.password for u in run.users.values()}
     looked_for = (run.secrets_seen | passwords) - run.totp_secrets
     found = []
     for value in sorted(looked_for):
         variants = {value, value.replace("-", "")}
         for variant in variants:
-            token = rf"(?<![0-9A-Za-z]){re.escape(variant)}(?![0-9A-Za-z])"
-            if len(variant) >= 4 and re.search(token, stored):
+            if len(variant) < 4:
+                continue
+            token = re.compile(rf"(?<![0-9A-Za-z]){re.escape(variant)}(?![0-9A-Za-z])")
+            if token.search(stored) or any(cell == variant or token.search(cell) for cell in cells):
                 found.append(value)
                 break
     run.show("stored", searched=len(looked_for), size=len(stored), found=len(found))
