@@ -38,10 +38,10 @@ for the codes and 6.3 for 20429's text.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import ClassVar, Self
+from typing import Any, ClassVar, Self
 
 from twofa_sim.errors import TwofaSimError
+from twofa_sim.providers.envelope import CodedError, EnvelopeError, error_url
 
 __all__ = [
     "AuthenticationFailed",
@@ -69,13 +69,6 @@ __all__ = [
     "error_url",
 ]
 
-RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
-
-
-def error_url(code: int) -> str:
-    """Twilio's page for an error code (the envelope's ``more_info``)."""
-    return f"https://www.twilio.com/docs/errors/{code}"
-
 
 class TwilioError(TwofaSimError):
     """Base of everything the Twilio client raises: catch this to handle any Twilio failure."""
@@ -91,106 +84,16 @@ class TwilioUnavailable(TwilioError):
         super().__init__(message)
 
 
-_BY_CODE: dict[int, type[_CodedError]] = {}
-
-
-class TwilioApiError(TwilioError):
+class TwilioApiError(TwilioError, EnvelopeError):
     """Twilio answered with an error: ``code`` (None when the body was no Twilio envelope),
     ``message``, HTTP ``status``, ``more_info`` (the error's page) and, for 20003, ``detail``.
     """
 
-    def __init__(
-        self,
-        code: int | None,
-        message: str,
-        status: int,
-        more_info: str | None = None,
-        *,
-        detail: str | None = None,
-    ) -> None:
-        self.code = code
-        self.message = message
-        self.status = status
-        self.more_info = (
-            more_info if more_info is not None else (error_url(code) if code is not None else "")
-        )
-        self.detail = detail
-        label = f"{code} " if code is not None else ""
-        super().__init__(f"HTTP {status}: {label}{message}")
-
-    @property
-    def retryable(self) -> bool:
-        """True for answers worth retrying later (429 and 5xx), False for a rejected request."""
-        return self.status in RETRYABLE_STATUSES
-
-    def envelope(self) -> dict[str, object]:
-        """Twilio's error body, keys in Twilio's (alphabetical) order."""
-        body: dict[str, object] = {"code": self.code}
-        if self.detail is not None:
-            body["detail"] = self.detail
-        body.update(message=self.message, more_info=self.more_info, status=self.status)
-        return body
-
-    @classmethod
-    def from_envelope(cls, body: object, *, status: int) -> TwilioApiError:
-        """The error an HTTP ``status`` and its decoded JSON ``body`` stand for.
-
-        A known code gives its subclass; an unknown one the base class; a body that is no
-        envelope a base error with ``code`` None and the body's text as message.
-
-        >>> error = TwilioApiError.from_envelope({"code": 21211, "message": "bad To"}, status=400)
-        >>> type(error).__name__, error.code, error.more_info
-        ('InvalidToNumber', 21211, 'https://www.twilio.com/docs/errors/21211')
-        """
-        if not isinstance(body, Mapping):
-            return TwilioApiError(None, _short(body), status)
-        code = body.get("code")
-        message = body.get("message")
-        more_info = body.get("more_info")
-        detail = body.get("detail")
-        text = message if isinstance(message, str) else _short(body)
-        link = more_info if isinstance(more_info, str) else None
-        extra = detail if isinstance(detail, str) else None
-        if not isinstance(code, int) or isinstance(code, bool):
-            return TwilioApiError(None, text, status, link, detail=extra)
-        known = _BY_CODE.get(code)
-        if known is None:
-            return TwilioApiError(code, text, status, link, detail=extra)
-        return known(text, status=status, more_info=link, detail=extra)
+    CODES: ClassVar[dict[int, type[Any]]] = {}
 
 
-def _short(value: object, limit: int = 200) -> str:
-    text = str(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-class _CodedError(TwilioApiError):
+class _CodedError(CodedError, TwilioApiError):
     """An error with a fixed code and default status and message."""
-
-    CODE: ClassVar[int]
-    STATUS: ClassVar[int] = 400
-    MESSAGE: ClassVar[str] = ""
-
-    def __init_subclass__(cls) -> None:
-        super().__init_subclass__()
-        if "CODE" in cls.__dict__:
-            _BY_CODE[cls.CODE] = cls
-
-    def __init__(
-        self,
-        message: str | None = None,
-        *,
-        status: int | None = None,
-        more_info: str | None = None,
-        detail: str | None = None,
-    ) -> None:
-        super().__init__(
-            self.CODE,
-            self.MESSAGE if message is None else message,
-            self.STATUS if status is None else status,
-            more_info,
-            detail=detail,
-        )
 
 
 # --- account and platform ---------------------------------------------------------------------

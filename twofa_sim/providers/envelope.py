@@ -1,0 +1,122 @@
+"""Twilio's error envelope, shared by every Twilio product the fakes speak (Messages, Verify).
+
+``{"code", "message", "more_info", "status"}`` (and ``detail`` for 20003): each product keeps its
+own exception family (``TwilioApiError``, ``VerifyApiError``) and its own codes, built on
+:class:`EnvelopeError` here, so the envelope is rendered and read back one way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar, Self, cast
+
+from twofa_sim.errors import TwofaSimError
+
+__all__ = ["RETRYABLE_STATUSES", "CodedError", "EnvelopeError", "error_url"]
+
+RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+def error_url(code: int) -> str:
+    """Twilio's page for an error code (the envelope's ``more_info``)."""
+    return f"https://www.twilio.com/docs/errors/{code}"
+
+
+def _short(value: object, limit: int = 200) -> str:
+    text = str(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+class EnvelopeError(TwofaSimError):
+    """A Twilio error answer: ``code`` (None when the body was no envelope), ``message``, HTTP
+    ``status``, ``more_info`` (the error's page) and, for 20003, ``detail``.
+
+    A product's base class sets ``CODES = {}``; every subclass of it that sets ``CODE`` is
+    registered there, so :meth:`from_envelope` gives the subclass for a known code.
+    """
+
+    CODES: ClassVar[dict[int, type[Any]]]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "CODE" in cls.__dict__:
+            cls.CODES[cls.__dict__["CODE"]] = cls
+
+    def __init__(
+        self,
+        code: int | None,
+        message: str,
+        status: int,
+        more_info: str | None = None,
+        *,
+        detail: str | None = None,
+    ) -> None:
+        self.code = code
+        self.message = message
+        self.status = status
+        self.more_info = (
+            more_info if more_info is not None else (error_url(code) if code is not None else "")
+        )
+        self.detail = detail
+        label = f"{code} " if code is not None else ""
+        super().__init__(f"HTTP {status}: {label}{message}")
+
+    @property
+    def retryable(self) -> bool:
+        """True for answers worth retrying later (429 and 5xx), False for a rejected request."""
+        return self.status in RETRYABLE_STATUSES
+
+    def envelope(self) -> dict[str, object]:
+        """Twilio's error body, keys in Twilio's (alphabetical) order."""
+        body: dict[str, object] = {"code": self.code}
+        if self.detail is not None:
+            body["detail"] = self.detail
+        body.update(message=self.message, more_info=self.more_info, status=self.status)
+        return body
+
+    @classmethod
+    def from_envelope(cls, body: object, *, status: int) -> Self:
+        """The error an HTTP ``status`` and its decoded JSON ``body`` stand for: the product's
+        subclass for a known code, its base class for an unknown one, and a base error with
+        ``code`` None and the body's text as message when the body is no envelope."""
+        base: type[EnvelopeError] = next(k for k in cls.__mro__ if "CODES" in k.__dict__)
+        if not isinstance(body, Mapping):
+            return cast(Self, base(None, _short(body), status))
+        code = body.get("code")
+        message = body.get("message")
+        more_info = body.get("more_info")
+        detail = body.get("detail")
+        text = message if isinstance(message, str) else _short(body)
+        link = more_info if isinstance(more_info, str) else None
+        extra = detail if isinstance(detail, str) else None
+        if not isinstance(code, int) or isinstance(code, bool):
+            return cast(Self, base(None, text, status, link, detail=extra))
+        known = base.CODES.get(code)
+        if known is None:
+            return cast(Self, base(code, text, status, link, detail=extra))
+        return cast(Self, known(text, status=status, more_info=link, detail=extra))
+
+
+class CodedError(EnvelopeError):
+    """An error with a fixed ``CODE`` and a default ``STATUS`` and ``MESSAGE`` (subclasses set
+    them); mixed into a product's family: ``class _Coded(CodedError, TwilioApiError)``."""
+
+    CODE: ClassVar[int]
+    STATUS: ClassVar[int] = 400
+    MESSAGE: ClassVar[str] = ""
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        status: int | None = None,
+        more_info: str | None = None,
+        detail: str | None = None,
+    ) -> None:
+        super().__init__(
+            self.CODE,
+            self.MESSAGE if message is None else message,
+            self.STATUS if status is None else status,
+            more_info,
+            detail=detail,
+        )
