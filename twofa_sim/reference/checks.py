@@ -152,16 +152,34 @@ class PendingCodeCheck:
             status = self.authy.approval_status(found.push_uuid or "")
         except AuthyApiError as exc:
             raise unavailable("Authy", exc) from exc
+        return self.judge_push(
+            ("Authy", "the Authy app", "approval"), status, found, number, record, journal
+        )
+
+    def judge_push(
+        self,
+        carrier: tuple[str, str, str],
+        status: str,
+        found: PendingCode,
+        number: str | None,
+        record: UserRecord,
+        journal: Journal,
+    ) -> Outcome:
+        """What a push's approval status means, whoever carried the push (Authy, Verify):
+        pending waits, only an explicit approval approves (fail closed), a denial is audited
+        and told, and the number typed must be the one the push showed. ``carrier``: the
+        provider, the app the user approves in, and what the provider calls the status."""
+        provider, app, kind = carrier
         if status == "pending":
             return Outcome(
                 False,
                 "push_pending",
-                detail="approve the request in the Authy app",
+                detail=f"approve the request in {app}",
                 rule="push-approval",
             )
         if status not in ("approved", "denied", "expired"):
             # Fail closed: only an explicit approval approves.
-            raise ProviderUnavailableError("Authy", f"unexpected approval status {status!r}")
+            raise ProviderUnavailableError(provider, f"unexpected {kind} status {status!r}")
         found.used = True
         if status == "expired":
             return Outcome(False, "expired", rule="oob-ttl")

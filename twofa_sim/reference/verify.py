@@ -39,7 +39,7 @@ import hashlib
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from twofa_sim.errors import InputError, ProviderUnavailableError, RetryLaterError
+from twofa_sim.errors import InputError, RetryLaterError
 from twofa_sim.reference.checks import PendingCodeCheck, TotpCheck, unavailable
 from twofa_sim.reference.codes import code_digest, digits, same_digest
 from twofa_sim.reference.delivery import CodeSender
@@ -314,35 +314,8 @@ class VerifyCodeCheck(PendingCodeCheck):
             ).status
         except VerifyError as exc:
             raise unavailable("Verify", exc) from exc
-        if status == "pending":
-            return Outcome(
-                False,
-                "push_pending",
-                detail="approve the request in the app",
-                rule="push-approval",
-            )
-        if status not in ("approved", "denied", "expired"):
-            raise ProviderUnavailableError("Verify", f"unexpected challenge status {status!r}")
-        found.used = True
-        if status == "expired":
-            return Outcome(False, "expired", rule="oob-ttl")
-        if status == "denied":
-            journal.event("push.denied", "denied", rule="push-approval")
-            journal.notify("push_denied", "A login request was denied")
-            return Outcome(False, "push_denied", rule="push-approval")
-        if found.push_number is not None and number != found.push_number:
-            self.gate.failed(record, journal)
-            return Outcome(
-                False,
-                "number_mismatch",
-                detail="the number did not match the push",
-                rule="push-number-matching",
-            )
-        found.accepted = True
-        self.gate.succeeded(record)
-        matched = found.push_number is not None
-        return Outcome(
-            True, "accepted", rule="push-number-matching" if matched else "push-approval"
+        return self.judge_push(
+            ("Verify", "the app", "challenge"), status, found, number, record, journal
         )
 
 
