@@ -1,4 +1,5 @@
-"""Twilio's error envelope, shared by every Twilio product the fakes speak (Messages, Verify).
+"""What every Twilio product the fakes speak (Messages, Verify) shares: the account's
+credentials and Twilio's error envelope.
 
 ``{"code", "message", "more_info", "status"}`` (and ``detail`` for 20003): each product keeps its
 own exception family (``TwilioApiError``, ``VerifyApiError``) and its own codes, built on
@@ -7,12 +8,46 @@ own exception family (``TwilioApiError``, ``VerifyApiError``) and its own codes,
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any, ClassVar, Self, cast
 
-from twofa_sim.errors import TwofaSimError
+from twofa_sim.core.seeding import SeededRandom
+from twofa_sim.errors import InputError, TwofaSimError
 
-__all__ = ["RETRYABLE_STATUSES", "CodedError", "EnvelopeError", "error_url"]
+__all__ = [
+    "ACCOUNT_SID",
+    "RETRYABLE_STATUSES",
+    "CodedError",
+    "EnvelopeError",
+    "account_credentials",
+    "error_url",
+]
+
+ACCOUNT_SID = re.compile(r"AC[0-9a-fA-F]{32}")
+
+
+def account_credentials(
+    rng: SeededRandom, account_sid: str | None, auth_token: str | None
+) -> tuple[str, str]:
+    """The account SID and auth token a fake answers to: those given (checked), else drawn
+    from ``rng``'s ``credentials`` stream. Both are drawn whatever is given, so one given
+    value never shifts the other."""
+    credentials = rng.stream("credentials")
+    drawn_sid, drawn_token = credentials.sid("AC"), credentials.hex(32)
+    if account_sid is not None and not ACCOUNT_SID.fullmatch(account_sid):
+        raise InputError(
+            f"{account_sid!r} is not an account SID",
+            where="account_sid",
+            hint="'AC' followed by 32 hex digits",
+        )
+    if auth_token is not None and not auth_token:
+        raise InputError("the auth token is empty", where="auth_token")
+    return (
+        drawn_sid if account_sid is None else account_sid,
+        drawn_token if auth_token is None else auth_token,
+    )
+
 
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 

@@ -26,6 +26,7 @@ from twofa_sim.core.clock import VirtualClock, to_datetime
 from twofa_sim.core.seeding import SeededRandom
 from twofa_sim.errors import InputError
 from twofa_sim.providers._core import FakeService, Handler, Reply, Request, Route
+from twofa_sim.providers.envelope import account_credentials
 from twofa_sim.providers.network import SmsNetwork
 from twofa_sim.providers.twilio import urls
 from twofa_sim.providers.twilio.exceptions import (
@@ -37,7 +38,6 @@ from twofa_sim.providers.twilio.exceptions import (
     TwilioApiError,
 )
 from twofa_sim.providers.twilio.models import (
-    ACCOUNT_SID,
     DEFAULT_FROM_NUMBERS,
     Message,
     TwilioBackend,
@@ -111,17 +111,7 @@ class TwilioService(FakeService):
         from_numbers: Sequence[str] = DEFAULT_FROM_NUMBERS,
     ) -> None:
         super().__init__(clock, rng)
-        # Both drawn whatever is given, so one given value never shifts the other.
-        credentials = rng.stream("credentials")
-        drawn_sid, drawn_token = credentials.sid("AC"), credentials.hex(32)
-        if account_sid is not None and not ACCOUNT_SID.fullmatch(account_sid):
-            raise InputError(
-                f"{account_sid!r} is not an account SID",
-                where="account_sid",
-                hint="'AC' followed by 32 hex digits",
-            )
-        if auth_token is not None and not auth_token:
-            raise InputError("the auth token is empty", where="auth_token")
+        account_sid, auth_token = account_credentials(rng, account_sid, auth_token)
         if isinstance(from_numbers, str):
             raise InputError("give a sequence of numbers, not one string", where="from_numbers")
         self.network = network
@@ -129,8 +119,8 @@ class TwilioService(FakeService):
             clock,
             rng.stream("messages"),
             network,
-            account_sid=drawn_sid if account_sid is None else account_sid,
-            auth_token=drawn_token if auth_token is None else auth_token,
+            account_sid=account_sid,
+            auth_token=auth_token,
             from_numbers=from_numbers,
         )
         self._routes = tuple(

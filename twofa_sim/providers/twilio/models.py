@@ -66,7 +66,6 @@ UNDELIVERED_CODE = 30003
 UNDELIVERED_MESSAGE = "Unreachable destination handset"
 
 E164 = re.compile(r"\+[1-9]\d{1,14}")
-ACCOUNT_SID = re.compile(r"AC[0-9a-fA-F]{32}")
 MESSAGING_SERVICE_SID = re.compile(r"MG[0-9a-fA-F]{32}")
 
 # Test-credential magic numbers (standards.md 6.1), honoured whatever the account owns.

@@ -19,14 +19,14 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import re
 from collections.abc import Callable, Sequence
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from twofa_sim.core.clock import VirtualClock, parse_instant, to_datetime
 from twofa_sim.core.seeding import SeededRandom
-from twofa_sim.errors import InputError, InstantError
+from twofa_sim.errors import InstantError
 from twofa_sim.providers._core import FakeService, Handler, Reply, Request, Route
+from twofa_sim.providers.envelope import account_credentials
 from twofa_sim.providers.network import SmsNetwork
 from twofa_sim.providers.verify import urls
 from twofa_sim.providers.verify.exceptions import (
@@ -67,7 +67,6 @@ MAX_FIELDS = 200
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 1000
 _FORM_TYPE = "application/x-www-form-urlencoded"
-_ACCOUNT_SID = re.compile(r"AC[0-9a-fA-F]{32}")
 
 
 def iso8601(unix: float) -> str:
@@ -159,23 +158,14 @@ class VerifyService(FakeService):
         sms_sender: str = "Verify",
     ) -> None:
         super().__init__(clock, rng)
-        credentials = rng.stream("credentials")
-        drawn_sid, drawn_token = credentials.sid("AC"), credentials.hex(32)
-        if account_sid is not None and not _is_account_sid(account_sid):
-            raise InputError(
-                f"{account_sid!r} is not an account SID",
-                where="account_sid",
-                hint="'AC' followed by 32 hex digits",
-            )
-        if auth_token is not None and not auth_token:
-            raise InputError("the auth token is empty", where="auth_token")
+        account_sid, auth_token = account_credentials(rng, account_sid, auth_token)
         self.network = network
         self.backend = VerifyBackend(
             clock,
             rng.stream("verify"),
             network,
-            account_sid=drawn_sid if account_sid is None else account_sid,
-            auth_token=drawn_token if auth_token is None else auth_token,
+            account_sid=account_sid,
+            auth_token=auth_token,
             sms_sender=sms_sender,
         )
         self._routes = tuple(
@@ -630,10 +620,6 @@ def _param(request: Request, name: str) -> str:
 
 def _default(value: int | None, default: int) -> int:
     return default if value is None else value
-
-
-def _is_account_sid(text: str) -> bool:
-    return _ACCOUNT_SID.fullmatch(text) is not None
 
 
 def _json_object(name: str, raw: str | None) -> dict[str, object] | None:
