@@ -23,7 +23,7 @@ from twofa_sim.cli.common import (
 )
 from twofa_sim.errors import CommandFailed, InputError, Interrupted
 
-__all__ = ["library_path", "requirements", "run", "schema", "steps"]
+__all__ = ["library_path", "requirements", "run", "schema", "selected", "steps", "target_versions"]
 
 
 def library_path() -> Path:
@@ -112,7 +112,7 @@ def run(
     _check_sources(paths)
     sources = list(paths) or [library_path()]
     scenarios = load_paths(sources)
-    chosen = [s for s in scenarios if _selected(s, keyword, tags)]
+    chosen = [s for s in scenarios if selected(s, keyword, tags)]
     if not chosen:
         raise InputError("no scenario matches", where="-k/--tag", hint=f"{len(scenarios)} loaded")
     skipped = [
@@ -134,7 +134,7 @@ def run(
             target=target,
             paths=sources,
             argv=argv,
-            target_versions=_target_versions(factory),
+            target_versions=target_versions(factory),
         ),
         "policy": target_policy(factory),
         "provider": {"name": provider, "skipped": skipped},
@@ -179,7 +179,7 @@ def run(
         raise CommandFailed()
 
 
-def _selected(scenario: Any, keyword: str | None, tags: tuple[str, ...]) -> bool:
+def selected(scenario: Any, keyword: str | None, tags: tuple[str, ...]) -> bool:
     if tags and not set(tags) & set(scenario.tags):
         return False
     if not keyword:
@@ -212,7 +212,7 @@ class _Progress:
             self.enabled = False
 
 
-def _target_versions(factory: Any) -> dict[str, str | None] | None:
+def target_versions(factory: Any) -> dict[str, str | None] | None:
     """What a target wrapping a third-party implementation tests (its ``versions()``)."""
     versions = getattr(factory, "versions", None)
     if not callable(versions):
