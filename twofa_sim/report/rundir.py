@@ -113,7 +113,7 @@ def _jsonl_results(path: Path, data: bytes) -> dict[str, Any]:
     """A killed run's results.jsonl as results.json, marked incomplete: every line checked
     against the schema (a line cut off by the kill, the last one, is left out, even when the
     cut fell inside a character)."""
-    from twofa_sim.scenario.results import assemble
+    from twofa_sim.core.tally import assemble
 
     header: dict[str, Any] | None = None
     scenarios: list[dict[str, Any]] = []

@@ -1,6 +1,7 @@
 """A whole run: scenarios run (in parallel if asked), results.json built, requirements traced.
 
-``results.json`` (schema version 2; verdicts as :mod:`twofa_sim.scenario.verdicts` defines)::
+``results.json`` (schema version 2; verdicts as :mod:`twofa_sim.core.verdicts` defines; the
+summary and requirement rows computed by :mod:`twofa_sim.core.tally`)::
 
     {"schema_version": 2, "seed": int, "target": str,
      "summary": {"passed": int, "failed": int, "errors": int, "unsupported": int,
@@ -18,12 +19,13 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from twofa_sim.core.tally import SCHEMA_VERSION, assemble, requirement_rows
 from twofa_sim.scenario.workers import watch_parent
 
 if TYPE_CHECKING:  # the runner and loader load only when a run does (`report` reads results)
@@ -37,8 +39,6 @@ __all__ = [
     "requirement_rows",
     "run_all",
 ]
-
-SCHEMA_VERSION = 2
 
 
 @dataclass
@@ -61,63 +61,6 @@ class RunResult:
         """results.json; ``extra`` top-level blocks (``reproducibility``, ``run``, ...) are
         added after the documented ones."""
         return assemble(self.seed, self.target, [r.as_dict() for r in self.results], **extra)
-
-
-def requirement_rows(scenarios: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """The traceability matrix: every catalog requirement, the scenarios covering it, and its
-    verdict, decided by the checks that prove it in each covering scenario
-    (:func:`~twofa_sim.scenario.verdicts.requirement_verdict`; ``failed`` wins over ``error``,
-    ``unsupported``, ``passed`` and ``not_applicable``), ``uncovered`` when none covers it."""
-    from twofa_sim.core.requirements import load_catalog
-    from twofa_sim.scenario.verdicts import combine, requirement_verdict
-
-    covering: dict[str, list[Mapping[str, Any]]] = {}
-    for scenario in scenarios:
-        for requirement in scenario.get("covers", []):
-            covering.setdefault(requirement, []).append(scenario)
-    rows = []
-    for item in load_catalog():
-        found = covering.get(item.id, [])
-        verdict = combine(requirement_verdict(item.id, s) for s in found) or "uncovered"
-        rows.append(
-            {
-                "id": item.id,
-                "title": item.summary,
-                "source": item.source,
-                "testable": item.testable,
-                "scenarios": [s["id"] for s in found],
-                "verdict": verdict,
-            }
-        )
-    return rows
-
-
-def assemble(
-    seed: int, target: str, scenarios: Sequence[Mapping[str, Any]], **extra: Any
-) -> dict[str, Any]:
-    """results.json from scenario entries (what a run, or a half-written JSON Lines file,
-    holds): the summary and the requirement rows are computed here, once."""
-    requirements = requirement_rows(scenarios)
-    verdicts = [s["verdict"] for s in scenarios]
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "seed": seed,
-        "target": target,
-        "summary": {
-            "passed": verdicts.count("passed"),
-            "failed": verdicts.count("failed"),
-            "errors": verdicts.count("error"),
-            "unsupported": verdicts.count("unsupported"),
-            "not_applicable": verdicts.count("not_applicable"),
-            "scenarios": len(scenarios),
-            "steps": sum(len(s.get("steps", [])) for s in scenarios),
-            "requirements_covered": sum(1 for r in requirements if r["scenarios"]),
-            "requirements_testable": sum(1 for r in requirements if r["testable"]),
-        },
-        "scenarios": list(scenarios),
-        "requirements": requirements,
-        **extra,
-    }
 
 
 def _run_one(args: tuple[Scenario, str, int]) -> ScenarioResult:

@@ -20,6 +20,7 @@ from typing import Any
 from twofa_sim.core.clock import format_instant, parse_duration
 from twofa_sim.core.secret import mask_codes, mask_phone
 from twofa_sim.core.seeding import derive, stream
+from twofa_sim.core.verdicts import flow_features
 from twofa_sim.errors import InputError, StepError, StepFailed, StepUnsupported, TwofaSimError
 from twofa_sim.scenario.context import (
     DEFAULT_PASSWORD,
@@ -31,7 +32,6 @@ from twofa_sim.scenario.context import (
 from twofa_sim.scenario.loader import Scenario, StepDef, world_description
 from twofa_sim.scenario.steps import check_expect
 from twofa_sim.scenario.target import TargetContext, TargetFactory, load_target
-from twofa_sim.scenario.verdicts import flow_features
 
 __all__ = [
     "PROVIDER_SKIPS",
