@@ -76,6 +76,7 @@ __all__ = [
     "StepFailed",
     "StepUnsupported",
     "StoryStopped",
+    "TargetProtocolError",
     "TwofaSimError",
     "UnknownUserError",
     "WeakSecretError",
@@ -318,3 +319,8 @@ class StepUnsupported(Exception):
 
 class StoryStopped(Exception):
     """A step of ``twofa-sim demo`` did not go as the policy says: the story cannot follow."""
+
+
+class TargetProtocolError(TwofaSimError):
+    """A service behind the HTTP target contract answered outside it (no answer, not JSON, a
+    wrong shape, an error status): a broken test layer, never a verdict about the service."""
