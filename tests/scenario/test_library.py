@@ -82,6 +82,7 @@ NAIVE_LACKS: dict[str, str] = {
     "phone-code-replay-after-restart": "SMS codes reusable",
     "recovery-code-single-use-after-restart": "no recovery codes",
     "totp-replay-after-restart": "no TOTP replay protection",
+    "login-sms-code-reused-on-later-login": "no SMS replay detection",
 }
 
 

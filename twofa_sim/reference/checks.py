@@ -84,6 +84,10 @@ class PendingCodeCheck:
             ):
                 self.alarm.sound(record, journal, found.channel)
                 return Outcome(False, "replayed", rule="oob-single-use")
+            if found.channel == "sms":
+                replayed = self.replay(record, journal, code)
+                if replayed is not None:
+                    return replayed
             return Outcome(
                 False, "used", detail="that code is spent; ask for a new one", rule="oob-single-use"
             )
@@ -104,8 +108,14 @@ class PendingCodeCheck:
             ok = self.matches(found, code)
         if ok:
             found.used = found.accepted = True
+            if found.channel == "sms":
+                self.remember_used(record, found)
             self.gate.succeeded(record)
             return Outcome(True, "accepted", rule=rule)
+        if found.channel == "sms":
+            replayed = self.replay(record, journal, code)
+            if replayed is not None:
+                return replayed
         found.attempts += 1
         self.gate.failed(record, journal)
         if found.attempts >= self.policy.sms_code_attempts:
@@ -119,6 +129,47 @@ class PendingCodeCheck:
         """Whether ``code`` is the one sent (rule ``oob-hashed``: only its salted hash is kept)."""
         digest = code_digest(bytes.fromhex(found.salt), code)
         return same_digest(digest, found.digest)
+
+    def remember_used(self, record: UserRecord, found: PendingCode) -> None:
+        """Keep the accepted SMS code ``found`` as spent (``oob-single-use``): its salted hash,
+        never the code, in the user's record (so a restart forgets nothing), until the code
+        would have expired; after that it is worthless even unspent. Entries past their time
+        are dropped here."""
+        now = self.clock.now()
+        kept = [entry for entry in record.sms_used if entry[2] > now]
+        if found.digest and found.expires_at > now:
+            kept.append([found.salt, found.digest, found.expires_at])
+        record.sms_used = kept
+
+    def spent(self, record: UserRecord, code: str) -> bool:
+        """Whether ``code`` is an SMS code this user already used, still remembered."""
+        now = self.clock.now()
+        return any(
+            until > now and same_digest(code_digest(bytes.fromhex(salt), code), digest)
+            for salt, digest, until in record.sms_used
+        )
+
+    def replay(self, record: UserRecord, journal: Journal, code: str | None) -> Outcome | None:
+        """``replayed`` if ``code`` is a spent SMS code (of any request: an earlier login's, a
+        phone verification's), with the alarm sounded (``notify-replay``: logged, told,
+        counted); None if it is not one. Called once the code is not the request's own."""
+        if code is None or not code.isascii() or not code.isdigit():
+            return None
+        if not self.spent(record, code):
+            return None
+        self.alarm.sound(record, journal, "sms")
+        return Outcome(False, "replayed", detail="that code was used before", rule="oob-single-use")
+
+    def unrequested(
+        self, record: UserRecord, journal: Journal, channel: str, code: str | None
+    ) -> Outcome:
+        """A code typed for a login that sent none on ``channel``: a spent SMS code is a replay
+        (``replayed``, the alarm sounded); anything else ``nothing_pending``."""
+        if channel == "sms":
+            replayed = self.replay(record, journal, code)
+            if replayed is not None:
+                return replayed
+        return Outcome(False, "nothing_pending", detail="send a code first", rule="oob-bound")
 
     def authy_token(
         self, record: UserRecord, journal: Journal, authy_id: int | None, token: str

@@ -169,9 +169,8 @@ class LoginFlow:
                         authy_id=record.authy_id,
                     )
                 if found is None:
-                    outcome = Outcome(
-                        False, "nothing_pending", detail="send a code first", rule="oob-bound"
-                    )
+                    # A spent code typed here is still a replay (logged, told, counted).
+                    outcome = self.pending_codes.unrequested(record, journal, factor, code)
                 else:
                     outcome = self.pending_codes.check(
                         record, journal, found, code, rule="oob-bound"

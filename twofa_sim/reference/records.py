@@ -109,6 +109,11 @@ class UserRecord:
     totp_used: list[list[Any]] = field(default_factory=list)
     """With Verify: recently accepted TOTP codes as ``[hash, until]`` (Verify does not refuse a
     code twice within its window; the service does)."""
+    sms_used: list[list[Any]] = field(default_factory=list)
+    """Accepted SMS codes as ``[salt, hash, until]`` (HMAC-SHA256 under a per-code salt, never
+    the code): each is kept until the code would have expired, so a spent code typed at a later
+    login (or a later phone verification) is told apart as a replay (ASVS 5.0 6.5.1, 4.0.3
+    2.8.5), and a restart forgets none."""
     last_sent_at: float | None = None
     pending: dict[str, PendingCode] = field(default_factory=dict)
     logins: dict[str, LoginAttempt] = field(default_factory=dict)

@@ -235,6 +235,9 @@ class VerifyCodeCheck(PendingCodeCheck):
             if found.accepted and code is not None and found.digest and self.matches(found, code):
                 self.alarm.sound(record, journal, found.channel)
                 return Outcome(False, "replayed", rule="oob-single-use")
+            replayed = self.replay(record, journal, code)
+            if replayed is not None:
+                return replayed
             return Outcome(
                 False, "used", detail="that code is spent; ask for a new one", rule="oob-single-use"
             )
@@ -258,8 +261,13 @@ class VerifyCodeCheck(PendingCodeCheck):
             found.verification_sid = None
             salt = self.random_salt(found)
             found.salt, found.digest = salt.hex(), code_digest(salt, code)
+            self.remember_used(record, found)
             self.gate.succeeded(record)
             return Outcome(True, "accepted", rule=rule)
+        if verdict == "pending":  # not this request's code: a spent one is a replay
+            replayed = self.replay(record, journal, code)
+            if replayed is not None:
+                return replayed
         found.attempts += 1
         self.gate.failed(record, journal)
         if verdict == "max_attempts_reached" or found.attempts >= self.policy.sms_code_attempts:
