@@ -37,9 +37,11 @@ KEY_PACKAGES = (
     "jinja2",
 )
 
-OUTPUT_OPTIONS = ("--report-dir", "--json")
+OUTPUT_OPTIONS = ("--report-dir", "--json", "--sign-key")
 """``run`` options that say only where results go, not what runs: left out of the command."""
-_VALUED_OPTIONS = frozenset({"--report-dir", "--target", "-k", "--tag", "--seed", "--jobs"})
+_VALUED_OPTIONS = frozenset(
+    {"--report-dir", "--target", "-k", "--tag", "--seed", "--jobs", "--shard", "--sign-key"}
+)
 
 
 def _version(package: str) -> str | None:
