@@ -25,6 +25,7 @@ import click
 
 from twofa_sim import __version__
 from twofa_sim.cli.common import ARGV, EXIT_FAILED, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, PROG, STATUS
+from twofa_sim.cli.compare import compare
 from twofa_sim.cli.demo import demo
 from twofa_sim.cli.drift import drift
 from twofa_sim.cli.otp import code, uri, vectors
@@ -65,6 +66,7 @@ for _command in (
     steps,
     requirements,
     report,
+    compare,
     keygen,
     skew,
     drift,

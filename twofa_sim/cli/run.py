@@ -23,7 +23,16 @@ from twofa_sim.cli.common import (
 )
 from twofa_sim.errors import CommandFailed, InputError, Interrupted
 
-__all__ = ["library_path", "requirements", "run", "schema", "selected", "steps", "target_versions"]
+__all__ = [
+    "check_sources",
+    "library_path",
+    "requirements",
+    "run",
+    "schema",
+    "selected",
+    "steps",
+    "target_versions",
+]
 
 
 def library_path() -> Path:
@@ -38,7 +47,7 @@ def library_path() -> Path:
     raise InputError("the bundled scenario library is not installed", where="PATH")
 
 
-def _check_sources(paths: tuple[Path, ...]) -> None:
+def check_sources(paths: tuple[Path, ...]) -> None:
     """A path that exists must be a directory or a regular file: ``run /dev/zero`` is refused
     as what it is, before anything reads it (a missing path is the loader's to report)."""
     for path in paths:
@@ -109,7 +118,7 @@ def run(
     from twofa_sim.scenario.target import load_target, target_policy
 
     factory = load_target(target)  # a bad --target is bad input, before anything runs
-    _check_sources(paths)
+    check_sources(paths)
     sources = list(paths) or [library_path()]
     scenarios = load_paths(sources)
     chosen = [s for s in scenarios if selected(s, keyword, tags)]
