@@ -8,18 +8,29 @@ service uses everywhere, and that the reference's own tests notice the break.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from tests.reference.harness import ALICE, PASSWORD, Harness, policy
+import pytest
+
+from tests.reference.harness import ALICE, CAROL, PASSWORD, Harness, description, policy
+from twofa_sim.core.clock import Clock
 from twofa_sim.core.otp import Reason, TotpState, Verification
 from twofa_sim.reference import (
     RULES,
+    CodeSender,
     FailureGate,
     Journal,
     Outcome,
+    PendingCodeCheck,
+    ReplayAlarm,
+    SecurityPolicy,
     ServiceParts,
     TotpCheck,
+    VerifyCodeCheck,
+    VerifySender,
+    VerifyTotpCheck,
 )
-from twofa_sim.reference.records import TotpCredential, UserRecord
+from twofa_sim.reference.records import PendingCode, TotpCredential, UserRecord
 from twofa_sim.scenario.loader import load_paths
 from twofa_sim.scenario.results import run_all
 from twofa_sim.scenario.targets.reference import ReferenceTarget
@@ -205,3 +216,69 @@ def test_the_library_catches_a_variant_target_built_with_service_parts() -> None
         "lockout-refuses-every-factor",
         "lockout-survives-restart",
     } <= failed[mutant]
+
+
+class SmsCodesNeverExpire(CodeSender):
+    """A variant written against the Messages sender: every request lives a year."""
+
+    def queue(self, record: UserRecord, **fields: Any) -> PendingCode:
+        code = super().queue(record, **fields)
+        code.expires_at = code.sent_at + 365 * 86400.0
+        return code
+
+
+class ChecksWithAnotherPolicy(PendingCodeCheck):
+    """A variant whose constructor is explicit (no ``verify``), calling its base directly."""
+
+    def __init__(
+        self,
+        *,
+        clock: Clock,
+        policy: SecurityPolicy,
+        gate: FailureGate,
+        alarm: ReplayAlarm,
+        authy: Any,
+    ) -> None:
+        PendingCodeCheck.__init__(
+            self, clock=clock, policy=policy, gate=gate, alarm=alarm, authy=authy
+        )
+
+
+@pytest.mark.parametrize("provider", ["messages", "verify"])
+def test_a_variant_built_with_service_parts_runs_under_each_provider(provider: str) -> None:
+    """oob-ttl (mutation review's extension point, issue 11): replacing the sender, the code
+    check and the TOTP check builds a service under either provider (no part is handed a
+    ``verify`` argument it does not take); under Verify each replacement runs on top of the
+    Verify part (the codes still come from Verify), and its change holds: under a 1-minute
+    code lifetime, a code typed after 3 minutes still verifies the phone (Verify's own code
+    lives 10), where the reference says ``expired``."""
+    outcomes = {}
+    with World(description(provider=provider)) as world:
+        for name, parts in {
+            "reference": ServiceParts(),
+            "variant": ServiceParts(
+                sender=SmsCodesNeverExpire,
+                pending_codes=ChecksWithAnotherPolicy,
+                totp=AcceptsReplays,
+            ),
+        }.items():
+            service = world.reference_service(policy=policy(sms_code_ttl=60.0), parts=parts)
+            h = Harness(world, service)
+            user = h.register(f"{name}-user")
+            phone = ALICE if name == "reference" else CAROL
+            challenge = service.start_phone_verification(user, phone)
+            code = h.sms(phone)
+            sent_by = world.phone(phone).inbox()[-1].provider
+            assert sent_by == ("verify" if provider == "verify" else "twilio")
+            h.advance(3 * 60)
+            outcomes[name] = service.confirm_phone(user, challenge.request_id, code).reason
+            if name == "variant":
+                assert isinstance(service.sender, SmsCodesNeverExpire)
+                assert isinstance(service.pending_codes, ChecksWithAnotherPolicy)
+                assert isinstance(service.totp_check, AcceptsReplays)
+                on_verify = (VerifySender, VerifyCodeCheck, VerifyTotpCheck)
+                built = (service.sender, service.pending_codes, service.totp_check)
+                assert [isinstance(p, k) for p, k in zip(built, on_verify, strict=True)] == [
+                    provider == "verify"
+                ] * 3
+    assert outcomes == {"reference": "expired", "variant": "accepted"}

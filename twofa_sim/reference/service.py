@@ -19,7 +19,7 @@ from __future__ import annotations
 import secrets as _secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from twofa_sim.core.clock import Clock
 from twofa_sim.core.keyuri import build_uri
@@ -48,6 +48,7 @@ from twofa_sim.reference.verify import (
     VerifyCodeCheck,
     VerifySender,
     VerifyTotpCheck,
+    on_verify,
     push_identity,
     refuse_seed_compat,
     user_identity,
@@ -86,6 +87,16 @@ class ServiceParts:
     - ``login`` (:class:`~twofa_sim.reference.login.LoginFlow`; ``operations``, ``store``,
       ``clock``, ``policy``, ``random``, ``gate``, ``passwords``, ``sender``,
       ``pending_codes``, ``totp``, ``recovery``): the login steps.
+
+    Under either provider the arguments are the same. On Twilio Verify (a service built with a
+    ``verify`` client) the ``sender``, ``pending_codes`` and ``totp`` parts run on Verify: a
+    part left at its default becomes its Verify variant
+    (:class:`~twofa_sim.reference.verify.VerifySender`, ``VerifyCodeCheck``,
+    ``VerifyTotpCheck``), and a replacement is combined with that variant (a class deriving
+    from the replacement, then the variant; :func:`~twofa_sim.reference.verify.on_verify`), so
+    an override written against the Messages part applies on top of Verify's. The part is
+    built with the arguments above, never ``verify``: the service connects it to the client
+    afterwards (``connect``).
     """
 
     gate: type[FailureGate] = FailureGate
@@ -155,15 +166,15 @@ class ReferenceService:
         self.gate = built.gate(clock=clock, policy=policy_)
         self.alarm = built.alarm(gate=self.gate)
         self.passwords = built.passwords(policy=policy_)
-        extra: dict[str, Any] = {}
         sender_class, pending_class, totp_class = built.sender, built.pending_codes, built.totp
         if verify is not None:
-            extra = {"verify": verify}
-            sender_class = VerifySender if sender_class is CodeSender else sender_class
-            pending_class = VerifyCodeCheck if pending_class is PendingCodeCheck else pending_class
-            totp_class = VerifyTotpCheck if totp_class is TotpCheck else totp_class
+            # Each part runs on Verify: the default becomes its Verify variant, a replacement
+            # is combined with it (its override on top of Verify's); built with the part's own
+            # arguments, then connected to the client.
+            sender_class = on_verify(sender_class, VerifySender, CodeSender)
+            pending_class = on_verify(pending_class, VerifyCodeCheck, PendingCodeCheck)
+            totp_class = on_verify(totp_class, VerifyTotpCheck, TotpCheck)
         self.sender = sender_class(
-            **extra,
             clock=clock,
             policy=policy_,
             random=self.random,
@@ -173,11 +184,13 @@ class ReferenceService:
             issuer=issuer,
         )
         self.pending_codes = pending_class(
-            **extra, clock=clock, policy=policy_, gate=self.gate, alarm=self.alarm, authy=authy
+            clock=clock, policy=policy_, gate=self.gate, alarm=self.alarm, authy=authy
         )
-        self.totp_check = totp_class(
-            **extra, clock=clock, policy=policy_, gate=self.gate, alarm=self.alarm
-        )
+        self.totp_check = totp_class(clock=clock, policy=policy_, gate=self.gate, alarm=self.alarm)
+        if verify is not None:
+            for part in (self.sender, self.pending_codes, self.totp_check):
+                if isinstance(part, VerifySender | VerifyCodeCheck | VerifyTotpCheck):
+                    part.connect(verify)
         self.recovery_check = built.recovery(policy=policy_, gate=self.gate, alarm=self.alarm)
         self.logins = built.login(
             operations=self.operations,

@@ -54,6 +54,7 @@ __all__ = [
     "VerifyCodeCheck",
     "VerifySender",
     "VerifyTotpCheck",
+    "on_verify",
     "push_identity",
     "user_identity",
     "verify_skew",
@@ -80,8 +81,15 @@ class VerifySender(CodeSender):
     """:class:`CodeSender` with SMS codes as Verify Verifications and pushes as Verify Push
     Challenges (the same rules: cooldown, push rate limit, one live request at a time)."""
 
-    def __init__(self, *, verify: VerifyClient, **kwargs: Any) -> None:
+    verify: VerifyClient
+
+    def __init__(self, *, verify: VerifyClient | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        if verify is not None:
+            self.connect(verify)
+
+    def connect(self, verify: VerifyClient) -> None:
+        """Send and push through ``verify`` (the service connects a part it built)."""
         self.verify = verify
 
     def queue(self, record: UserRecord, **fields: Any) -> PendingCode:
@@ -211,8 +219,15 @@ class VerifyCodeCheck(PendingCodeCheck):
     """:class:`PendingCodeCheck` asking Verify: an SMS code by its verification's SID, a push by
     its challenge's status. The same rules, in the same order; see the module's notes."""
 
-    def __init__(self, *, verify: VerifyClient, **kwargs: Any) -> None:
+    verify: VerifyClient
+
+    def __init__(self, *, verify: VerifyClient | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        if verify is not None:
+            self.connect(verify)
+
+    def connect(self, verify: VerifyClient) -> None:
+        """Check codes and pushes with ``verify`` (the service connects a part it built)."""
         self.verify = verify
 
     def check(
@@ -331,8 +346,15 @@ class VerifyTotpCheck(TotpCheck):
     """:class:`TotpCheck` asking Verify: the first code verifies the factor, later ones are
     TOTP challenges; accepted codes are remembered (hashed) for the window, against replay."""
 
-    def __init__(self, *, verify: VerifyClient, **kwargs: Any) -> None:
+    client: VerifyClient
+
+    def __init__(self, *, verify: VerifyClient | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        if verify is not None:
+            self.connect(verify)
+
+    def connect(self, verify: VerifyClient) -> None:
+        """Check codes with ``verify`` (the service connects a part it built)."""
         self.client = verify
 
     def check(
@@ -385,6 +407,21 @@ class VerifyTotpCheck(TotpCheck):
             return False  # Verify refused the code (its own attempt limits, a bad length)
         except VerifyError as exc:
             raise unavailable("Verify", exc) from exc
+
+
+def on_verify(part: type[Any], variant: type[Any], default: type[Any]) -> type[Any]:
+    """The class a :class:`~twofa_sim.reference.ServiceParts` part is built from when the service
+    runs on Verify: ``variant`` (:class:`VerifySender`, :class:`VerifyCodeCheck`,
+    :class:`VerifyTotpCheck`) for the ``default`` part; ``part`` itself if it already derives
+    from ``variant``; otherwise a class deriving from ``part`` then ``variant``, so a variant
+    written against the Messages part (a subclass overriding one method) applies its change on
+    top of Verify's. The class is built with the part's own keyword arguments, then connected
+    to the client (``connect``), so its constructor need not take ``verify``."""
+    if part is default:
+        return variant
+    if issubclass(part, variant):
+        return part
+    return type(part.__name__, (part, variant), {"__doc__": part.__doc__})
 
 
 def refuse_seed_compat() -> InputError:
