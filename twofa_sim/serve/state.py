@@ -84,19 +84,8 @@ class ServedWorld:
 
     def _build(self) -> World:
         world = World(self.spec)
-        services = list(world.services)
-        verify = next((s for s in services if isinstance(s, VerifyService)), None)
-        if verify is None:  # until the world carries a Verify fake of its own
-            verify = VerifyService(
-                world.clock,
-                world.rng.stream("verify"),
-                world.network,
-                account_sid=world.twilio.account_sid,
-                auth_token=world.twilio.auth_token,
-            )
-            services.append(verify)
-        self.services: tuple[FakeService, ...] = tuple(services)
-        self.verify = verify
+        self.services: tuple[FakeService, ...] = world.services
+        self.verify: VerifyService = world.verify
         if self.hook is not None:
             world.clock.subscribe(self.hook)
         if self.faketime is not None:
