@@ -70,6 +70,8 @@ class SmsNetwork:
     rng: SeededRandom
     delivery: Delivery = field(default_factory=Delivery)
     _scheduled: list[Sms] = field(default_factory=list)
+    _by_number: dict[str, list[Sms]] = field(default_factory=dict)
+    """The same messages per number: a served world's inbox reads stay cheap as it grows."""
     lost: list[Sms] = field(default_factory=list)
     """Messages the network dropped (for inspection: they never reach an inbox)."""
 
@@ -82,29 +84,28 @@ class SmsNetwork:
         if policy.loss and self.rng.random() < policy.loss:
             self.lost.append(message)
             return
-        self._scheduled.append(message)
+        copies = [message]
         if policy.duplicate and self.rng.random() < policy.duplicate:
             later = arrive + self.rng.uniform(0, policy.jitter + 1.0)
-            self._scheduled.append(Sms(sid, sender, to, body, now, later, provider, copy=1))
+            copies.append(Sms(sid, sender, to, body, now, later, provider, copy=1))
+        self._scheduled += copies
+        self._by_number.setdefault(to, []).extend(copies)
 
     def inbox(self, number: str) -> list[Sms]:
         """Messages delivered to ``number`` by now, in the order they arrived."""
         now = self.clock.now()
-        arrived = [m for m in self._scheduled if m.to == number and m.delivered_at <= now]
+        arrived = [m for m in self._by_number.get(number, ()) if m.delivered_at <= now]
         return sorted(arrived, key=lambda m: (m.delivered_at, m.sent_at, m.copy))
 
     def in_flight(self, number: str | None = None) -> list[Sms]:
         """Messages sent but not yet delivered (to ``number``, or to anyone)."""
         now = self.clock.now()
-        return [
-            m
-            for m in self._scheduled
-            if m.delivered_at > now and (number is None or m.to == number)
-        ]
+        scheduled = self._scheduled if number is None else self._by_number.get(number, [])
+        return [m for m in scheduled if m.delivered_at > now]
 
     def numbers(self) -> list[str]:
         """Every number a message was handed to the network for (lost ones aside), first first."""
-        return list(dict.fromkeys(m.to for m in self._scheduled))
+        return list(self._by_number)
 
     def latest_code(self, number: str) -> str | None:
         """The one-time code in the newest message delivered to ``number`` (None if none)."""
@@ -116,6 +117,7 @@ class SmsNetwork:
 
     def reset(self) -> None:
         self._scheduled.clear()
+        self._by_number.clear()
         self.lost.clear()
 
 

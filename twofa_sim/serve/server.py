@@ -169,6 +169,7 @@ class Server:
 class _HttpServer(ThreadingHTTPServer):
     daemon_threads = False  # server_close() joins them: nothing outlives stop()
     block_on_close = True
+    request_queue_size = 128  # socketserver's 5 resets clients that connect all at once
 
     def __init__(self, owner: Server, host: str, port: int) -> None:
         self.owner = owner
@@ -184,6 +185,7 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "twofa-sim"
     sys_version = ""
     timeout = _IDLE
+    disable_nagle_algorithm = True  # headers and body go out as two writes: no 40 ms stall
     server: _HttpServer
 
     # --- plumbing -------------------------------------------------------------------------

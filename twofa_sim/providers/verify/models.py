@@ -309,6 +309,7 @@ class VerifyBackend:
         self._secrets = rng.stream("secrets")
         self.services: dict[str, Service] = {}
         self.verifications: dict[str, Verification] = {}
+        self._by_to: dict[str, list[Verification]] = {}  # the same, per number: cheap lookups
         self.out_of_band: list[OutOfBand] = []
         """Codes read out by calls and sent by e-mail, oldest first."""
         self.entities: dict[tuple[str, str], Entity] = {}
@@ -319,6 +320,7 @@ class VerifyBackend:
         """Forget everything (credentials stay; the shared network is left alone)."""
         self.services.clear()
         self.verifications.clear()
+        self._by_to.clear()
         self.out_of_band.clear()
         self.entities.clear()
         self.factors.clear()
@@ -388,7 +390,7 @@ class VerifyBackend:
     def current(self, service_sid: str, to: str) -> Verification | None:
         """The verification of ``to`` that is still open (pending, or at its check limit)."""
         now = self.clock.now()
-        for verification in reversed(self.verifications.values()):
+        for verification in reversed(self._by_to.get(to, [])):
             if (
                 verification.service_sid == service_sid
                 and verification.to == to
@@ -448,6 +450,7 @@ class VerifyBackend:
                 self._sid("VE"), service_sid, self.account_sid, to, kind, code, now, now
             )
             self.verifications[verification.sid] = verification
+            self._by_to.setdefault(to, []).append(verification)
         verification.sends.append(SendAttempt(self._sid("VL"), kind, now))
         self._deliver(service, verification, custom_friendly_name or service.friendly_name)
         return verification
