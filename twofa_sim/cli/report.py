@@ -1,4 +1,4 @@
-"""``twofa-sim report``: render a run again, verify its manifest, compare two runs.
+"""``twofa-sim report``: render a run again, verify its manifest, compare two runs, merge shards.
 
 Reading a results file needs the renderers and nothing of the simulation: no provider, no
 HTTP client, no scenario loader is imported here.
@@ -44,6 +44,7 @@ def report() -> None:
     twofa-sim report verify DIR [--public-key PUB]
     twofa-sim report sign DIR --key KEY
     twofa-sim report diff OLD NEW
+    twofa-sim report merge SHARD_DIR... -o DIR [--key KEY]
     """
 
 
@@ -81,8 +82,10 @@ def render(source: Path, fmt: str, output: Path | None) -> None:
 )
 def verify(directory: Path, public_key: Path | None) -> None:
     """Recompute the manifest of a run directory: exit 0 when intact, 1 naming each changed,
-    missing or added file. With --public-key, check the signature of the run's attestation and
-    every file it names (a file edited with its hash rewritten in the manifest is caught)."""
+    missing or added file (dotfiles too) and each entry that is not a regular file (a link, a
+    FIFO, a directory where a file was). With --public-key, check the signature of the run's
+    attestation and every file it names (a file edited with its hash rewritten in the manifest
+    is caught)."""
     from twofa_sim.report.manifest import verify as check
 
     if public_key is not None:
@@ -94,14 +97,24 @@ def verify(directory: Path, public_key: Path | None) -> None:
         click.echo(f"intact: every file of {display_path(directory)} matches its manifest")
         return
     will_exit(EXIT_FAILED)
-    for word, names in (
-        ("changed", found.changed),
-        ("missing", found.missing),
-        ("added", found.added),
-    ):
+    _differences(found.changed, found.missing, found.added, found.not_regular, found.kinds)
+    raise CommandFailed("the run directory does not match its manifest")
+
+
+def _differences(
+    changed: list[str],
+    missing: list[str],
+    added: list[str],
+    not_regular: list[str],
+    kinds: dict[str, str],
+) -> None:
+    """One line per difference: ``changed:``, ``missing:``, ``added:`` (dotfiles too), and
+    ``not a regular file:`` with what the entry is."""
+    for word, names in (("changed", changed), ("missing", missing), ("added", added)):
         for name in names:
             click.echo(f"{word}: {printable(name)}")
-    raise CommandFailed("the run directory does not match its manifest")
+    for name in not_regular:
+        click.echo(f"not a regular file: {printable(name)} ({kinds.get(name, 'unknown')})")
 
 
 def _verify_signed(directory: Path, public_key: Path) -> None:
@@ -115,14 +128,7 @@ def _verify_signed(directory: Path, public_key: Path) -> None:
     will_exit(EXIT_FAILED)
     if not found.signed:
         click.echo(f"bad signature: the attestation is not signed by {display_path(public_key)}")
-    for word, names in (
-        ("changed", found.changed),
-        ("missing", found.missing),
-        ("added", found.added),
-        ("not a regular file", found.not_regular),
-    ):
-        for name in names:
-            click.echo(f"{word}: {printable(name)}")
+    _differences(found.changed, found.missing, found.added, found.not_regular, found.kinds)
     raise CommandFailed("the run directory does not match its signed attestation")
 
 
@@ -143,6 +149,45 @@ def sign(directory: Path, key: Path) -> None:
     written = sign_run(directory, key)
     will_exit(EXIT_OK)
     click.echo(f"signed: {display_path(written)}")
+
+
+@report.command()
+@click.argument("directories", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="The merged run directory to write (new, or empty).",
+)
+@click.option(
+    "--key",
+    "key",
+    type=click.Path(path_type=Path),
+    help="Sign the merged run with this Ed25519 private key (PEM), as `report sign` does.",
+)
+@click.option(
+    "--public-key",
+    type=click.Path(path_type=Path),
+    help="First check each shard's signed attestation with this Ed25519 public key (PEM).",
+)
+def merge(
+    directories: tuple[Path, ...], output: Path, key: Path | None, public_key: Path | None
+) -> None:
+    """Merge the run directories of `twofa-sim run --shard K/N` (every K of one N) into one
+    run directory: one results.json (what the run without --shard writes), the reports, one
+    manifest and, with --key, one attestation. Shards of another seed, target, scenario set or
+    version, a shard twice or missing, or a run that did not finish: exit 2, naming it."""
+    from twofa_sim.report.merge import merge_runs
+
+    merged = merge_runs(list(directories), output, sign_key=key, public_key=public_key)
+    summary = merged.results["summary"]
+    will_exit(EXIT_OK)
+    click.echo(
+        f"merged {merged.shards} shards: {summary['scenarios']} scenarios, "
+        f"{summary['passed']} passed, {summary['failed']} failed, {summary['errors']} errors"
+        f"{', signed' if merged.signed else ''}: {display_path(merged.path)}"
+    )
 
 
 @click.command()

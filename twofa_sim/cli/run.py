@@ -90,6 +90,16 @@ def check_sources(paths: tuple[Path, ...]) -> None:
     show_default=True,
     help="Where runs go: DIR/<run-id>/, and DIR/latest for the newest complete one.",
 )
+@click.option(
+    "--shard",
+    help="Run only share K of N of the chosen scenarios (K/N, e.g. 2/3: one per machine; "
+    "`twofa-sim report merge` joins the shard runs into one).",
+)
+@click.option(
+    "--sign-key",
+    type=click.Path(path_type=Path),
+    help="Sign the run with this Ed25519 private key (PEM) when it ends, as `report sign` does.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Also print results.json to stdout.")
 def run(
     paths: tuple[Path, ...],
@@ -100,6 +110,8 @@ def run(
     provider: str,
     jobs: int,
     report_dir: Path,
+    shard: str | None,
+    sign_key: Path | None,
     as_json: bool,
 ) -> None:
     """Run scenario files (default: the bundled library) against a target.
@@ -110,14 +122,19 @@ def run(
     file is reported as FILE:LINE:COLUMN with the line and a hint). SIGINT or SIGTERM stops the
     run (and its worker processes): exit 130 or 143, the finished scenarios in results.jsonl.
     """
+    from twofa_sim.report.attestation import check_signing_key
     from twofa_sim.report.provenance import reproducibility, scenario_root
     from twofa_sim.report.rundir import RunDirectory
     from twofa_sim.scenario.loader import load_paths
     from twofa_sim.scenario.results import run_all
     from twofa_sim.scenario.runner import provider_skip, with_provider
+    from twofa_sim.scenario.shard import Shard
     from twofa_sim.scenario.target import load_target, target_policy
 
     factory = load_target(target)  # a bad --target is bad input, before anything runs
+    share = None if shard is None else Shard.parse(shard)
+    if sign_key is not None:
+        check_signing_key(sign_key)
     check_sources(paths)
     sources = list(paths) or [library_path()]
     scenarios = load_paths(sources)
@@ -136,6 +153,9 @@ def run(
             click.echo(f"  {entry['id']} ({entry['reason']})", err=True)
     if not chosen:
         raise InputError(f"every scenario chosen is skipped under --provider {provider}")
+    everyone, chosen = chosen, chosen if share is None else share.take(chosen)
+    if share is not None:
+        click.echo(f"shard {share}: {len(chosen)} of {len(everyone)} scenarios", err=True)
     argv = click.get_current_context().find_root().meta.get(ARGV, ["run"])[1:]
     extra = {
         "reproducibility": reproducibility(
@@ -148,6 +168,8 @@ def run(
         "policy": target_policy(factory),
         "provider": {"name": provider, "skipped": skipped},
     }
+    if share is not None:
+        extra["shard"] = share.block(everyone)
     progress = _Progress(len(chosen), enabled=sys.stderr.isatty())
     with RunDirectory(report_dir, seed=seed) as directory:
         directory.header({"seed": seed, "target": target, **extra})
@@ -175,7 +197,7 @@ def run(
             ) from None
         progress.close()
         data = result.as_dict(**extra, run={"complete": True})
-        directory.finish(data)
+        directory.finish(data, sign_key=sign_key)
     status = EXIT_OK if result.passed else EXIT_FAILED
     will_exit(status)
     summary = _summary(data, directory.path, {s.id: s.file for s in chosen})

@@ -23,7 +23,6 @@ import base64
 import hashlib
 import json
 import os
-import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,12 +30,14 @@ from typing import Any
 
 from twofa_sim.errors import InputError
 from twofa_sim.files import read_bytes, write_atomically
+from twofa_sim.report.manifest import scan
 
 __all__ = [
     "ATTESTATION",
     "PAYLOAD_TYPE",
     "PREDICATE_TYPE",
     "AttestationCheck",
+    "check_signing_key",
     "generate_keys",
     "sign_run",
     "verify_attestation",
@@ -55,23 +56,6 @@ def _pae(payload_type: str, payload: bytes) -> bytes:
     return b"DSSEv1 %d %s %d %s" % (len(kind), kind, len(payload), payload)
 
 
-def _walk(directory: Path) -> tuple[dict[str, str], list[str]]:
-    """Every regular file under ``directory`` (but the attestation) with its SHA-256, and the
-    names of entries that are neither a regular file nor a directory (links, FIFOs, devices)."""
-    files: dict[str, str] = {}
-    odd: list[str] = []
-    for path in sorted(directory.rglob("*")):
-        relative = path.relative_to(directory).as_posix()
-        mode = path.lstat().st_mode
-        if stat.S_ISDIR(mode):
-            continue
-        if not stat.S_ISREG(mode):
-            odd.append(relative)
-        elif relative != ATTESTATION:
-            files[relative] = hashlib.sha256(path.read_bytes()).hexdigest()
-    return files, odd
-
-
 def _load_private(path: Path) -> Any:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
     from cryptography.hazmat.primitives.serialization import load_pem_private_key
@@ -84,6 +68,12 @@ def _load_private(path: Path) -> Any:
     if not isinstance(key, Ed25519PrivateKey):
         raise InputError("not an Ed25519 key", where=str(path), hint="make one: twofa-sim keygen")
     return key
+
+
+def check_signing_key(path: Path) -> None:
+    """Refuse, with a located error, a ``path`` that is not an unencrypted Ed25519 private key
+    in PEM: ``run --sign-key`` checks its key before anything runs."""
+    _load_private(path)
 
 
 def _load_public(path: Path) -> Any:
@@ -157,11 +147,13 @@ def sign_run(directory: Path, private_key: Path) -> Path:
     if not directory.is_dir():
         raise InputError("not a run directory", where=str(directory))
     key = _load_private(private_key)
-    files, odd = _walk(directory)
+    entries = scan(directory, skip=frozenset({ATTESTATION}))
+    odd = entries.compare(entries.files).not_regular
     if odd:
         raise InputError(
             f"holds entries that are not regular files: {', '.join(odd)}", where=str(directory)
         )
+    files = entries.files
     statement = {
         "_type": STATEMENT_TYPE,
         "subject": [{"name": name, "digest": {"sha256": digest}} for name, digest in files.items()],
@@ -192,6 +184,8 @@ class AttestationCheck:
     missing: list[str] = field(default_factory=list)
     added: list[str] = field(default_factory=list)
     not_regular: list[str] = field(default_factory=list)
+    kinds: dict[str, str] = field(default_factory=dict)
+    """What each of :attr:`not_regular` is (a symbolic link, a FIFO, a directory...)."""
 
     @property
     def intact(self) -> bool:
@@ -235,9 +229,7 @@ def verify_attestation(directory: Path, public_key: Path) -> AttestationCheck:
         subjects = {s["name"]: s["digest"]["sha256"] for s in statement["subject"]}
     except (ValueError, KeyError, TypeError) as exc:
         raise InputError(f"the signed statement is malformed ({exc})", where=str(path)) from None
-    actual, odd = _walk(directory)
-    check.changed = sorted(n for n in subjects if n in actual and actual[n] != subjects[n])
-    check.missing = sorted(n for n in subjects if n not in actual)
-    check.added = sorted(n for n in actual if n not in subjects)
-    check.not_regular = odd
+    found = scan(directory, skip=frozenset({ATTESTATION})).compare(subjects)
+    check.changed, check.missing, check.added = found.changed, found.missing, found.added
+    check.not_regular, check.kinds = found.not_regular, found.kinds
     return check

@@ -47,13 +47,28 @@ def renderers() -> dict[str, Callable[[Mapping[str, Any]], str]]:
     return {"junit": render_junit, "html": render_html, "md": render_markdown}
 
 
-def render_all(directory: Path, results: Mapping[str, Any]) -> None:
-    """Write results.json and every rendered format, then the manifest (last)."""
+def render_all(
+    directory: Path,
+    results: Mapping[str, Any],
+    execution: Mapping[str, Any] | None = None,
+    *,
+    pdf: bool = False,
+) -> None:
+    """Write results.json, the execution statement (execution.json, when given), every
+    rendered format (showing both; report.pdf too with ``pdf``), then the manifest (last)."""
+    from twofa_sim.report.execution import with_execution, write_execution
     from twofa_sim.report.manifest import write_manifest
 
     write_atomically(directory / RESULTS, _dumps(results))
+    if execution is not None:
+        execution = write_execution(directory, execution, directory / RESULTS)
+    shown = with_execution(results, execution)
     for name, render in renderers().items():
-        write_atomically(directory / FORMATS[name], render(results))
+        write_atomically(directory / FORMATS[name], render(shown))
+    if pdf:
+        from twofa_sim.report.pdf import render_pdf
+
+        write_atomically(directory / "report.pdf", render_pdf(shown))
     write_manifest(directory)
 
 
@@ -90,12 +105,24 @@ class RunDirectory:
         self._stream.write(json.dumps(data, ensure_ascii=False) + "\n")
         self._stream.flush()
 
-    def finish(self, results: Mapping[str, Any]) -> None:
-        """Write every file, then point ``latest`` here (a complete run only)."""
+    def finish(
+        self,
+        results: Mapping[str, Any],
+        *,
+        sign_key: Path | None = None,
+        execution: Mapping[str, Any] | None = None,
+        pdf: bool = False,
+    ) -> None:
+        """Write every file, sign the run with ``sign_key`` when given (``attestation.dsse.json``,
+        as ``report sign`` writes it), then point ``latest`` here (a complete run only)."""
         if self._stream is not None:
             self._stream.close()
             self._stream = None
-        render_all(self.path, results)
+        render_all(self.path, results, execution, pdf=pdf)
+        if sign_key is not None:
+            from twofa_sim.report.attestation import sign_run
+
+            sign_run(self.path, sign_key)
         link = self.root / LATEST
         temporary = self.root / f".{LATEST}.{secrets.token_hex(4)}"
         if link.exists() and not link.is_symlink():
