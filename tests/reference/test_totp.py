@@ -48,7 +48,7 @@ def test_the_secret_is_drawn_from_the_service_random_source(world: World) -> Non
         return drawn[-1]
 
     service = world.reference_service(store=MemoryStore(), policy=policy())
-    service.random = recording
+    service.random = service.account.random = recording  # the enrollment steps draw from it
     service.register("alice", "pw")
     secret = parse_uri(service.generate_qr("alice").uri).secret_bytes()
     assert any(secret in chunk for chunk in drawn)

@@ -6,13 +6,15 @@ Authy, QR for an authenticator app, logins with a second factor) under one
 audit event and every :class:`Outcome` names the rule that decided it.
 
 The service composes one collaborator per rule family (the failure gate, the replay alarm, the
-code checks, the sender, the login steps); :class:`ServiceParts` is the documented way to swap
-one for a deliberately broken variant (see :class:`ReferenceService`).
+code checks, the sender, the login steps, the enrollment steps, the operations and the store it
+keeps records and the audit log in); :class:`ServiceParts` is the documented way to swap one for
+a deliberately broken variant (see :class:`ReferenceService`).
 """
 
 from __future__ import annotations
 
 from twofa_sim.errors import AuditError
+from twofa_sim.reference.account import AccountFlow
 from twofa_sim.reference.audit import AuditEntry, unlogged_users, verify_chain
 from twofa_sim.reference.checks import PasswordCheck, PendingCodeCheck, RecoveryCheck, TotpCheck
 from twofa_sim.reference.delivery import CodeSender
@@ -22,7 +24,7 @@ from twofa_sim.reference.login import LoginFlow
 from twofa_sim.reference.policy import RULES, SecurityPolicy
 from twofa_sim.reference.records import UserRecord
 from twofa_sim.reference.service import ReferenceService, ServiceParts
-from twofa_sim.reference.store import MemoryStore, SqliteStore, Store
+from twofa_sim.reference.store import MemoryStore, SqliteStore, Store, StoreView
 from twofa_sim.reference.verdicts import Challenge, Enrollment, LoginResult, Notification, Outcome
 from twofa_sim.reference.verify import (
     VerifyCodeCheck,
@@ -34,6 +36,7 @@ from twofa_sim.reference.verify import (
 
 __all__ = [
     "RULES",
+    "AccountFlow",
     "AuditEntry",
     "AuditError",
     "Challenge",
@@ -56,6 +59,7 @@ __all__ = [
     "ServiceParts",
     "SqliteStore",
     "Store",
+    "StoreView",
     "TotpCheck",
     "UserRecord",
     "VerifyCodeCheck",

@@ -22,21 +22,18 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from twofa_sim.core.clock import Clock
-from twofa_sim.core.keyuri import build_uri
-from twofa_sim.core.phone import normalise_phone
-from twofa_sim.core.qr import render_png
-from twofa_sim.core.secret import generate_secret
-from twofa_sim.errors import InputError, ProviderUnavailableError, UnknownUserError
+from twofa_sim.errors import InputError, UnknownUserError
+from twofa_sim.reference.account import AccountFlow
 from twofa_sim.reference.audit import AuditEntry, unlogged_users, verify_chain
 from twofa_sim.reference.checks import PasswordCheck, PendingCodeCheck, RecoveryCheck, TotpCheck
-from twofa_sim.reference.codes import Random, recovery_code, recovery_digest
+from twofa_sim.reference.codes import Random
 from twofa_sim.reference.delivery import CodeSender
 from twofa_sim.reference.gate import FailureGate, ReplayAlarm
 from twofa_sim.reference.journal import Operations
 from twofa_sim.reference.login import LoginFlow
 from twofa_sim.reference.policy import SecurityPolicy
-from twofa_sim.reference.records import Team, TotpCredential, UserRecord
-from twofa_sim.reference.store import MemoryStore, Store
+from twofa_sim.reference.records import Team, UserRecord
+from twofa_sim.reference.store import MemoryStore, Store, StoreView
 from twofa_sim.reference.verdicts import (
     Challenge,
     Enrollment,
@@ -49,10 +46,6 @@ from twofa_sim.reference.verify import (
     VerifySender,
     VerifyTotpCheck,
     on_verify,
-    push_identity,
-    refuse_seed_compat,
-    user_identity,
-    verify_skew,
 )
 
 if TYPE_CHECKING:  # the providers' clients, for annotations only
@@ -86,7 +79,17 @@ class ServiceParts:
       ``alarm``): recovery codes;
     - ``login`` (:class:`~twofa_sim.reference.login.LoginFlow`; ``operations``, ``store``,
       ``clock``, ``policy``, ``random``, ``gate``, ``passwords``, ``sender``,
-      ``pending_codes``, ``totp``, ``recovery``): the login steps.
+      ``pending_codes``, ``totp``, ``recovery``): the login steps;
+    - ``account`` (:class:`~twofa_sim.reference.account.AccountFlow`; ``operations``,
+      ``store``, ``clock``, ``policy``, ``random``, ``issuer``, ``verify``, ``gate``,
+      ``passwords``, ``sender``, ``pending_codes``, ``totp``): enrolling and changing factors
+      (verifying and changing the phone, the QR code, recovery codes, turning two-factor off):
+      ``phone-validated``, ``totp-confirm``, ``recovery-hashed``, ``notify-change``;
+    - ``operations`` (:class:`~twofa_sim.reference.journal.Operations`; ``store``, ``clock``,
+      ``deliver``): one operation on one user, its audit events and its notifications;
+    - ``store`` (:class:`~twofa_sim.reference.store.StoreView`; ``inner``): the store as the
+      service uses it, wrapping the one it is given (``audit``: how records and the audit log
+      are kept); None (the default) uses the given store itself.
 
     Under either provider the arguments are the same. On Twilio Verify (a service built with a
     ``verify`` client) the ``sender``, ``pending_codes`` and ``totp`` parts run on Verify: a
@@ -107,6 +110,9 @@ class ServiceParts:
     totp: type[TotpCheck] = TotpCheck
     recovery: type[RecoveryCheck] = RecoveryCheck
     login: type[LoginFlow] = LoginFlow
+    account: type[AccountFlow] = AccountFlow
+    operations: type[Operations] = Operations
+    store: type[StoreView] | None = None
 
 
 class ReferenceService:
@@ -115,8 +121,8 @@ class ReferenceService:
     The service composes collaborators, each a small class with its dependencies passed in and
     public as an attribute: ``operations`` (a user's record and the operation's journal, in one
     store transaction), ``gate``, ``alarm``, ``passwords``, ``sender``, ``pending_codes``,
-    ``totp_check``, ``recovery_check`` and ``logins`` (the login steps). The enrollment steps
-    are the service's own methods; the login steps delegate to ``logins``.
+    ``totp_check``, ``recovery_check``, ``logins`` (the login steps) and ``account`` (the
+    enrollment steps); the service's own methods delegate to ``logins`` and ``account``.
 
     **Variants for a mutation review** are built through ``parts`` (:class:`ServiceParts`), the
     one extension point: replace one collaborator's class with a broken subclass::
@@ -154,15 +160,16 @@ class ReferenceService:
         self.twilio = twilio
         self.authy = authy
         self.sms_from = sms_from
-        self.store: Store = store if store is not None else MemoryStore()
+        given: Store = store if store is not None else MemoryStore()
         self.policy = policy if policy is not None else SecurityPolicy()
         self.random: Random = random if random is not None else _secrets.token_bytes
         self.issuer = issuer
         self.notifications: list[Notification] = []
         self.parts = parts if parts is not None else ServiceParts()
         built = self.parts
+        self.store: Store = given if built.store is None else built.store(inner=given)
         clock, policy_ = self.clock, self.policy
-        self.operations = Operations(store=self.store, clock=clock, deliver=self._deliver)
+        self.operations = built.operations(store=self.store, clock=clock, deliver=self._deliver)
         self.gate = built.gate(clock=clock, policy=policy_)
         self.alarm = built.alarm(gate=self.gate)
         self.passwords = built.passwords(policy=policy_)
@@ -205,6 +212,20 @@ class ReferenceService:
             totp=self.totp_check,
             recovery=self.recovery_check,
         )
+        self.account = built.account(
+            operations=self.operations,
+            store=self.store,
+            clock=clock,
+            policy=policy_,
+            random=self.random,
+            issuer=issuer,
+            verify=verify,
+            gate=self.gate,
+            passwords=self.passwords,
+            sender=self.sender,
+            pending_codes=self.pending_codes,
+            totp=self.totp_check,
+        )
 
     def _deliver(self, notes: Sequence[Notification]) -> None:
         self.notifications.extend(notes)
@@ -230,202 +251,33 @@ class ReferenceService:
             raise UnknownUserError(f"no user {username!r}", where="username")
         return record
 
-    # --- phone verification (seed steps 1-2) -----------------------------------------------------
+    # --- enrolling and changing factors (delegated to the account steps) ------------------------
 
     def start_phone_verification(
         self, username: str, phone: str, *, authy_method: str = "push"
     ) -> Challenge:
-        """ "Verify Phone Number": send a code to ``phone`` (SMS), or by Authy if the number is an
-        Authy user with the app (``authy_method``: ``push`` or ``app``)."""
-        if authy_method not in ("push", "app"):
-            raise InputError("authy_method is 'push' or 'app'", where="authy_method")
-        if isinstance(phone, str) and "@" in phone:
-            # Rule oob-no-email: Verify would send a code by e-mail; the policy never does.
-            raise InputError(
-                "an e-mail address is not a second factor: codes go to a phone "
-                "(NIST SP 800-63B 5.1.3, ASVS 5.0 6.3.6)",
-                where="phone",
-                hint="type a phone number with its country code",
-            )
-        number = normalise_phone(phone if isinstance(phone, str) else str(phone))
-        sender = self.sender
-        with self.operations.on(username) as (record, journal):
-            sender.cooldown(record)
-            authy_id, has_app = sender.authy_user(username, number)
-            push = sender.push_factor(number.e164) if isinstance(sender, VerifySender) else None
-            now = self.clock.now()
-            if push is not None:
-                code = sender.queue(
-                    record,
-                    purpose="phone",
-                    channel="verify-push",
-                    phone=number.e164,
-                    factor_sid=push,
-                    identity=push_identity(number.e164),
-                )
-                sender.push(record, journal, code, f"Verify your phone number for {self.issuer}")
-            elif has_app:
-                channel = "authy-push" if authy_method == "push" else "authy-app"
-                code = sender.queue(
-                    record, purpose="phone", channel=channel, phone=number.e164, authy_id=authy_id
-                )
-                if channel == "authy-push":
-                    message = f"Verify your phone number for {self.issuer}"
-                    sender.push(record, journal, code, message)
-            else:
-                code = sender.queue(record, purpose="phone", channel="sms", phone=number.e164)
-                sender.send_sms(code, number.e164, "verification")
-            record.last_sent_at = now
-            journal.event(
-                "phone.code_sent",
-                "ok",
-                rule="phone-validated",
-                channel=code.channel,
-                phone=number.masked(),
-                request=code.request_id,
-            )
-            return Challenge(code.request_id, code.channel, code.expires_at, number.masked())
+        """ "Verify Phone Number" (:meth:`AccountFlow.start_phone_verification`)."""
+        return self.account.start_phone_verification(username, phone, authy_method=authy_method)
 
     def confirm_phone(self, username: str, request_id: str, code: str | None = None) -> Outcome:
-        """ "Save Changes": check the code (or the approved push) and turn two-factor on."""
-        with self.operations.on(username) as (record, journal):
-            found = record.pending.get(request_id)
-            if found is None or found.purpose != "phone":
-                journal.event("phone.verify", "failed", rule="oob-bound", reason="unknown_request")
-                return Outcome(
-                    False,
-                    "unknown_request",
-                    detail="no such verification request",
-                    rule="oob-bound",
-                )
-            outcome = self.pending_codes.check(record, journal, found, code, rule="phone-validated")
-            if outcome.ok:
-                changed = record.phone is not None and record.phone != found.phone
-                record.phone = found.phone
-                record.authy_id = found.authy_id
-                record.authy_app = found.channel.startswith("authy")
-                record.push_factor, record.push_identity = found.factor_sid, found.identity
-                record.two_factor = True
-                journal.event(
-                    "two_factor.enabled", "ok", rule="phone-validated", channel=found.channel
-                )
-                journal.notify(
-                    "factor_changed",
-                    "Your phone number was changed"
-                    if changed
-                    else "Two-factor authentication is on",
-                )
-            journal.event(
-                "phone.verify",
-                "ok" if outcome.ok else "failed",
-                rule=outcome.rule,
-                reason=outcome.reason,
-                channel=found.channel,
-            )
-            return outcome
+        """ "Save Changes" (:meth:`AccountFlow.confirm_phone`)."""
+        return self.account.confirm_phone(username, request_id, code)
 
     def change_phone(self, username: str, phone: str, *, authy_method: str = "push") -> Challenge:
-        """Start verifying a new number; the old one stays until the new one is confirmed."""
-        if self.record(username).phone is None:
-            raise InputError("no phone to change: verify one first", where="phone")
-        return self.start_phone_verification(username, phone, authy_method=authy_method)
-
-    # --- authenticator app (seed step 3) -------------------------------------------------------
+        """Start verifying a new number (:meth:`AccountFlow.change_phone`)."""
+        return self.account.change_phone(username, phone, authy_method=authy_method)
 
     def generate_qr(self, username: str) -> Enrollment:
-        """ "Click here to generate": a new 160-bit secret, its otpauth URI and QR PNG.
-
-        With confirmation (the default) the secret is pending until :meth:`confirm_totp`; a
-        generated-again secret replaces the pending one. In seed-compatible mode it replaces the
-        active secret at once, and the old one's codes stop working.
-        """
-        with self.operations.on(username) as (record, journal):
-            if self.verify is not None:
-                credential, uri = self._verify_factor(username)
-            else:
-                secret = generate_secret(160, randbytes=self.random)
-                uri = build_uri(secret=secret, account=username, issuer=self.issuer)
-                credential = TotpCredential(secret, self.clock.now())
-            if self.policy.confirm_totp:
-                record.totp_pending = credential
-            else:
-                credential.confirmed = True
-                record.totp, record.totp_pending = credential, None
-                record.two_factor = True
-                journal.notify("factor_changed", "An authenticator app was added")
-            journal.event(
-                "totp.generated", "ok", rule="secret-csprng", confirmed=credential.confirmed
-            )
-            return Enrollment(uri, render_png(uri), credential.confirmed)
-
-    def _verify_factor(self, username: str) -> tuple[TotpCredential, str]:
-        """A new Verify TOTP factor: the credential keeps its SID (Verify keeps the secret) and
-        the QR carries the URI Verify returned."""
-        from twofa_sim.providers.verify import VerifyError
-
-        if not self.policy.confirm_totp:
-            raise refuse_seed_compat()
-        assert self.verify is not None
-        identity = user_identity(self.issuer, username)
-        window = self.policy.totp
-        try:
-            factor = self.verify.create_totp_factor(
-                identity,
-                username[:64],
-                skew=verify_skew(window.steps_back, window.steps_forward),
-            )
-        except VerifyError as exc:
-            raise ProviderUnavailableError("Verify", type(exc).__name__) from exc
-        credential = TotpCredential("", self.clock.now(), factor_sid=factor.sid, identity=identity)
-        return credential, factor.uri or ""
+        """ "Click here to generate" (:meth:`AccountFlow.generate_qr`)."""
+        return self.account.generate_qr(username)
 
     def confirm_totp(self, username: str, code: str) -> Outcome:
-        """Activate the pending QR secret with one valid code from the app (``totp-confirm``)."""
-        with self.operations.on(username) as (record, journal):
-            credential = record.totp_pending
-            if credential is None:
-                journal.event(
-                    "totp.confirm", "failed", rule="totp-confirm", reason="nothing_pending"
-                )
-                return Outcome(
-                    False,
-                    "nothing_pending",
-                    detail="generate a QR code first",
-                    rule="totp-confirm",
-                )
-            blocked = self.gate.blocked(record)
-            if blocked is not None:
-                journal.event("totp.confirm", "refused", rule=blocked.rule, reason=blocked.reason)
-                return blocked
-            outcome = self.totp_check.check(record, journal, credential, code, "totp.confirm")
-            if outcome.ok:
-                credential.confirmed = True
-                record.totp, record.totp_pending = credential, None
-                record.two_factor = True
-                journal.event("two_factor.enabled", "ok", rule="totp-confirm", channel="totp")
-                journal.notify("factor_changed", "An authenticator app was added")
-            return outcome
-
-    # --- recovery codes ------------------------------------------------------------------------
+        """Activate the pending QR secret (:meth:`AccountFlow.confirm_totp`)."""
+        return self.account.confirm_totp(username, code)
 
     def generate_recovery_codes(self, username: str) -> list[str]:
-        """New recovery codes (shown once; stored salted and hashed); the old ones stop working."""
-        with self.operations.on(username) as (record, journal):
-            if not record.two_factor:
-                raise InputError("turn two-factor on before making recovery codes", where="user")
-            salt = bytes.fromhex(record.password_salt)
-            policy = self.policy
-            fresh = [
-                recovery_code(self.random, policy.recovery_code_length)
-                for _ in range(policy.recovery_codes)
-            ]
-            record.recovery = [
-                {"hash": recovery_digest(salt, code, policy.code_hash_iterations), "used": False}
-                for code in fresh
-            ]
-            journal.event("recovery.generated", "ok", rule="recovery-hashed", count=len(fresh))
-            journal.notify("factor_changed", "New recovery codes were made")
-            return fresh
+        """New recovery codes (:meth:`AccountFlow.generate_recovery_codes`)."""
+        return self.account.generate_recovery_codes(username)
 
     # --- login (delegated to the login steps) -----------------------------------------------------
 
@@ -450,29 +302,8 @@ class ReferenceService:
     # --- turning it off, teams ------------------------------------------------------------------
 
     def disable_two_factor(self, username: str, password: str) -> Outcome:
-        """Turn two-factor off (after the password again): every factor and code is dropped.
-        Refused while the account is locked: the password alone must not undo a lockout."""
-        with self.operations.on(username) as (record, journal):
-            blocked = self.gate.blocked(record)
-            if blocked is not None and blocked.reason == "locked":
-                journal.event(
-                    "two_factor.disable", "refused", rule=blocked.rule, reason=blocked.reason
-                )
-                return blocked
-            if not self.passwords.matches(record, password):
-                self.gate.failed(record, journal)  # no side door for guessing
-                journal.event(
-                    "two_factor.disable", "failed", rule="throttle", reason="bad_password"
-                )
-                return Outcome(False, "bad_password", rule="throttle")
-            record.two_factor = False
-            record.phone = record.totp = record.totp_pending = None
-            record.authy_id, record.authy_app = None, False
-            record.push_factor = record.push_identity = None
-            record.recovery, record.pending = [], {}
-            journal.event("two_factor.disabled", "ok", rule="notify-change")
-            journal.notify("factor_changed", "Two-factor authentication is off")
-            return Outcome(True, "disabled", rule="notify-change")
+        """Turn two-factor off (:meth:`AccountFlow.disable_two_factor`)."""
+        return self.account.disable_two_factor(username, password)
 
     def create_team(self, name: str, *, require_two_factor: bool = False) -> Team:
         team = Team(name, require_two_factor)

@@ -28,7 +28,7 @@ from typing import Any, Protocol
 from twofa_sim.reference.audit import AuditEntry, make_entry
 from twofa_sim.reference.records import Team, UserRecord
 
-__all__ = ["MemoryStore", "SqliteStore", "Store", "Transaction"]
+__all__ = ["MemoryStore", "SqliteStore", "Store", "StoreView", "Transaction"]
 
 
 class Transaction:
@@ -289,3 +289,44 @@ class SqliteStore:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+
+class StoreView:
+    """A :class:`Store` that hands every call to ``inner``: the store as a service uses it
+    (:class:`~twofa_sim.reference.ServiceParts` ``store``). A subclass overriding one method
+    changes how records or the audit log are kept, for a deliberately broken variant; this
+    class itself changes nothing."""
+
+    def __init__(self, *, inner: Store) -> None:
+        self.inner = inner
+
+    def user(self, username: str) -> Any:
+        return self.inner.user(username)
+
+    def load(self, username: str) -> UserRecord | None:
+        return self.inner.load(username)
+
+    def usernames(self) -> list[str]:
+        return self.inner.usernames()
+
+    def team(self, name: str) -> Team | None:
+        return self.inner.team(name)
+
+    def teams(self) -> list[Team]:
+        return self.inner.teams()
+
+    def save_team(self, team: Team) -> None:
+        self.inner.save_team(team)
+
+    def append_audit(
+        self, *, at: float, event: str, user: str | None, outcome: str, details: dict[str, Any]
+    ) -> AuditEntry:
+        return self.inner.append_audit(
+            at=at, event=event, user=user, outcome=outcome, details=details
+        )
+
+    def audit(self) -> list[AuditEntry]:
+        return self.inner.audit()
+
+    def close(self) -> None:
+        self.inner.close()
