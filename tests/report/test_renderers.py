@@ -167,8 +167,9 @@ def test_a_half_written_run_still_renders(render: Callable[[Mapping[str, Any]], 
 
 def test_html_has_the_hooks_the_browser_test_reads(sample: Results) -> None:
     """main#report, the verdict and reproducibility sections, one matrix row per requirement
-    (those a simulation cannot test grouped last), one section per scenario with its
-    timeline, and the three filters."""
+    grouped by verdict (failed, error, unsupported, gaps, passed, not applicable; those a
+    simulation cannot test last), one section per scenario with its timeline, and the three
+    filters."""
     page = Page(render_html(sample))
     verdict = "passed" if sample["summary"]["failed"] == 0 else "failed"
     assert page.find("main", id="report", **{"data-verdict": verdict})
@@ -177,7 +178,9 @@ def test_html_has_the_hooks_the_browser_test_reads(sample: Results) -> None:
     assert len(page.find("table", id="matrix")) == 1
     rows = page.find("tr", class_="requirement")
     testable = [r for r in sample["requirements"] if r["testable"] or r["scenarios"]]
-    expected_rows = testable + [r for r in sample["requirements"] if r not in testable]
+    order = ["failed", "error", "unsupported", "uncovered", "passed", "not_applicable"]
+    grouped = [r for verdict in order for r in testable if r["verdict"] == verdict]
+    expected_rows = grouped + [r for r in sample["requirements"] if r not in testable]
     assert [(r["data-id"], r["data-verdict"]) for r in rows] == [
         (r["id"], r["verdict"]) for r in expected_rows
     ]

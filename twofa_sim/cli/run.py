@@ -91,6 +91,13 @@ def check_sources(paths: tuple[Path, ...]) -> None:
     help="Where runs go: DIR/<run-id>/, and DIR/latest for the newest complete one.",
 )
 @click.option(
+    "--scope",
+    "scope_file",
+    type=click.Path(path_type=Path),
+    help="A scope file (YAML: the system under test, standards and levels, requirements not "
+    "applicable, sign-off roles; `twofa-sim schema --scope` prints its schema).",
+)
+@click.option(
     "--shard",
     help="Run only share K of N of the chosen scenarios (K/N, e.g. 2/3: one per machine; "
     "`twofa-sim report merge` joins the shard runs into one).",
@@ -110,6 +117,7 @@ def run(
     provider: str,
     jobs: int,
     report_dir: Path,
+    scope_file: Path | None,
     shard: str | None,
     sign_key: Path | None,
     as_json: bool,
@@ -125,6 +133,7 @@ def run(
     from twofa_sim.report.attestation import check_signing_key
     from twofa_sim.report.provenance import reproducibility, scenario_root
     from twofa_sim.report.rundir import RunDirectory
+    from twofa_sim.report.scope import apply_scope, load_scope
     from twofa_sim.scenario.loader import load_paths
     from twofa_sim.scenario.results import run_all
     from twofa_sim.scenario.runner import provider_skip, with_provider
@@ -135,6 +144,7 @@ def run(
     share = None if shard is None else Shard.parse(shard)
     if sign_key is not None:
         check_signing_key(sign_key)
+    scope = None if scope_file is None else load_scope(scope_file)
     check_sources(paths)
     sources = list(paths) or [library_path()]
     scenarios = load_paths(sources)
@@ -170,6 +180,8 @@ def run(
     }
     if share is not None:
         extra["shard"] = share.block(everyone)
+    if scope is not None:
+        extra["scope"] = scope.block
     progress = _Progress(len(chosen), enabled=sys.stderr.isatty())
     with RunDirectory(report_dir, seed=seed) as directory:
         directory.header({"seed": seed, "target": target, **extra})
@@ -197,6 +209,8 @@ def run(
             ) from None
         progress.close()
         data = result.as_dict(**extra, run={"complete": True})
+        if scope is not None:
+            data = apply_scope(data, scope)
         directory.finish(data, sign_key=sign_key)
     status = EXIT_OK if result.passed else EXIT_FAILED
     will_exit(status)
@@ -295,8 +309,15 @@ def _failing_line(scenario: dict[str, Any]) -> int:
 
 
 @click.command()
-def schema() -> None:
-    """Print the JSON Schema of scenario files (for editors: see the README)."""
+@click.option("--scope", "of_scope", is_flag=True, help="The schema of scope files instead.")
+def schema(of_scope: bool) -> None:
+    """Print the JSON Schema of scenario files (for editors: see the README), or with --scope
+    of scope files (`twofa-sim run --scope`)."""
+    if of_scope:
+        from twofa_sim.report.scope import scope_schema
+
+        emit_json(scope_schema())
+        return
     from twofa_sim.scenario.loader import document_schema
 
     emit_json(document_schema())

@@ -21,17 +21,36 @@ from typing import Any
 from urllib.parse import quote
 
 import jinja2
+import markupsafe
 
 from twofa_sim.report.model import (
+    STATUSES,
+    TraceRow,
+    execution,
     failing_steps,
     location,
     run_verdict,
     scenario_counts,
     scenarios,
+    scope,
     traceability,
 )
 
-__all__ = ["failing_steps", "render_html", "run_verdict", "scenario_counts"]
+__all__ = ["STATUS_LABELS", "failing_steps", "render_html", "run_verdict", "scenario_counts"]
+
+STATUS_LABELS: dict[str, tuple[str, str]] = {
+    "failed": ("Failed", "a covering scenario found the system answering other than it requires"),
+    "error": ("Error", "a covering scenario could not run: no finding either way"),
+    "unsupported": ("Unsupported", "the target lacks a feature needed to check it"),
+    "uncovered": ("Gaps", "testable and in scope, but no scenario covers it"),
+    "passed": ("Passed", "every covering scenario's checks of it passed"),
+    "not_applicable": (
+        "Not applicable",
+        "declared so by the scope (its reason shown), or a precondition the target cannot honour",
+    ),
+    "out_of_scope": ("Out of scope", "a standard or a level the scope does not include"),
+}
+"""The matrix's groups: (heading, what the group means), in :data:`STATUSES` order."""
 
 # A base64 PNG (QR evidence) is only inlined when it is one: the signature, then base64 alone.
 _PNG_BASE64 = re.compile(r"\AiVBORw0KGgo[A-Za-z0-9+/]*={0,2}\Z")
@@ -148,6 +167,7 @@ def _environment() -> jinja2.Environment:
         plain=_plain,
         finding=_finding,
         audit_columns=_audit_columns,
+        css_string=lambda v: markupsafe.Markup(_css_string(v)),
     )
     env.tests["png_base64"] = lambda v: isinstance(v, str) and bool(_PNG_BASE64.match(v))
     return env
@@ -304,7 +324,7 @@ def _acceptance_svg(policy: Mapping[str, Any]) -> dict[str, Any] | None:
 def _view(results: Mapping[str, Any]) -> dict[str, Any]:
     entries = scenarios(results)
     rows = traceability(results)
-    matrix = [r for r in rows if r.testable or r.scenarios]
+    matrix = [r for r in rows if (r.testable or r.scenarios) and r.in_scope]
     policy = results.get("policy")
     repro = results.get("reproducibility")
     tags = sorted({t for s in entries for t in map(str, s.get("tags") or [])})
@@ -321,7 +341,10 @@ def _view(results: Mapping[str, Any]) -> dict[str, Any]:
         "matrix": matrix,
         "failed_requirements": [r for r in matrix if r.verdict == "failed"],
         "gaps": [r for r in matrix if r.verdict == "uncovered"],
-        "not_testable": [r for r in rows if not r.testable and not r.scenarios],
+        "not_testable": [r for r in rows if not r.testable and not r.scenarios and r.in_scope],
+        "groups": _groups(rows),
+        "scope": _scope_view(results),
+        "execution": _execution_view(results),
         "policy": list(_flatten("", policy)) if isinstance(policy, Mapping) else None,
         "curve": _acceptance_svg(policy) if isinstance(policy, Mapping) else None,
         "scenarios": [_scenario_view(s) for s in entries],
@@ -333,12 +356,98 @@ def _view(results: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def render_html(results: Mapping[str, Any]) -> str:
+def _css_string(value: object) -> str:
+    """Text as a CSS string literal (for ``@page`` margin boxes): everything but letters,
+    digits, spaces and a few marks as a CSS escape, so nothing can end the string or the
+    style element."""
+    out = []
+    for char in str(value)[:120]:
+        if (char.isalnum() and char.isascii()) or char in " .,:-_()/":
+            out.append(char)
+        else:
+            out.append(f"\\{ord(char):x} ")
+    return '"' + "".join(out) + '"'
+
+
+def _groups(rows: Sequence[TraceRow]) -> list[dict[str, Any]]:
+    """The matrix's rows by status, in :data:`STATUSES` order (empty groups left out); the
+    rows a simulation cannot test, in scope and covered by nothing, are a group of their own,
+    last."""
+    groups = []
+    for status in STATUSES:
+        members = [r for r in rows if r.status == status and (r.testable or r.scenarios)]
+        if status in ("out_of_scope", "not_applicable"):
+            members = [r for r in rows if r.status == status]
+        if members:
+            heading, meaning = STATUS_LABELS[status]
+            groups.append(
+                {"status": status, "heading": heading, "meaning": meaning, "rows": members}
+            )
+    others = {r.status for r in rows} - set(STATUSES)
+    for status in sorted(others):
+        members = [r for r in rows if r.status == status and (r.testable or r.scenarios)]
+        if members:
+            groups.append({"status": status, "heading": status, "meaning": "", "rows": members})
+    return groups
+
+
+def _execution_view(results: Mapping[str, Any]) -> dict[str, Any] | None:
+    statement = execution(results)
+    if statement is None:
+        return None
+    host = statement.get("host")
+    durations = {
+        str(s.get("id")): s.get("duration_s")
+        for s in _seq(statement.get("scenarios"))
+        if isinstance(s, Mapping)
+    }
+    return {
+        "started": str(statement.get("started", "")),
+        "finished": str(statement.get("finished", "")),
+        "duration_s": statement.get("duration_s"),
+        "host": dict(host) if isinstance(host, Mapping) else {},
+        "jobs": statement.get("jobs"),
+        "between": statement.get("durations") == "between_results",
+        "durations": durations,
+        "results_sha256": str(statement.get("results_sha256", "")),
+        "mismatch": statement.get("matches_results") is False,
+    }
+
+
+def _scope_view(results: Mapping[str, Any]) -> dict[str, Any] | None:
+    found = scope(results)
+    if found is None:
+        return None
+    system = found.get("system")
+    return {
+        "system": dict(system) if isinstance(system, Mapping) else {},
+        "standards": [s for s in _seq(found.get("standards")) if isinstance(s, Mapping)],
+        "not_applicable": [s for s in _seq(found.get("not_applicable")) if isinstance(s, Mapping)],
+        "sign_off": [s for s in _seq(found.get("sign_off")) if isinstance(s, Mapping)],
+        "sha256": str(found.get("sha256", "")),
+    }
+
+
+def render_html(
+    results: Mapping[str, Any],
+    *,
+    paper: bool = False,
+    pages: Mapping[str, int] | None = None,
+) -> str:
     """The whole report.html for a parsed ``results.json``; reads nothing from the network.
 
     The page shows, in order: the verdict, the reproducibility block, the requirement matrix
     (with gaps and the requirements a simulation cannot test), the policy under test, and
     every scenario with its step timeline and evidence; filters by verdict, tag and
-    requirement follow the URL hash (``report.html#verdict=failed&tag=sms``).
+    requirement follow the URL hash (``report.html#verdict=failed&tag=sms``). A run with a
+    scope shows it (system under test, standards and levels, what is not applicable and why);
+    an execution statement handed in beside the results (``execution``) shows when and where
+    the run ran, and each scenario's duration.
+
+    With ``paper`` (what :mod:`twofa_sim.report.pdf` prints) the page is laid out for paper:
+    the verdict page, then contents (with the page of each section when ``pages`` gives them,
+    by element id), every section open, no script, and a sign-off block with a line per role.
     """
-    return _environment().get_template("report.html.j2").render(_view(results))
+    view = _view(results)
+    view.update(paper=paper, pages=dict(pages or {}))
+    return _environment().get_template("report.html.j2").render(view)

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, NotRequired, TypedDict
 
 __all__ = [
+    "STATUSES",
     "Counts",
     "Requirement",
     "Results",
@@ -36,11 +37,13 @@ __all__ = [
     "Scenario",
     "Step",
     "TraceRow",
+    "execution",
     "failing_steps",
     "location",
     "run_verdict",
     "scenario_counts",
     "scenarios",
+    "scope",
     "traceability",
 ]
 
@@ -82,7 +85,8 @@ class Scenario(TypedDict):
 
 
 class Requirement(TypedDict):
-    """One row of the requirement catalog as the run traced it."""
+    """One row of the requirement catalog as the run traced it (``level``, ``applicability``
+    and ``reason`` when the run had a scope: see :mod:`twofa_sim.report.scope`)."""
 
     id: str
     title: str
@@ -90,6 +94,9 @@ class Requirement(TypedDict):
     testable: bool
     scenarios: list[str]
     verdict: str
+    level: NotRequired[str | None]
+    applicability: NotRequired[Literal["in_scope", "out_of_scope", "not_applicable"]]
+    reason: NotRequired[str]
 
 
 class Counts(TypedDict):
@@ -105,6 +112,8 @@ class Counts(TypedDict):
     steps: int
     requirements_covered: int
     requirements_testable: int
+    requirements_out_of_scope: int
+    requirements_not_applicable: int
 
 
 class Results(TypedDict):
@@ -119,12 +128,29 @@ class Results(TypedDict):
     reproducibility: NotRequired[dict[str, Any]]
     policy: NotRequired[dict[str, Any] | None]
     run: NotRequired[dict[str, Any]]
+    scope: NotRequired[dict[str, Any]]
+
+
+STATUSES = (
+    "failed",
+    "error",
+    "unsupported",
+    "uncovered",
+    "passed",
+    "not_applicable",
+    "out_of_scope",
+)
+"""The traceability matrix's groups, in the order every format shows them: what needs action
+first, then what passed, then what the scope or the run set aside."""
 
 
 @dataclass(frozen=True)
 class TraceRow:
     """A row of the traceability matrix: a requirement, the scenarios covering it with their
-    verdicts, and its own verdict (passed, failed, uncovered, or what the run recorded)."""
+    verdicts, and its own verdict (passed, failed, uncovered, or what the run recorded).
+
+    ``status`` is the row's group in the matrix: ``out_of_scope`` or ``not_applicable`` when
+    the run's scope set it aside (``reason`` says why), its verdict otherwise."""
 
     id: str
     title: str
@@ -132,6 +158,19 @@ class TraceRow:
     testable: bool
     scenarios: tuple[tuple[str, str], ...]
     verdict: str
+    level: str | None = None
+    applicability: str = "in_scope"
+    reason: str = ""
+
+    @property
+    def status(self) -> str:
+        if self.applicability in ("out_of_scope", "not_applicable"):
+            return self.applicability
+        return self.verdict
+
+    @property
+    def in_scope(self) -> bool:
+        return self.applicability not in ("out_of_scope", "not_applicable")
 
 
 def scenarios(results: Mapping[str, Any]) -> list[Mapping[str, Any]]:
@@ -147,7 +186,7 @@ def scenario_counts(results: Mapping[str, Any]) -> Counts:
     summary = results.get("summary") or {}
     requirements = [r for r in results.get("requirements") or [] if isinstance(r, Mapping)]
     testable = [r for r in requirements if r.get("testable", True)]
-    return {
+    counts: Counts = {
         "scenarios": len(entries),
         "passed": verdicts.count("passed"),
         "failed": verdicts.count("failed"),
@@ -163,7 +202,35 @@ def scenario_counts(results: Mapping[str, Any]) -> Counts:
             )
         ),
         "requirements_testable": int(summary.get("requirements_testable", len(testable))),
+        "requirements_out_of_scope": sum(
+            r.get("applicability") == "out_of_scope" for r in requirements
+        ),
+        "requirements_not_applicable": sum(
+            r.get("applicability") == "not_applicable" for r in requirements
+        ),
     }
+    if scope(results) is not None:
+        # With a scope, coverage counts what is in it (the catalog's other items are listed
+        # apart, as out of scope or not applicable).
+        counted = [r for r in testable if r.get("applicability", "in_scope") == "in_scope"]
+        counts["requirements_testable"] = len(counted)
+        counts["requirements_covered"] = sum(1 for r in counted if r.get("scenarios"))
+    return counts
+
+
+def scope(results: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The run's scope block (system under test, standards and levels, not-applicable
+    declarations, sign-off roles), or None for a run without one."""
+    found = results.get("scope")
+    return found if isinstance(found, Mapping) else None
+
+
+def execution(results: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The execution statement (wall-clock start and end, durations, host) a renderer was
+    handed beside the results (see :mod:`twofa_sim.report.execution`): never part of
+    results.json itself, which stays the same for the same seed."""
+    found = results.get("execution")
+    return found if isinstance(found, Mapping) else None
 
 
 def run_verdict(results: Mapping[str, Any]) -> RunVerdict:
@@ -233,6 +300,9 @@ def traceability(results: Mapping[str, Any]) -> list[TraceRow]:
                 testable=bool(item.get("testable", True)),
                 scenarios=tuple((i, verdicts.get(i, "missing")) for i in ids),
                 verdict=str(item.get("verdict") or _covered_verdict(ids, verdicts)),
+                level=None if item.get("level") is None else str(item.get("level")),
+                applicability=str(item.get("applicability") or "in_scope"),
+                reason=str(item.get("reason") or ""),
             )
         )
     for rid, ids in covering.items():
