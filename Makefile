@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SIM := $(BIN)/twofa-sim
 
-.PHONY: setup setup-browser demo test bench lint format type check clean
+.PHONY: setup setup-browser demo test bench bench-load lint format type check clean
 
 setup:
 	@PYTHON=$(PYTHON) VENV=$(VENV) bash scripts/setup.sh
@@ -33,6 +33,12 @@ test: setup-browser
 ## bench: ratio benchmarks (not part of `make test`).
 bench: setup
 	$(BIN)/python -m benchmarks
+
+## bench-load: 50 clients on `twofa-sim serve` for LOAD_SECONDS (30) against a static server
+## of the same framework, each in turn (about 75 s; apart from `bench`, which it would lengthen).
+LOAD_SECONDS ?= 30
+bench-load: setup
+	$(BIN)/python -m benchmarks.load_serve --seconds $(LOAD_SECONDS)
 
 lint: setup
 	$(BIN)/ruff check twofa_sim tests benchmarks

@@ -54,8 +54,8 @@ class Ratio:
     target: float
     goal: Literal["at_most", "speedup", "info"]
     baseline_name: str
-    unit: Literal["s", "bytes", "KiB"] = "s"
-    """What ``ours`` and ``baseline`` count: seconds (the default), bytes, or KiB."""
+    unit: Literal["s", "bytes", "KiB", "count"] = "s"
+    """What ``ours`` and ``baseline`` count: seconds (the default), bytes, KiB, or things."""
 
     @property
     def value(self) -> float:
@@ -89,6 +89,8 @@ class Ratio:
 def _shown(value: float, unit: str) -> str:
     if unit == "bytes":
         return f"{value / 1e6:.2f} MB"
+    if unit == "count":
+        return f"{value:,.0f}"
     if unit == "KiB":
         return f"{value * 1024 / 1e6:.0f} MB"
     return f"{value * 1e3:.2f} ms" if value >= 1e-3 else f"{value * 1e6:.2f} us"
