@@ -17,7 +17,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tests.mutation import parts as p
-from twofa_sim.reference import CodeSender, FailureGate, LoginFlow, PendingCodeCheck, ServiceParts
+from twofa_sim.reference import (
+    CodeSender,
+    FailureGate,
+    LoginFlow,
+    PendingCodeCheck,
+    ServiceParts,
+    UserRecord,
+)
 from twofa_sim.scenario.target import TargetContext
 from twofa_sim.scenario.targets.reference import ReferenceTarget
 
@@ -153,6 +160,26 @@ SMS_LOGIN = """\
   - advance: 5s
 """
 
+SMS_LATER_REPLAY = """\
+  - login: {user: alice, expect: second_factor}
+  - request_code: {user: alice, channel: sms}
+  - advance: 5s
+  - read_code: {user: alice, from: sms, capture: c}
+  - submit_code: {user: alice, factor: sms, code: '{c}', expect: accepted}
+  - advance: 1m
+  - login: {user: alice, expect: second_factor}
+  - submit_code: {user: alice, factor: sms, code: '{c}', expect: replayed}
+"""
+TWO_PHONES = "{number: '%s'}\n    - {number: '+12015550102'}"
+CHANGE_PHONE = f"""\
+  - submit_phone: {{user: alice, phone: '{PHONE}'}}
+  - advance: 5s
+  - enter_code: {{user: alice, phone: '{PHONE}'}}
+  - advance: 1m
+  - change_phone: {{user: alice, phone: '+12015550102'}}
+  - advance: 5s
+"""
+
 
 def _wrong_sms(times: int, wait: str) -> str:
     return "".join(
@@ -160,6 +187,14 @@ def _wrong_sms(times: int, wait: str) -> str:
         f"  - advance: {wait}\n"
         for i in range(times)
     )
+
+
+def _no_phone(record: UserRecord) -> bool:
+    return record.phone is None
+
+
+def _has_phone(record: UserRecord) -> bool:
+    return record.phone is not None
 
 
 MUTANTS: list[Mutant] = [
@@ -602,6 +637,26 @@ MUTANTS: list[Mutant] = [
         ),
     ),
     Mutant(
+        "sms-replay-not-recognised",
+        "notify-replay",
+        "a spent SMS code typed at a later login is a wrong code, not a replay (unlogged, untold)",
+        ServiceParts(pending_codes=p.SmsReplayNotRecognised),
+        probe=_doc("sms-replay-not-recognised", SMS_ON + SMS_LATER_REPLAY),
+        killers=("login-sms-code-reused-on-later-login",),
+    ),
+    Mutant(
+        "sms-spent-codes-in-memory",
+        "oob-single-use",
+        "spent SMS codes are remembered in the process: after a restart a reuse is not a replay",
+        ServiceParts(pending_codes=p.SmsSpentCodesInMemory),
+        probe=_doc(
+            "sms-spent-codes-in-memory",
+            SMS_ON + SMS_LATER_REPLAY.replace("  - advance: 1m\n", "  - restart:\n"),
+            given=SQLITE,
+        ),
+        killers=("login-sms-code-reused-on-later-login",),
+    ),
+    Mutant(
         "sms-failures-uncounted",
         "throttle",
         "wrong SMS codes do not count toward the lock (only toward the code's own attempts)",
@@ -922,6 +977,195 @@ MUTANTS: list[Mutant] = [
             phone=APP,
         ),
         killers=("lockout-replays-count",),
+    ),
+    # --- the enrollment steps (AccountFlow) ------------------------------------------------------
+    Mutant(
+        "phone-changed-before-confirmed",
+        "phone-validated",
+        "a new number replaces the verified one as soon as it is typed, before its code",
+        ServiceParts(account=p.PhoneChangedBeforeConfirmed),
+        probe=_doc(
+            "phone-changed-before-confirmed",
+            CHANGE_PHONE + f"  - expect_account: {{user: alice, phone: '{PHONE}'}}\n",
+            phone=TWO_PHONES,
+        ),
+        killers=("phone-change-number",),
+    ),
+    Mutant(
+        "two-factor-on-untold",
+        "notify-change",
+        "turning two-factor on (a first phone verified) does not tell the user",
+        ServiceParts(account=p.untold("TwoFactorOnUntold", "confirm_phone", when=_no_phone)),
+        probe=_doc(
+            "two-factor-on-untold",
+            SMS_ON + "  - expect_notification: {user: alice, kind: factor_changed, count: 1}\n",
+        ),
+        killers=("account-notified-of-every-change",),
+    ),
+    Mutant(
+        "phone-change-untold",
+        "notify-change",
+        "changing the phone number does not tell the user",
+        ServiceParts(account=p.untold("PhoneChangeUntold", "confirm_phone", when=_has_phone)),
+        probe=_doc(
+            "phone-change-untold",
+            CHANGE_PHONE
+            + "  - enter_code: {user: alice, phone: '+12015550102'}\n"
+            + "  - expect_notification: {user: alice, kind: factor_changed, count: 2}\n",
+            phone=TWO_PHONES,
+        ),
+        killers=("phone-change-number",),
+    ),
+    Mutant(
+        "app-added-untold",
+        "notify-change",
+        "adding an authenticator app does not tell the user",
+        ServiceParts(account=p.untold("AppAddedUntold", "confirm_totp")),
+        probe=_doc(
+            "app-added-untold",
+            TOTP_ON + "  - expect_notification: {user: alice, kind: factor_changed, count: 1}\n",
+            phone=APP,
+        ),
+        killers=("account-notified-of-every-change",),
+    ),
+    Mutant(
+        "recovery-codes-untold",
+        "notify-change",
+        "making new recovery codes does not tell the user",
+        ServiceParts(account=p.untold("RecoveryCodesUntold", "generate_recovery_codes")),
+        probe=_doc(
+            "recovery-codes-untold",
+            SMS_ON
+            + "  - regenerate_recovery_codes: {user: alice}\n"
+            + "  - expect_notification: {user: alice, kind: factor_changed, count: 2}\n",
+        ),
+        killers=("account-notified-of-every-change",),
+    ),
+    Mutant(
+        "disable-untold",
+        "notify-change",
+        "turning two-factor off does not tell the user",
+        ServiceParts(account=p.untold("DisableUntold", "disable_two_factor")),
+        probe=_doc(
+            "disable-untold",
+            SMS_ON
+            + "  - disable_two_factor: {user: alice}\n"
+            + "  - expect_notification: {user: alice, kind: factor_changed, count: 2}\n",
+        ),
+        killers=("account-disable-two-factor",),
+    ),
+    Mutant(
+        "qr-revokes-active-secret",
+        "totp-confirm",
+        "a regenerated QR code revokes the active secret before the new one is confirmed",
+        ServiceParts(account=p.QrRevokesActiveSecret),
+        probe=_doc(
+            "qr-revokes-active-secret",
+            TOTP_ON
+            + "  - generate_qr: {user: alice}\n  - advance: 30s\n"
+            + "  - login: {user: alice, expect: second_factor}\n"
+            + "  - submit_code: {user: alice, factor: totp, expect: accepted}\n",
+            phone=APP,
+        ),
+        killers=("qr-regenerate-unscanned-keeps-old",),
+    ),
+    Mutant(
+        "recovery-codes-in-clear",
+        "recovery-hashed",
+        "each recovery code is kept in clear next to its hash",
+        ServiceParts(account=p.RecoveryCodesInClear),
+        probe=_doc(
+            "recovery-codes-in-clear",
+            SMS_ON
+            + "  - regenerate_recovery_codes: {user: alice, capture: r}\n"
+            + "  - expect_stored: {no_codes: true}\n",
+            given=SQLITE,
+        ),
+        killers=("account-codes-stored-hashed",),
+    ),
+    Mutant(
+        "recovery-old-codes-kept",
+        "recovery-hashed",
+        "new recovery codes are added to the old ones instead of replacing them",
+        ServiceParts(account=p.RecoveryOldCodesKept),
+        probe=_doc(
+            "recovery-old-codes-kept",
+            SMS_ON
+            + "  - regenerate_recovery_codes: {user: alice, capture: old}\n"
+            + "  - regenerate_recovery_codes: {user: alice}\n"
+            + "  - login: {user: alice, expect: second_factor}\n"
+            + "  - submit_code: {user: alice, factor: recovery, code: '{old[0]}', "
+            + "expect: rejected}\n",
+        ),
+        killers=("recovery-regenerated-codes-replace-old",),
+    ),
+    Mutant(
+        "disable-while-locked",
+        "throttle",
+        "a locked account can still turn two-factor off with the password",
+        ServiceParts(account=p.DisableWhileLocked),
+        probe=_doc(
+            "disable-while-locked",
+            TOTP_ON + WRONG_TOTP_X3 + "  - disable_two_factor: {user: alice, expect: rejected}\n",
+            given=LOCK3,
+            phone=APP,
+        ),
+        killers=("lockout-refuses-every-factor",),
+    ),
+    Mutant(
+        "disable-without-password",
+        "throttle",
+        "turning two-factor off takes any password",
+        ServiceParts(account=p.DisableWithoutPassword),
+        probe=_doc(
+            "disable-without-password",
+            SMS_ON + "  - disable_two_factor: {user: alice, password: x, expect: rejected}\n",
+        ),
+        killers=("account-disable-two-factor",),
+    ),
+    # --- the store: the audit log ----------------------------------------------------------------
+    Mutant(
+        "audit-in-process",
+        "audit",
+        "the audit log is kept in the process: a restart loses every entry",
+        ServiceParts(store=p.AuditInProcess),
+        probe=_doc(
+            "audit-in-process",
+            SMS_ON
+            + "  - login: {user: alice, password: x, expect: refused}\n  - restart:\n"
+            + "  - expect_audit: {event: login.password, outcome: failed, count: 1}\n",
+            given=SQLITE,
+        ),
+        killers=("account-audit-across-restarts",),
+    ),
+    Mutant(
+        "audit-first-event-only",
+        "audit",
+        "an operation keeps only its first audit entry (one row per transaction)",
+        ServiceParts(store=p.AuditFirstEventOnly),
+        probe=_doc(
+            "audit-first-event-only",
+            TOTP_ON
+            + "  - login: {user: alice, expect: second_factor}\n"
+            + "  - submit_code: {user: alice, factor: totp, code: '000000', expect: rejected}\n"
+            + "  - expect_audit: {event: login.verify, outcome: failed, count: 1}\n",
+            phone=APP,
+        ),
+        killers=("account-audit-log",),
+    ),
+    Mutant(
+        "audit-lost-on-error",
+        "audit",
+        "an operation that is refused with an error (a push over the limit) writes no entry",
+        ServiceParts(store=p.AuditLostOnError),
+        probe=_doc(
+            "audit-lost-on-error",
+            "  - submit_phone: {user: alice}\n  - advance: 31s\n" * 3
+            + "  - submit_phone: {user: alice, expect: rejected}\n"
+            + "  - expect_audit: {event: push.refused, at_least: 1}\n",
+            phone=AUTHY,
+        ),
+        killers=("authy-push-bombing-limited",),
     ),
     # --- the login steps -------------------------------------------------------------------------
     Mutant(

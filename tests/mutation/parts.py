@@ -15,7 +15,9 @@ from contextlib import contextmanager
 from typing import Any
 
 from twofa_sim.core.otp import Reason, TotpState, Verification
+from twofa_sim.core.phone import normalise_phone
 from twofa_sim.reference import (
+    AccountFlow,
     CodeSender,
     FailureGate,
     Journal,
@@ -28,14 +30,18 @@ from twofa_sim.reference import (
     RecoveryCheck,
     ReplayAlarm,
     SecurityPolicy,
+    StoreView,
     TotpCheck,
     UserRecord,
 )
+from twofa_sim.reference.audit import AuditEntry, make_entry
 from twofa_sim.reference.checks import unavailable
 from twofa_sim.reference.codes import code_digest, digits, recovery_digest, same_digest
 from twofa_sim.reference.records import LoginAttempt, PendingCode, TotpCredential
+from twofa_sim.reference.store import Transaction
+from twofa_sim.reference.verdicts import Challenge
 
-__all__ = ["with_policy", "with_totp_window"]
+__all__ = ["untold", "with_policy", "with_totp_window"]
 
 
 # --- building blocks -----------------------------------------------------------------------------
@@ -120,6 +126,42 @@ class RefusalsUnloggedOperations(Operations):
     def on(self, username: str, *, create: bool = False) -> Iterator[tuple[UserRecord, Journal]]:
         with super().on(username, create=create) as (record, journal):
             yield record, FilteredJournal(journal, events=lambda _e, o: o in ("failed", "refused"))
+
+
+class UntoldOperations(Operations):
+    """Operations whose journals drop every notification (the user is told nothing)."""
+
+    @contextmanager
+    def on(self, username: str, *, create: bool = False) -> Iterator[tuple[UserRecord, Journal]]:
+        with super().on(username, create=create) as (record, journal):
+            yield record, FilteredJournal(journal, notes=lambda _k: True)
+
+
+@contextmanager
+def swapped(part: Any, name: str, value: Any) -> Iterator[None]:
+    """``part.name`` is ``value`` for the block (one step of a part runs with another helper)."""
+    saved = getattr(part, name)
+    setattr(part, name, value)
+    try:
+        yield
+    finally:
+        setattr(part, name, saved)
+
+
+def untold(name: str, method: str, *, when: Callable[[UserRecord], bool] | None = None) -> type:
+    """An :class:`AccountFlow` whose ``method`` tells the user nothing (its notices dropped);
+    ``when``: only for users whose record (before the step) it matches."""
+
+    def quiet(self: AccountFlow, username: str, *args: Any, **kwargs: Any) -> Any:
+        step = getattr(AccountFlow, method)
+        if when is not None and not when(self.record(username)):
+            return step(self, username, *args, **kwargs)
+        o = self.operations
+        silent = UntoldOperations(store=o.store, clock=o.clock, deliver=o.deliver)
+        with swapped(self, "operations", silent):
+            return step(self, username, *args, **kwargs)
+
+    return type(name, (AccountFlow,), {method: quiet, "__doc__": f"{method} tells nothing"})
 
 
 # --- the failure gate (throttle, backoff) --------------------------------------------------------
@@ -473,6 +515,35 @@ class SmsUsedInMemory(PendingCodeCheck):
         return outcome
 
 
+class SmsReplayNotRecognised(PendingCodeCheck):
+    """A spent SMS code is refused only at its own request: typed at a later login it is an
+    ordinary wrong code (or "nothing pending"), neither logged as a replay nor told."""
+
+    def replay(self, record: UserRecord, journal: Journal, code: str | None) -> Outcome | None:
+        return None
+
+
+class SmsSpentCodesInMemory(PendingCodeCheck):
+    """Spent SMS codes are remembered (hashed) in the process, not in the user's record: after
+    a restart a spent code typed at a later login is no longer recognised as a replay."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.kept: dict[str, list[list[Any]]] = {}
+
+    def remember_used(self, record: UserRecord, found: PendingCode) -> None:
+        record.sms_used = self.kept.get(record.username, [])
+        super().remember_used(record, found)
+        self.kept[record.username], record.sms_used = record.sms_used, []
+
+    def used_before(self, record: UserRecord, code: str) -> bool:
+        record.sms_used = self.kept.get(record.username, [])
+        try:
+            return super().used_before(record, code)
+        finally:
+            record.sms_used = []
+
+
 class CodeFailuresUncounted(PendingCodeCheck):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -652,6 +723,122 @@ class LoginRefusalsUnlogged(LoginFlow):
             store=operations.store, clock=operations.clock, deliver=operations.deliver
         )
         super().__init__(**kwargs)
+
+
+# --- the enrollment steps (phone, QR, recovery codes, turning it off) ---------------------------
+
+
+class PhoneChangedBeforeConfirmed(AccountFlow):
+    """A new number replaces the verified one as soon as it is typed, before its code."""
+
+    def change_phone(self, username: str, phone: str, *, authy_method: str = "push") -> Challenge:
+        challenge = super().change_phone(username, phone, authy_method=authy_method)
+        with self.operations.on(username) as (record, _journal):
+            record.phone = normalise_phone(phone).e164
+        return challenge
+
+
+class QrRevokesActiveSecret(AccountFlow):
+    """Generating a new QR code revokes the active secret at once (before the new one is
+    confirmed): an abandoned re-enrollment locks the user out of their app."""
+
+    def hold_secret(self, record: UserRecord, journal: Journal, credential: TotpCredential) -> None:
+        super().hold_secret(record, journal, credential)
+        if record.totp is not credential:
+            record.totp = None
+
+
+class RecoveryCodesInClear(AccountFlow):
+    """Keeps each recovery code in clear next to its hash ("so support can read it out")."""
+
+    def recovery_entry(self, salt: bytes, code: str) -> dict[str, Any]:
+        return {**super().recovery_entry(salt, code), "note": code}
+
+
+class RecoveryOldCodesKept(AccountFlow):
+    """New recovery codes are added to the old ones instead of replacing them."""
+
+    def generate_recovery_codes(self, username: str) -> list[str]:
+        before = self.record(username).recovery
+        fresh = super().generate_recovery_codes(username)
+        with self.operations.on(username) as (record, _journal):
+            record.recovery = [*before, *record.recovery]
+        return fresh
+
+
+class DisableWhileLocked(AccountFlow):
+    """Turning two-factor off does not look at the lock: the password alone undoes it."""
+
+    def disable_two_factor(self, username: str, password: str) -> Outcome:
+        with swapped(self, "gate", gate_like(OpenGate, self.gate)):
+            return super().disable_two_factor(username, password)
+
+
+class AnyPassword(PasswordCheck):
+    def matches(self, record: UserRecord, password: str) -> bool:
+        return True
+
+
+class DisableWithoutPassword(AccountFlow):
+    """Turning two-factor off takes any password (the session is trusted instead)."""
+
+    def disable_two_factor(self, username: str, password: str) -> Outcome:
+        with swapped(self, "passwords", AnyPassword(policy=self.policy)):
+            return super().disable_two_factor(username, password)
+
+
+# --- the store: records and the audit log --------------------------------------------------------
+
+
+class AuditInProcess(StoreView):
+    """The audit log is kept in the process (a list), chained, next to a store that keeps the
+    records: a restart loses every entry."""
+
+    def __init__(self, *, inner: Any) -> None:
+        super().__init__(inner=inner)
+        self.entries: list[AuditEntry] = []
+
+    @contextmanager
+    def user(self, username: str) -> Iterator[Transaction]:
+        with self.inner.user(username) as tx:
+            try:
+                yield tx
+            finally:
+                events, tx.events[:] = list(tx.events), []
+                for event in events:
+                    self.entries.append(
+                        make_entry(self.entries[-1] if self.entries else None, **event)
+                    )
+
+    def audit(self) -> list[AuditEntry]:
+        return list(self.entries)
+
+
+class AuditFirstEventOnly(StoreView):
+    """A transaction keeps only the first audit entry of its operation (one row per commit):
+    the lock after a wrong code, the verdict after a replay, ... are lost."""
+
+    @contextmanager
+    def user(self, username: str) -> Iterator[Transaction]:
+        with self.inner.user(username) as tx:
+            try:
+                yield tx
+            finally:
+                del tx.events[1:]
+
+
+class AuditLostOnError(StoreView):
+    """An operation that fails (a provider down, a refused request) writes no audit entry: the
+    log records only what went through."""
+
+    @contextmanager
+    def user(self, username: str) -> Iterator[Transaction]:
+        with self.inner.user(username) as tx:
+            try:
+                yield tx
+            except BaseException:
+                tx.events.clear()
+                raise
 
 
 class UnknownUserCostsNothing(PasswordCheck):

@@ -52,12 +52,9 @@ def first_killer(scenarios: Sequence[Scenario], mutant: Mutant) -> tuple[str | N
     ran = 0
     for scenario in ordered(scenarios, mutant):
         ran += 1
-        # Only a failed check kills: an error (the mutant could not even run the scenario, as
-        # when a part gets arguments it does not take) says nothing about the rule.
-        try:
-            verdict = run_scenario(scenario, target=target, seed=0).verdict
-        except TypeError:  # a part built with arguments it does not take (see the notes)
-            verdict = "error"
+        # Only a failed check kills: an error (the mutant could not even run the scenario)
+        # says nothing about the rule.
+        verdict = run_scenario(scenario, target=target, seed=0).verdict
         if verdict == "failed" and passes_on_reference(scenario):
             return scenario.id, ran
     return None, ran

@@ -141,7 +141,7 @@ class PendingCodeCheck:
             kept.append([found.salt, found.digest, found.expires_at])
         record.sms_used = kept
 
-    def spent(self, record: UserRecord, code: str) -> bool:
+    def used_before(self, record: UserRecord, code: str) -> bool:
         """Whether ``code`` is an SMS code this user already used, still remembered."""
         now = self.clock.now()
         return any(
@@ -155,7 +155,7 @@ class PendingCodeCheck:
         counted); None if it is not one. Called once the code is not the request's own."""
         if code is None or not code.isascii() or not code.isdigit():
             return None
-        if not self.spent(record, code):
+        if not self.used_before(record, code):
             return None
         self.alarm.sound(record, journal, "sms")
         return Outcome(False, "replayed", detail="that code was used before", rule="oob-single-use")
