@@ -26,6 +26,7 @@ import json
 import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -47,13 +48,13 @@ _NAMES = {
     "reproducibility.git": "scenario files' git commit",
     "reproducibility.python": "Python version",
     "reproducibility.implementation": "Python implementation",
-    "reproducibility.platform": "platform",
     "reproducibility.packages": "package versions",
     "reproducibility.target_versions": "versions of the target",
-    "reproducibility.command": "command (apart from --shard)",
+    "reproducibility.platform": "platform",
     "policy": "target's policy",
     "provider": "provider",
     "scope": "scope",
+    "reproducibility.command": "command (apart from --shard)",
 }
 
 
@@ -121,6 +122,21 @@ def _common(results: Mapping[str, Any]) -> dict[str, Any]:
             "command": unsharded_command(reproducibility["command"]),
         }
     return common
+
+
+def _at(data: Any, path: str) -> Any:
+    for key in path.split("."):
+        data = data.get(key) if isinstance(data, Mapping) else None
+    return data
+
+
+def _first_difference(a: Mapping[str, Any], b: Mapping[str, Any]) -> tuple[str, Any, Any] | None:
+    """Where two shards first differ, the named blocks (:data:`_NAMES`) in their order first,
+    so a shard of another seed says so rather than that its command differs."""
+    for path in _NAMES:
+        if _at(a, path) != _at(b, path):
+            return path, _at(a, path), _at(b, path)
+    return _difference(a, b)
 
 
 def _difference(a: Any, b: Any, path: str = "") -> tuple[str, Any, Any] | None:
@@ -203,7 +219,7 @@ def _check_together(shards: Sequence[_Shard]) -> None:
     first = shards[0]
     reference = _common(first.results)
     for shard in shards[1:]:
-        found = _difference(reference, _common(shard.results))
+        found = _first_difference(reference, _common(shard.results))
         if found is None:
             continue
         path, theirs, ours = found
@@ -279,6 +295,59 @@ def _rescoped(merged: dict[str, Any]) -> dict[str, Any]:
         "sign_off": block["sign_off"],
     }
     return apply_scope(merged, Scope(data, block["sha256"]))
+
+
+def _instant(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _execution(shards: Sequence[_Shard], order: Sequence[str]) -> dict[str, Any] | None:
+    """One execution statement for the merged run, from the shards' own: from the earliest
+    start to the latest end, each scenario's duration as its shard measured it (``finished_s``
+    counted from the merged start), the host fields joined where the shards differ, and each
+    shard's own start, end and host under ``shards``. None when a shard has no statement."""
+    from twofa_sim.report.execution import load_execution
+
+    statements = [load_execution(shard.path) for shard in shards]
+    if not all(statements):
+        return None
+    own = [dict(s) for s in statements if s is not None]
+    starts = [_instant(s["started"]) for s in own]
+    ends = [_instant(s["finished"]) for s in own]
+    first, last = (
+        min(range(len(own)), key=starts.__getitem__),
+        max(range(len(own)), key=ends.__getitem__),
+    )
+    host: dict[str, Any] = {}
+    for statement in own:
+        for key, value in (statement.get("host") or {}).items():
+            known = host.setdefault(key, value)
+            if str(value) not in str(known).split(", "):
+                host[key] = f"{known}, {value}"
+    timed: dict[str, dict[str, Any]] = {}
+    for statement, start in zip(own, starts, strict=True):
+        offset = (start - starts[first]).total_seconds()
+        for entry in statement.get("scenarios") or []:
+            moved = {**entry, "finished_s": round(offset + float(entry["finished_s"]), 4)}
+            timed[str(entry["id"])] = moved
+    per_scenario = all(s.get("durations") == "per_scenario" for s in own)
+    return {
+        "execution_version": 1,
+        "started": own[first]["started"],
+        "finished": own[last]["finished"],
+        "duration_s": round((ends[last] - starts[first]).total_seconds(), 3),
+        "host": host,
+        "jobs": max(int(s.get("jobs") or 1) for s in own),
+        "durations": "per_scenario" if per_scenario else "between_results",
+        "scenarios": [timed[i] for i in order if i in timed],
+        "shards": [
+            {
+                "shard": f"{shard.index}/{shard.count}",
+                **{k: s[k] for k in ("started", "finished", "duration_s", "host") if k in s},
+            }
+            for shard, s in zip(shards, own, strict=True)
+        ],
+    }
 
 
 def _digest(path: Path) -> str | None:
@@ -363,7 +432,8 @@ def merge_runs(
         ]
     }
     write_atomically(output / MERGE_RECORD, json.dumps(record, indent=1) + "\n")
-    render_all(output, merged)
+    pdf = all((shard.path / "report.pdf").is_file() for shard in shards)
+    render_all(output, merged, _execution(shards, [s["id"] for s in scenarios]), pdf=pdf)
     if sign_key is not None:
         from twofa_sim.report.attestation import sign_run
 
