@@ -42,12 +42,11 @@ NAIVE_FAILS: dict[str, str] = {
     "login-second-factor-once": "a completed login takes more codes",
     "login-sms-code-expired": SMS_FOREVER,
     "phone-code-expired": SMS_FOREVER,
+    "phone-code-expires-after-restart": SMS_FOREVER,
     "phone-sms-delivered-after-expiry": SMS_FOREVER,
     "phone-sms-code-replay": SMS_REUSABLE,
     "phone-code-replay-after-restart": SMS_REUSABLE,
     "providers-sms-duplicated": SMS_REUSABLE,
-    # Refused (its codes are bound to their request), but not as a replay: no detection, no audit.
-    "login-sms-code-reused-on-later-login": "no SMS replay detection",
     "phone-resend-cooldown-survives-restart": "no resend cooldown",
     "qr-confirm-wrong-code": UNCONFIRMED,
     "qr-regenerate-unscanned-keeps-old": UNCONFIRMED,
@@ -67,7 +66,11 @@ NAIVE_UNSUPPORTED = {
     "recovery-code-single-use-after-restart": "no recovery codes",
     "recovery-guessing-locks": "no recovery codes",
     "authy-push-expires": "no Authy",
+    "authy-app-token-replay-after-restart": "no Authy",
     "login-with-authy-push": "no Authy",
+    # Refused (its codes are bound to their request); naive reports no reasons, so "as a replay"
+    # is not checked; the replay's audit entry and notice are what it lacks.
+    "login-sms-code-reused-on-later-login": "no audit log, no notifications",
 }
 """Scenarios about a feature pyotp-naive does not have: unsupported, never failed."""
 
@@ -205,6 +208,8 @@ REASONS_ASSERTED = {
     "recovery-code-single-use-after-restart": "replayed",
     "authy-push-expires": "expired",
     "authy-app-token-replay": "replayed",
+    "authy-app-token-replay-after-restart": "replayed",
+    "phone-code-expires-after-restart": "expired",
     "login-half-finished-expires": "login_expired",
     "login-sms-code-expires-inside-its-login": "expired",
     "login-sms-code-ten-minutes-at-most": "expired",
