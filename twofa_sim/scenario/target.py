@@ -1,11 +1,12 @@
 """The Target protocol: how scenarios speak to the 2FA system under test.
 
 A scenario never calls the reference service directly. It calls a *target*: an object with
-the methods below, built once per scenario by a factory that receives a :class:`TargetContext`
-(the world's clock, the fake providers' credentials, a seeded random source, the scenario's
-policy overrides). The reference service is the default target (``reference``); a team that
-wants to run the library against its own system writes an adapter class with the same methods
-and runs ``twofa-sim run --target mypackage.adapter:MyTarget``.
+the methods below, built once per scenario (and once per hypothesis example) by a factory that
+receives a :class:`TargetContext` (the world's clock, the fake providers' credentials, a seeded
+random source, the scenario's policy overrides); :class:`Target` lists everything a scenario
+may use and the lifecycle. The reference service is the default target (``reference``); a team
+that wants to run the library against its own system writes an adapter class with the same
+methods and runs ``twofa-sim run --target mypackage.adapter:MyTarget``.
 
 What an adapter must know:
 
@@ -14,8 +15,12 @@ What an adapter must know:
   libraries, which use ``requests``) to ``api.twilio.com`` / ``api.authy.com`` with the
   credentials in the context reaches the fakes; phones then receive the SMS in virtual time.
 * **Time.** Read the time from ``context.clock.now()`` (Unix seconds, virtual). A system that
-  reads the system clock itself can be run with ``given: {freeze_system_time: true}``, which
-  keeps ``time.time()`` equal to the virtual clock.
+  reads the system clock itself (``time.time()``, ``datetime.now()``, pyotp's ``TOTP.now()``)
+  declares the class attribute ``reads_system_time = True``: the runner then runs every
+  scenario with ``freeze_system_time`` on (one scenario may also ask for it with
+  ``given: {freeze_system_time: true}``), which keeps the system time equal to the virtual
+  clock (:func:`~twofa_sim.core.clock.frozen_system_time`) from before the target is built
+  until after ``close()``.
 * **Answers.** Every check returns an :class:`Outcome` with ``ok`` and a ``reason`` from the
   vocabulary in :data:`REASONS` (map your system's answers onto it: scenarios assert reasons).
   Refusals that are not about a code (a cooldown, a provider down, an invalid phone number) may
@@ -26,9 +31,9 @@ What an adapter must know:
 * **Optional features.** ``features`` names what the target can show besides the flow itself:
   ``audit`` (:meth:`Target.audit_events`), ``notifications``, ``restart``, ``authy``,
   ``recovery``, ``storage`` (an optional ``stored_bytes()`` returning what the service keeps at
-  rest, which ``expect_stored`` searches for codes and passwords in clear). A scenario step
-  that needs a feature the target lacks fails with a message saying so: a missing audit log
-  is a finding, not a pass.
+  rest, which ``expect_stored`` searches for codes and passwords in clear). A scenario whose
+  flow needs a feature the target lacks, or a step that observes one, is ``unsupported``, with
+  a message saying so: a missing audit log is a finding, not a pass (and not a failure).
 """
 
 from __future__ import annotations
@@ -103,6 +108,13 @@ class AccountView:
     phone: str | None = None
     """The verified number, E.164 (unmasked: scenarios compare it; reports mask it)."""
     locked: bool = False
+    """True while the system refuses the user's second factors because of earlier failures:
+    an account lock in force (the reference), or, for a system that throttles instead (NIST
+    800-63B 5.2.2 allows either), a throttle still running; a system that throttles per device
+    reports True while any of the user's devices refuses to verify (the django-otp target).
+    Scenarios read it right after a run of failures (``expect_account: {locked: true}``) and
+    after a success (``locked: false``); the refusal itself they check as ``reason: [locked,
+    throttled]``."""
 
 
 @dataclass(frozen=True)
@@ -176,6 +188,49 @@ class Target(Protocol):
     * ``reports_reasons: bool``: whether refusals say why (:data:`REASONS`). A target that
       answers only yes or no sets False: expected reasons are then checked as ``rejected``.
       Absent: True.
+    * ``reads_system_time: bool``: the target reads the system clock itself; every scenario
+      then runs with ``freeze_system_time`` on (see the module's notes on time). Absent: False.
+    * ``versions()``: the versions of the packages the target tests, for the run's
+      reproducibility block (peer targets).
+
+    Optional instance members (read with ``getattr``; a target without one is told so by the
+    step that needs it):
+
+    * ``close()``: called once after each scenario run (each hypothesis example too), whatever
+      the verdict, an error included, while the world and its time freeze are still up; release
+      files, connections and threads there.
+    * ``policy``: an object whose ``totp`` has ``steps_back`` and ``steps_forward`` (the
+      window the target runs with, after the scenario's overrides); ``expect_acceptance``
+      reads it and fails on a target without one.
+    * ``audit_intact()``: whether the audit log's chain verifies end to end;
+      ``expect_audit: {intact: true}`` calls it and fails on a target without it.
+    * ``stored_bytes()``: everything kept at rest, as bytes (feature ``storage``; an SQLite
+      file is searched cell by cell): ``expect_stored`` looks for codes and passwords in it.
+
+    **Lifecycle.** For each scenario run, and for each hypothesis example of a property
+    scenario (shrinking included), the runner builds a new world and a new target: the factory
+    is called with a fresh :class:`TargetContext` inside the entered world (fakes mounted, the
+    time frozen when asked); then ``register()`` is called for each user of ``given.users``
+    that is not ``registered: false``, still inside the world and the freeze; then the steps
+    run; then ``close()``, then the world is left and the work directory removed.
+    ``context.workdir`` is set only when the scenario asks for ``store: sqlite``: a new empty
+    directory for that run (None otherwise; make your own if you need files anyway).
+    ``restart()`` (feature ``restart``) keeps the same target object: it must stop and start
+    the service on the same storage, so that only what that storage kept survives.
+
+    **Accounts.** ``account()`` answers an :class:`AccountView`; its ``locked`` is true while
+    the system refuses the user's second factors because of earlier failures, a lock or a
+    throttle (per device, for a system that throttles devices): see :attr:`AccountView.locked`.
+
+    **Policy keys.** ``context.policy`` is the scenario's ``given.policy`` as written (field
+    names of the reference's :class:`~twofa_sim.reference.SecurityPolicy`, durations as
+    ``"5m"`` or seconds, ``totp`` a mapping). The bundled library sets ``login_ttl``,
+    ``max_consecutive_failures``, ``sms_code_ttl``, ``seed_compat``, ``totp.steps_back``,
+    ``totp.steps_forward``, ``totp.track_drift`` and ``totp.max_drift_steps``
+    (``code_hash_iterations`` only changes a check's cost and is never a reason for
+    ``not_applicable``); through ``{policy.NAME}`` it reads ``backoff_factor``, ``login_ttl``,
+    ``max_consecutive_failures``, ``resend_cooldown`` and ``sms_code_ttl`` from
+    ``default_policy()``.
     """
 
     name: str
