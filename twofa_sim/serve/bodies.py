@@ -2,12 +2,15 @@
 
 Nothing past the cap is kept in memory; an oversized body of at most :data:`DRAIN` bytes is read
 and dropped so the client reads the 413 instead of a reset. A client that stops mid-body, or
-framing that does not parse, ends the exchange without acting on a partial request.
+framing that does not parse, ends the exchange without acting on a partial request. Framing
+that could be read two ways is refused: a transfer coding other than ``chunked`` alone (the
+body's end would be guessed), or ``Content-Length`` headers that disagree.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -43,14 +46,29 @@ class Broken:
 
 
 def read_body(
-    rfile: Stream, limit: int, *, content_length: str | None, transfer_encoding: str | None
+    rfile: Stream,
+    limit: int,
+    *,
+    content_length: str | Sequence[str] | None,
+    transfer_encoding: str | None,
 ) -> bytes | TooLarge | Broken | None:
-    """The body, whole; None when the client went away before sending all of it."""
-    if "chunked" in (transfer_encoding or "").lower():
+    """The body, whole; None when the client went away before sending all of it.
+
+    ``content_length``: the header's value, or every value when it came more than once;
+    ``transfer_encoding``: the header's values, joined with commas."""
+    if transfer_encoding is not None:
+        codings = [c.strip().lower() for c in transfer_encoding.split(",")]
+        if codings != ["chunked"]:
+            return Broken("only 'Transfer-Encoding: chunked' is understood")
         return _chunked(rfile, limit)
-    length_text = content_length
-    if length_text is None:
+    if content_length is None:
         return b""
+    lengths = {content_length} if isinstance(content_length, str) else set(content_length)
+    if not lengths:
+        return b""
+    if len({text.strip() for text in lengths}) > 1:
+        return Broken("Content-Length is given twice, with different values")
+    length_text = lengths.pop()
     if not _LENGTH.fullmatch(length_text.strip()):
         return Broken("Content-Length is not a number")
     length = int(length_text)

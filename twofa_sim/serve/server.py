@@ -19,12 +19,18 @@ reply is written back. Injected faults: ``connection_error`` resets the connecti
 holds the request unanswered (up to ``fault_hold`` seconds, or until the client gives up) and
 then closes it. Bodies are capped (``max_body``): larger ones get the provider's envelope with
 status 413. A client that dies mid-request costs one thread a few milliseconds.
+
+Reads are bounded: a client has ``request_timeout`` seconds from the end of the previous answer
+(or from connecting) to send a whole request, headers and body; a client that goes quiet, or
+sends a byte now and then, is disconnected without an answer, so nobody pins a thread.
 """
 
 from __future__ import annotations
 
 import contextlib
+import io
 import json
+import math
 import socket
 import struct
 import sys
@@ -38,6 +44,7 @@ from urllib.parse import parse_qsl, urlsplit
 import requests
 from requests.structures import CaseInsensitiveDict
 
+from twofa_sim.core.clock import real_monotonic
 from twofa_sim.errors import InputError
 from twofa_sim.providers import FakeService
 from twofa_sim.serve.bodies import Broken, TooLarge, read_body
@@ -45,12 +52,12 @@ from twofa_sim.serve.control import PREFIX, ControlApi, ControlReply
 from twofa_sim.serve.openapi import document
 from twofa_sim.serve.state import ServedWorld
 
-__all__ = ["DEFAULT_MAX_BODY", "Server"]
+__all__ = ["DEFAULT_MAX_BODY", "DEFAULT_REQUEST_TIMEOUT", "Server"]
 
 DEFAULT_MAX_BODY = 64 * 1024
 """Bytes a request body may hold (Twilio's longest SMS body is 1,600 characters)."""
-_IDLE = 30.0
-"""Seconds a connection may sit idle (or a client take to send a request) before it is closed."""
+DEFAULT_REQUEST_TIMEOUT = 30.0
+"""Seconds a connection may sit idle and then take to send a whole request before it is closed."""
 _LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 
 
@@ -70,8 +77,12 @@ class Server:
         token: str | None = None,
         max_body: int = DEFAULT_MAX_BODY,
         fault_hold: float = 30.0,
+        request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
     ) -> None:
+        if not 0 < request_timeout < math.inf:
+            raise InputError("the request timeout must be a positive number of seconds")
         self.state = state
+        self.request_timeout = request_timeout
         self.control = ControlApi(state, token, document())
         self.max_body = max_body
         self.fault_hold = fault_hold
@@ -184,14 +195,19 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "twofa-sim"
     sys_version = ""
-    timeout = _IDLE
     disable_nagle_algorithm = True  # headers and body go out as two writes: no 40 ms stall
     server: _HttpServer
+    raw_requestline: bytes
 
     # --- plumbing -------------------------------------------------------------------------
 
     def setup(self) -> None:
         super().setup()
+        self.write_timeout = self.server.owner.request_timeout
+        self.connection.settimeout(self.write_timeout)
+        self.rfile.close()  # reads go through the deadline instead
+        self.reader = _DeadlineReader(self.connection, self.write_timeout)
+        self.rfile = io.BufferedReader(self.reader)
         self.server.owner.track(self.connection)
 
     def finish(self) -> None:
@@ -203,10 +219,25 @@ class _Handler(BaseHTTPRequestHandler):
             self.server.owner.forget(self.connection)
 
     def handle_one_request(self) -> None:
+        self.reader.start()
+        self.command = self.requestline = ""  # for an error answered before they are parsed
         try:
             super().handle_one_request()
         except (OSError, ValueError):  # reset, timed out, or garbage past the request line
             self.close_connection = True
+
+    def parse_request(self) -> bool:
+        """The standard parse, stricter: no HTTP/0.9 (it would wait for headers that never
+        come), no header section that does not parse (its later headers would be lost)."""
+        if len(self.raw_requestline.split()) == 2:
+            self.send_error(400, "HTTP/0.9 requests are not served", "send HTTP/1.1")
+            return False
+        if not super().parse_request():
+            return False
+        if self.headers.defects:
+            self.send_error(400, "malformed header section", "one 'Name: value' per line")
+            return False
+        return True
 
     def log_message(self, format: str, *args: Any) -> None:
         """No access log: the exchange log (control API) is the record, and paths can hold
@@ -223,6 +254,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._write(code, _json_headers(), _json_bytes(body))
 
     def _write(self, status: int, headers: Mapping[str, str], body: bytes) -> None:
+        self.connection.settimeout(self.write_timeout)  # reads may have left less
         self.send_response(status)
         for name, value in headers.items():
             self.send_header(name, value)
@@ -259,7 +291,11 @@ class _Handler(BaseHTTPRequestHandler):
         if target.startswith("/"):
             path, _, query = target.partition("#")[0].partition("?")
         else:  # absolute form (a proxy's request)
-            parts = urlsplit(target)
+            try:
+                parts = urlsplit(target)
+            except ValueError:
+                self.send_error(400, "the request target is not a URL")
+                return
             path, query = parts.path or "/", parts.query
         owner = self.server.owner
         if path in ("/", f"{PREFIX}/inbox") and self.command in ("GET", "HEAD"):
@@ -320,10 +356,10 @@ class _Handler(BaseHTTPRequestHandler):
         own name in ``Host``: on loopback, only loopback names are served."""
         host = (self.headers.get("Host") or "").strip().lower()
         origin = self.headers.get("Origin")
-        if origin is not None and urlsplit(origin.strip().lower()).netloc != host:
+        if origin is not None and _netloc(origin.strip().lower()) != host:
             return "cross-origin requests to the control API are refused"
         if self.server.owner.loopback:
-            name = urlsplit(f"//{host}").hostname or ""
+            name = _hostname(host)
             if name not in _LOOPBACK_NAMES:
                 return f"the control API answers loopback names only, not {name!r}"
         return None
@@ -374,8 +410,8 @@ class _Handler(BaseHTTPRequestHandler):
         body = read_body(
             self.rfile,
             self.server.owner.max_body,
-            content_length=self.headers.get("Content-Length"),
-            transfer_encoding=self.headers.get("Transfer-Encoding"),
+            content_length=self.headers.get_all("Content-Length"),
+            transfer_encoding=", ".join(self.headers.get_all("Transfer-Encoding") or []) or None,
         )
         if isinstance(body, Broken):
             self.send_error(400, body.reason)
@@ -390,9 +426,49 @@ class _Handler(BaseHTTPRequestHandler):
         return self._body() is not None
 
 
+def _netloc(url: str) -> str | None:
+    """The ``host:port`` of a URL; None if it does not parse (``http://[::1``)."""
+    try:
+        return urlsplit(url).netloc
+    except ValueError:
+        return None
+
+
+def _hostname(host: str) -> str:
+    """The name in a ``Host`` header, without the port; empty if it does not parse."""
+    try:
+        return urlsplit(f"//{host}").hostname or ""
+    except ValueError:
+        return ""
+
+
 def _json_headers() -> dict[str, str]:
     return {"Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store"}
 
 
 def _json_bytes(body: object) -> bytes:
     return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+class _DeadlineReader(io.RawIOBase):
+    """A connection's reads, all within one deadline per request (:meth:`start`): a socket
+    timeout alone bounds each read, and a client sending a byte a second would never reach it."""
+
+    def __init__(self, connection: socket.socket, seconds: float) -> None:
+        super().__init__()
+        self.connection = connection
+        self.seconds = seconds
+        self.deadline = math.inf
+
+    def start(self) -> None:
+        self.deadline = real_monotonic() + self.seconds
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        left = self.deadline - real_monotonic()
+        if left <= 0:
+            raise TimeoutError("the request was not sent in time")
+        self.connection.settimeout(left)
+        return self.connection.recv_into(buffer)

@@ -17,7 +17,6 @@ Decisions where Twilio's behaviour had to be chosen (evidence in ``exceptions.py
 from __future__ import annotations
 
 import base64
-import binascii
 from collections.abc import Callable, Sequence
 from email.utils import format_datetime
 from urllib.parse import parse_qsl, urlencode
@@ -259,7 +258,7 @@ def _basic_credentials(header: str | None) -> tuple[str, str] | None:
         return None
     try:
         decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
+    except ValueError:  # not base64 (non-ASCII text too), or not UTF-8
         return None
     username, colon, password = decoded.partition(":")
     return (username, password) if colon else None
