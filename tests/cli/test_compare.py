@@ -13,7 +13,7 @@ from tests.cli.conftest import Run
 from twofa_sim.report.matrix import CELL_VERDICTS, FINDINGS_BEGIN, FINDINGS_END
 
 PICK = "totp-replay-within-window or login-with-totp or phone-resend-cooldown"
-"""Four bundled scenarios: pyotp-naive fails three (no replay guard, no cooldown)."""
+"""Four bundled scenarios; pyotp-naive fails the replay one (it has no replay guard)."""
 
 
 def _only_dir(root: Path) -> Path:
@@ -42,12 +42,15 @@ def test_json_is_exactly_the_documented_shape(run: Run, tmp_path: Path) -> None:
         assert set(row["verdicts"].values()) <= set(CELL_VERDICTS)
     scenarios = {s["id"]: s["verdicts"] for s in data["scenarios"]}
     assert all(set(s) == {"id", "verdicts"} for s in data["scenarios"])
-    assert scenarios == {
-        "login-with-totp": {"reference": "passed", "pyotp-naive": "passed"},
-        "phone-resend-cooldown": {"reference": "passed", "pyotp-naive": "failed"},
-        "phone-resend-cooldown-survives-restart": {"reference": "passed", "pyotp-naive": "failed"},
-        "totp-replay-within-window": {"reference": "passed", "pyotp-naive": "failed"},
+    assert set(scenarios) == {
+        "login-with-totp",
+        "phone-resend-cooldown",
+        "phone-resend-cooldown-survives-restart",
+        "totp-replay-within-window",
     }
+    assert all(v["reference"] == "passed" for v in scenarios.values())
+    assert scenarios["login-with-totp"]["pyotp-naive"] == "passed"
+    assert scenarios["totp-replay-within-window"]["pyotp-naive"] == "failed"
     replay = next(r for r in data["requirements"] if r["id"] == "RFC6238-5.2-ONCE")
     assert replay["verdicts"] == {"reference": "passed", "pyotp-naive": "failed"}
 
@@ -188,3 +191,22 @@ def test_findings_into_a_file_without_markers_is_the_whole_file(run: Run, tmp_pa
     text = target.read_text("utf-8")
     assert text.startswith(FINDINGS_BEGIN)
     assert text.rstrip().endswith(FINDINGS_END)
+
+
+def test_a_findings_file_with_one_marker_is_refused_before_anything_runs(
+    run: Run, tmp_path: Path
+) -> None:
+    """A FILE holding a BEGIN marker line but no END: exit 2 naming --findings FILE, nothing run,
+    FILE unchanged (never half overwritten)."""
+    readme = tmp_path / "README.md"
+    text = f"# Top\n{FINDINGS_BEGIN}\nkept\n"
+    readme.write_text(text, encoding="utf-8")
+    out = run(
+        "compare", "--target", "reference", "-k", PICK,
+        "--report-dir", str(tmp_path / "out"), "--findings", str(readme),
+    )  # fmt: skip
+    assert out.code == 2
+    assert f"--findings {readme}" in out.err
+    assert len(out.err.strip().splitlines()) == 1
+    assert readme.read_text("utf-8") == text
+    assert not (tmp_path / "out").exists()

@@ -7,6 +7,9 @@ import json
 import re
 from typing import Any
 
+import pytest
+
+from twofa_sim.errors import InputError
 from twofa_sim.report.matrix import (
     FINDINGS_BEGIN,
     FINDINGS_END,
@@ -143,20 +146,40 @@ def test_findings_cite_the_broken_requirement_and_the_behaviour_seen() -> None:
     """The findings summary names each divergence with what was seen and the requirement it
     breaks (id and summary), carries its regenerate command, and holds no run-specific value
     (no twofa-sim version for a built-in target)."""
-    text = render_findings(build_matrix(_pair()), regenerate="twofa-sim compare ... --findings X")
+    matrix = build_matrix(_pair())
+    text = render_findings(matrix, regenerate="twofa-sim compare ... --findings X")
     assert text.startswith(FINDINGS_BEGIN)
     assert text.rstrip().endswith(FINDINGS_END)
     assert "twofa-sim compare ... --findings X" in text
     assert "#### `bad` (lib 1.2)" in text
-    assert "#### `good`\n\nPasses all 1 scenarios." in text
+    assert "#### `good`" not in text  # a built-in target: counted, not detailed
+    assert "Not detailed below (built-in targets, shown for scale): `good`" in text
+    both = render_findings(matrix, regenerate="x", detail=["good", "bad"])
+    assert "#### `good`\n\nPasses all 1 scenarios." in both
     assert "9 found in clear" in text
     assert f"Breaks: {STORED} (Stored hashed)." in text
     assert "9.9" not in text
 
 
 def test_embedding_keeps_everything_outside_the_markers() -> None:
-    """Only the marked block changes; a document without markers becomes the block."""
+    """Only the marked block changes; a document without markers becomes the block; a marker
+    named inside a line of prose is not a marker."""
     block = f"{FINDINGS_BEGIN}\nnew\n{FINDINGS_END}\n"
-    doc = f"a\n{FINDINGS_BEGIN}\nold\n{FINDINGS_END}\nb\n"
-    assert embed_findings(doc, block) == f"a\n{FINDINGS_BEGIN}\nnew\n{FINDINGS_END}\nb\n"
+    doc = f"a `{FINDINGS_BEGIN}` in prose\n{FINDINGS_BEGIN}\nold\n{FINDINGS_END}\nb\n"
+    assert embed_findings(doc, block) == (
+        f"a `{FINDINGS_BEGIN}` in prose\n{FINDINGS_BEGIN}\nnew\n{FINDINGS_END}\nb\n"
+    )
     assert embed_findings("no markers here", block) == block
+
+
+def test_a_document_with_half_a_block_is_refused_not_overwritten() -> None:
+    """One marker line without the other, two blocks, or END before BEGIN: bad input, located."""
+    block = f"{FINDINGS_BEGIN}\nnew\n{FINDINGS_END}\n"
+    for doc in (
+        f"a\n{FINDINGS_BEGIN}\nb\n",
+        f"{FINDINGS_END}\nx\n{FINDINGS_BEGIN}\n",
+        f"{FINDINGS_BEGIN}\n{FINDINGS_END}\n{FINDINGS_BEGIN}\n{FINDINGS_END}\n",
+    ):
+        with pytest.raises(InputError) as caught:
+            embed_findings(doc, block, where="--findings README.md")
+        assert caught.value.where == "--findings README.md"

@@ -146,7 +146,9 @@ def compare(
     previous = None
     if findings is not None:
         if findings.exists():
-            previous = read_text(findings, limit=4 << 20, where=display_path(findings))
+            where = f"--findings {display_path(findings)}"
+            previous = read_text(findings, limit=4 << 20, where=where)
+            embed_findings(previous, "", where=where)  # its markers are checked before a run
         elif not findings.parent.is_dir():
             raise InputError("no such folder", where=f"--findings {display_path(findings)}")
 
@@ -200,7 +202,8 @@ def compare(
     if findings is not None:
         regenerate = f"{command} --findings {shlex.quote(display_path(findings))}"
         summary = render_findings(matrix, regenerate=regenerate)
-        write_atomically(findings, embed_findings(previous or "", summary))
+        where = f"--findings {display_path(findings)}"
+        write_atomically(findings, embed_findings(previous or "", summary, where=where))
     will_exit(EXIT_OK)
     lines = [_count_line(matrix, kind) for kind in ("scenarios", "requirements")]
     lines.append(f"matrix: {display_path(out / 'compare.html')}")
