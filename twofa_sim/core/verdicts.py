@@ -34,6 +34,8 @@ from typing import Any
 __all__ = [
     "FLOW_FEATURES",
     "OBSERVATIONS",
+    "REFERENCE_ONLY",
+    "REFERENCE_TAG",
     "REQUIREMENT_VERDICTS",
     "SCENARIO_VERDICTS",
     "STEP_VERDICTS",
@@ -85,6 +87,13 @@ _OBSERVED_ONLY = (_AUDIT | _NOTIFY | _STORED) - {"ASVS4-2.8.5", "RFC4226-7.2-LOC
 """Requirements only an observation can prove (the flow's steps do not prove them); the two
 left out ask for the flow *and* its record (a replay rejected and logged, a lock and the user
 told)."""
+
+REFERENCE_TAG = "reference"
+"""Scenarios with this tag check the reference's own choices (its one-hour lock, its attempts
+per code...), not a cited standard: they run only on targets whose ``profiles`` include
+``reference`` (``not_applicable`` elsewhere, with :data:`REFERENCE_ONLY`), and they are no
+conformance evidence for their ``covers`` on any target."""
+REFERENCE_ONLY = "reference-specific behaviour, not a requirement of the cited standard"
 
 FLOW_FEATURES = ("authy", "recovery", "restart")
 """Features without which a scenario's flow cannot run at all (its steps act through them)."""
@@ -143,8 +152,12 @@ def combine(verdicts: Iterable[str]) -> str | None:
 
 
 def requirement_verdict(requirement: str, scenario: Mapping[str, Any]) -> str:
-    """What one scenario (as results.json holds it) says of one requirement it covers."""
+    """What one scenario (as results.json holds it) says of one requirement it covers. A
+    scenario tagged ``reference`` says nothing (``not_applicable``): it checks the reference's
+    own choices, which are no evidence of conformance."""
     verdict = scenario["verdict"]
+    if REFERENCE_TAG in scenario.get("tags", ()):
+        return "not_applicable"
     if verdict in ("not_applicable", "error") or not scenario.get("steps"):
         return str(verdict)
     steps = scenario["steps"]

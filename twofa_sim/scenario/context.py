@@ -22,6 +22,7 @@ from twofa_sim.errors import (
     StepError,
     StepUnsupported,
 )
+from twofa_sim.scenario.declared import PREFIX, Declared
 from twofa_sim.scenario.target import Challenge, Enrollment, Target
 from twofa_sim.world.apps import AuthenticatorApp, Phone
 
@@ -46,7 +47,10 @@ APP_ALIASES: dict[str, str] = {
 }
 """Short app names a scenario may use, and the profile each one runs."""
 
-_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?:\[(\d+)\])?\}")
+_PLACEHOLDER = re.compile(
+    r"\{([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)(?:\[(\d+)\])?\}"
+)
+"""``{name}``, ``{name[0]}``, or ``{policy.field}`` (:mod:`twofa_sim.scenario.declared`)."""
 
 
 @dataclass(frozen=True)
@@ -107,6 +111,22 @@ class Run:
     """Each TOTP code typed from a phone whose clock drifts: when, its error, the verdict."""
     totp_secrets: set[str] = field(default_factory=set)
     """TOTP secrets the run saw: a verifier must keep these (RFC 4226 7.5), unlike codes."""
+    declared: Declared | None = None
+    """The target's declared policy, for ``{policy.NAME}`` (None: the target declares none)."""
+
+    def value(self, name: str, index: int | None) -> Any:
+        """A placeholder's value: a captured one, or (``policy.NAME``) the number the target's
+        declared policy gives (recorded as evidence, with where it came from)."""
+        if name.startswith(PREFIX):
+            setting = name[len(PREFIX) :]
+            found = None if self.declared is None else self.declared.value(setting)
+            if found is None:
+                raise StepError(f"the target declares no {setting} and no standard bounds it")
+            value, source = found
+            self.show("policy", setting=setting, value=value, source=source)
+            return value
+        value = self.captures[name]
+        return value if index is None else value[index]
 
     # --- who and what ----------------------------------------------------------------------
 

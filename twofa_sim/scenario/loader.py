@@ -26,6 +26,7 @@ import jsonschema
 
 from twofa_sim.errors import InputError, ScenarioFileError
 from twofa_sim.scenario.context import APP_ALIASES, placeholders
+from twofa_sim.scenario.declared import POLICY_FIELDS, PREFIX
 from twofa_sim.scenario.source import Document, Problem, load_file, paused_gc
 from twofa_sim.scenario.steps import EXPECT, EXPECT_WORDS, REGISTRY, StepSpec
 from twofa_sim.scenario.steps.fields import PHONE, VALUE_FORMATS
@@ -429,12 +430,32 @@ class _Checker:
                 _path_of(found.where or "given.policy"), found.what, found.hint or "", key=unknown
             )
 
+    def policy_name(self, name: str, path: tuple[str | int, ...]) -> None:
+        """``{policy.NAME}``: NAME must be a reference policy field."""
+        setting = name[len(PREFIX) :]
+        if setting not in POLICY_FIELDS:
+            self.problem(
+                path,
+                f"{{{name}}}: no policy setting {setting!r}",
+                _did_you_mean(setting, POLICY_FIELDS) or f"settings: {', '.join(POLICY_FIELDS)}",
+            )
+
     def for_all(self, for_all: Mapping[str, Mapping[str, Any]]) -> None:
         from twofa_sim.core.clock import parse_duration
 
         for name, spec in for_all.items():
             for kind in ("between", "integers"):
-                if kind in spec:
+                if kind in spec and any(placeholders(spec[kind])):
+                    # a bound from the target's policy: read once the target is known
+                    for used, _ in placeholders(spec[kind]):
+                        if used.startswith(PREFIX):
+                            self.policy_name(used, ("for_all", name, kind))
+                        else:
+                            self.problem(
+                                ("for_all", name, kind),
+                                f"{{{used}}}: a range may use only {{policy.NAME}}",
+                            )
+                elif kind in spec:
                     try:
                         low, high = (parse_duration(v) for v in spec[kind])
                     except InputError as exc:
@@ -557,7 +578,9 @@ class _Checker:
             if key == "steps":
                 continue
             for name, _ in placeholders(value):
-                if name not in defined:
+                if name.startswith(PREFIX):
+                    self.policy_name(name, (*path, key))
+                elif name not in defined:
                     hint = _did_you_mean(name, defined) or (
                         "defined so far: " + ", ".join(sorted(defined))
                         if defined
@@ -621,6 +644,15 @@ def _step_schema(name: str) -> dict[str, Any]:
 def _specific(error: jsonschema.ValidationError) -> jsonschema.ValidationError:
     """For a mapping that matches none of ``anyOf``'s choices, the error of the choice that
     takes mappings (``expect: {stats: x}``: an unknown field, not "not an expectation")."""
+    if (
+        error.validator == "anyOf"
+        and not isinstance(error.instance, Mapping)
+        and "enum" not in str(error.schema)
+    ):
+        # A number or {policy.NAME} (repeat's times): the number's error says what is wrong.
+        first = [e for e in error.context or () if e.relative_schema_path[0] == 0]
+        if first:
+            return first[0]
     while error.validator == "anyOf" and isinstance(error.instance, Mapping):
         choices = cast(list[Any], error.validator_value)
         inside = [

@@ -20,7 +20,7 @@ from typing import Any
 from twofa_sim.core.clock import format_instant, parse_duration
 from twofa_sim.core.secret import mask_codes, mask_phone
 from twofa_sim.core.seeding import derive, stream
-from twofa_sim.core.verdicts import flow_features
+from twofa_sim.core.verdicts import REFERENCE_ONLY, REFERENCE_TAG, flow_features
 from twofa_sim.errors import InputError, StepError, StepFailed, StepUnsupported, TwofaSimError
 from twofa_sim.scenario.context import (
     DEFAULT_PASSWORD,
@@ -28,8 +28,10 @@ from twofa_sim.scenario.context import (
     Run,
     UserState,
     expand,
+    placeholders,
 )
-from twofa_sim.scenario.loader import Scenario, StepDef, world_description
+from twofa_sim.scenario.declared import PREFIX, declared_policy, policy_names
+from twofa_sim.scenario.loader import Scenario, StepDef, iter_steps, world_description
 from twofa_sim.scenario.steps import check_expect
 from twofa_sim.scenario.target import TargetContext, TargetFactory, load_target
 
@@ -207,6 +209,9 @@ def _declined(scenario: Scenario, factory: TargetFactory, seed: int | str) -> Sc
             detail = f"target {name} does not send codes through provider {provider}"
     honoured = getattr(factory, "policy_settings", None)
     policy = scenario.given.get("policy", {})
+    profiles: frozenset[str] = getattr(factory, "profiles", frozenset())
+    if not verdict and REFERENCE_TAG in scenario.tags and REFERENCE_TAG not in profiles:
+        verdict, detail = "not_applicable", REFERENCE_ONLY
     if not verdict and honoured is not None and isinstance(policy, Mapping):
         missing = [
             key
@@ -218,6 +223,14 @@ def _declined(scenario: Scenario, factory: TargetFactory, seed: int | str) -> Sc
         if missing:
             verdict = "not_applicable"
             detail = f"target {name} has no setting for policy {', '.join(missing)}"
+    if not verdict:
+        missing = _undeclared(scenario, factory)
+        if missing:
+            verdict = "not_applicable"
+            detail = (
+                f"target {name} declares no {', '.join(missing)} and no cited standard fixes "
+                "one: the scenario takes its numbers from the target's policy"
+            )
     if not verdict:
         features = getattr(factory, "features", None)
         if features is not None:
@@ -244,6 +257,18 @@ def _declined(scenario: Scenario, factory: TargetFactory, seed: int | str) -> Sc
     return ScenarioResult(scenario, verdict, seed, steps, detail)
 
 
+def _undeclared(scenario: Scenario, factory: TargetFactory) -> list[str]:
+    """The ``{policy.NAME}`` numbers the scenario uses that the target gives no value for."""
+    used: list[str] = []
+    for step in iter_steps(scenario.steps):
+        used += policy_names(name for name, _ in placeholders(dict(step.args)))
+    used += policy_names(name for name, _ in placeholders(dict(scenario.for_all)))
+    if not used:
+        return []
+    policy = scenario.given.get("policy", {})
+    return declared_policy(factory, policy if isinstance(policy, Mapping) else {}).missing(used)
+
+
 # --- one example ------------------------------------------------------------------------------
 
 
@@ -261,9 +286,11 @@ def _run_once(
     with ExitStack() as stack:
         try:
             run = stack.enter_context(_world_and_target(given, factory, seed))
-        except InputError as exc:
+        except TwofaSimError as exc:  # bad input, or a target that fails while set up
             return _error(scenario, seed, f"given: {exc}")
         run.captures.update(values)
+        policy = given.get("policy", {})
+        run.declared = declared_policy(factory, policy if isinstance(policy, Mapping) else {})
         records: list[StepRecord] = []
         verdict, detail = _steps(run, scenario.steps, records)
         if verdict == "passed":
@@ -366,15 +393,10 @@ def _step(run: Run, step: StepDef, records: list[StepRecord], indent: str) -> tu
     record = StepRecord(step.line, indent + step.name, "passed", t)
     records.append(record)
     run.evidence = record.evidence
-
-    def lookup(name: str, index: int | None) -> Any:
-        value = run.captures[name]
-        return value if index is None else value[index]
-
     try:
         if step.name == "repeat":
             return _repeat(run, step, record, records, indent)
-        args = expand(dict(step.args), lookup)
+        args = expand(dict(step.args), run.value)
         result = step.spec.run(run, args)
         _record_drift(run, step.name, args, result)
         if step.spec.action and result is not None:
@@ -388,7 +410,11 @@ def _step(run: Run, step: StepDef, records: list[StepRecord], indent: str) -> tu
                         actual=result.describe(),
                     )
             else:
-                check_expect(expected, result, reasons=getattr(run.target, "reports_reasons", True))
+                unchecked = check_expect(
+                    expected, result, reasons=getattr(run.target, "reports_reasons", True)
+                )
+                if unchecked:
+                    run.show("reason_not_checked", note=unchecked)
             record.detail = result.describe()
         else:
             record.detail = "ok"
@@ -436,7 +462,7 @@ def _record_drift(run: Run, name: str, args: Mapping[str, Any], result: Result |
 def _repeat(
     run: Run, step: StepDef, record: StepRecord, records: list[StepRecord], indent: str
 ) -> tuple[str, str]:
-    times = int(step.args["times"])
+    times = int(expand(step.args["times"], run.value))
     outer = run.captures.get("i")
     try:
         for round_ in range(1, times + 1):
@@ -542,10 +568,18 @@ def _run_property(scenario: Scenario, factory: TargetFactory, seed: int | str) -
         return result.verdict in ("failed", "error")
 
     rng = stream(seed, "for_all")
+    policy = scenario.given.get("policy", {})
+    declared = declared_policy(factory, policy if isinstance(policy, Mapping) else {})
+
+    def number(name: str, index: int | None) -> Any:
+        found = declared.value(name[len(PREFIX) :])
+        assert found is not None  # checked before anything runs (_undeclared)
+        return found[0]
+
     try:
         with _draws_from_the_seed_only():
             minimal = find(
-                _strategies(scenario.for_all),
+                _strategies(expand(dict(scenario.for_all), number)),
                 fails,
                 settings=settings(
                     max_examples=scenario.examples,

@@ -19,7 +19,14 @@ __all__ = ["STEPS"]
     "    steps:\n"
     "      - submit_code: {factor: totp, code: '00000{i}', expect: rejected}",
     fields={
-        "times": {"type": "integer", "minimum": 1, "maximum": 10000},
+        "times": {
+            "description": "how many rounds: a number, or {policy.NAME} (a number the target's "
+            "policy gives, e.g. {policy.max_consecutive_failures})",
+            "anyOf": [
+                {"type": "integer", "minimum": 1, "maximum": 10000},
+                {"type": "string", "pattern": "^\\{policy\\.[A-Za-z0-9_.]+\\}$"},
+            ],
+        },
         "steps": {"type": "array", "minItems": 1},
     },
     required=("times", "steps"),

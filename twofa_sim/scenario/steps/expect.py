@@ -9,6 +9,7 @@ from twofa_sim.core.clock import format_duration, parse_duration
 from twofa_sim.core.secret import mask_codes, mask_phone
 from twofa_sim.errors import StepError, StepFailed
 from twofa_sim.scenario.context import Result, Run
+from twofa_sim.scenario.declared import BOUNDS, POLICY_FIELDS
 from twofa_sim.scenario.steps.fields import (
     DURATION,
     EXPECT,
@@ -23,19 +24,24 @@ from twofa_sim.scenario.steps.spec import StepSpec, step
 __all__ = ["STEPS", "check_expect", "sqlite_cells"]
 
 
-def check_expect(expected: Any, result: Result, *, reasons: bool = True) -> None:
-    """Raise :class:`StepFailed` unless ``result`` is what ``expected`` says.
+def check_expect(expected: Any, result: Result, *, reasons: bool = True) -> str:
+    """Raise :class:`StepFailed` unless ``result`` is what ``expected`` says; a mapping's
+    ``reason`` may be a list (any of them: ``[locked, throttled]``).
 
     For a target that reports no reasons (``reasons=False``: it answers only yes or no, as
     django-otp does), an expected reason is checked as a refusal: ``replayed`` means
-    ``rejected``, and a mapping's ``reason`` is not compared.
+    ``rejected``, and a mapping's ``reason`` is not compared. The answer then says so (a note
+    for the step's evidence: the reason was not checked); it is empty when everything asked was
+    checked.
     """
     actual = result.describe()
+    unchecked = ""
     if (
         isinstance(expected, str)
         and not reasons
         and expected not in (*LOGIN_STATUS, "accepted", "rejected")
     ):
+        unchecked = _unchecked(expected)
         expected = "rejected"
     if isinstance(expected, str):
         if expected == "accepted":
@@ -48,17 +54,27 @@ def check_expect(expected: Any, result: Result, *, reasons: bool = True) -> None
             good = not result.ok and result.reason == expected
         if not good:
             raise StepFailed(f"expected {expected}, got {actual}", expected=expected, actual=actual)
-        return
+        return unchecked
     wanted: list[str] = []
     problems: list[str] = []
     if "result" in expected:
         wanted.append(expected["result"])
         if result.ok != (expected["result"] == "accepted"):
             problems.append("result")
-    if "reason" in expected and reasons:
-        wanted.append(f"reason {expected['reason']}")
-        if result.reason != expected["reason"]:
-            problems.append("reason")
+    if "reason" in expected:
+        allowed = (
+            expected["reason"] if isinstance(expected["reason"], list) else [expected["reason"]]
+        )
+        if not reasons:
+            unchecked = _unchecked(" or ".join(allowed))
+            if "result" not in expected:
+                wanted.append("rejected")
+                if result.ok:
+                    problems.append("result")
+        else:
+            wanted.append(f"reason {' or '.join(allowed)}")
+            if result.reason not in allowed:
+                problems.append("reason")
     if "status" in expected:
         wanted.append(f"status {expected['status']}")
         if result.status != expected["status"]:
@@ -76,6 +92,14 @@ def check_expect(expected: Any, result: Result, *, reasons: bool = True) -> None
     if problems:
         text = ", ".join(wanted)
         raise StepFailed(f"expected {text}, got {actual}", expected=text, actual=actual)
+    return unchecked
+
+
+def _unchecked(reason: str) -> str:
+    return (
+        f"reason {reason} not checked: the target does not report reasons "
+        "(reports_reasons false); checked that it refused"
+    )
 
 
 @step(
@@ -91,7 +115,11 @@ def check_expect(expected: Any, result: Result, *, reasons: bool = True) -> None
 def expect(run: Run, args: dict[str, Any]) -> None:
     if run.last is None:
         raise StepError("nothing to check yet: expect follows an action")
-    check_expect(args["that"], run.last)
+    unchecked = check_expect(
+        args["that"], run.last, reasons=getattr(run.target, "reports_reasons", True)
+    )
+    if unchecked:
+        run.show("reason_not_checked", note=unchecked)
 
 
 def _compare(what: str, expected: Any, actual: Any) -> None:
@@ -494,6 +522,52 @@ def expect_acceptance(run: Run, args: dict[str, Any]) -> None:
         )
 
 
+@step(
+    "expect_policy",
+    "expect",
+    "Check a number the target declares against a standard's bound (its default_policy with the "
+    "scenario's overrides): the declared SMS code lifetime is at most 10 minutes, say. A target "
+    "that declares none passes when the standard bounds the setting (the scenario's "
+    "{policy.NAME} numbers then use the bound itself, which the behaviour is checked against).",
+    "- expect_policy: {setting: sms_code_ttl, at_most: 10m}",
+    fields={
+        "setting": {"enum": list(POLICY_FIELDS), "description": "a reference policy field"},
+        "at_most": {**DURATION, "description": "the largest value allowed (a number or duration)"},
+        "at_least": {**DURATION, "description": "the smallest value allowed"},
+    },
+    required=("setting",),
+)
+def expect_policy(run: Run, args: dict[str, Any]) -> None:
+    setting = str(args["setting"])
+    declared = None if run.declared is None else run.declared.values.get(setting)
+    bound = BOUNDS.get(setting)
+    run.show(
+        "policy",
+        setting=setting,
+        declared=declared,
+        bound=bound.describe() if bound is not None else None,
+    )
+    if declared is None or isinstance(declared, bool):
+        if bound is not None and declared is None:
+            return
+        raise StepFailed(
+            f"the target declares no number for {setting}",
+            expected=f"a declared {setting}",
+            actual="none" if declared is None else repr(declared),
+        )
+    value = parse_duration(declared) if isinstance(declared, str) else float(declared)
+    for key in ("at_most", "at_least"):
+        if key in args:
+            limit = parse_duration(args[key])
+            if (value > limit) if key == "at_most" else (value < limit):
+                word = key.replace("_", " ")
+                raise StepFailed(
+                    f"{setting}: the target declares {value:g}, expected {word} {limit:g}",
+                    expected=f"{word} {limit:g}",
+                    actual=f"{value:g}",
+                )
+
+
 STEPS: tuple[StepSpec, ...] = (
     expect,
     expect_account,
@@ -505,4 +579,5 @@ STEPS: tuple[StepSpec, ...] = (
     expect_qr,
     expect_stored,
     expect_acceptance,
+    expect_policy,
 )

@@ -82,7 +82,18 @@ EXPECT: dict[str, Any] = {
             "additionalProperties": False,
             "properties": {
                 "result": {"enum": ["accepted", "rejected"]},
-                "reason": {"enum": list(REASONS)},
+                "reason": {
+                    "description": "a reason, or a list of reasons any of which will do",
+                    "anyOf": [
+                        {"enum": list(REASONS)},
+                        {
+                            "type": "array",
+                            "items": {"enum": list(REASONS)},
+                            "minItems": 1,
+                            "uniqueItems": True,
+                        },
+                    ],
+                },
                 "status": {"enum": list(LOGIN_STATUS)},
                 "retry_after": DURATION,
                 "ignored": {"type": "array", "items": {"type": "string"}},

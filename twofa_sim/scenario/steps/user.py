@@ -376,12 +376,30 @@ def request_code(run: Run, args: dict[str, Any]) -> Result:
     return _send_login_code(run, args)
 
 
+def wrong_code(code: str) -> str:
+    """``code`` with its last character changed (a digit to the next digit, a letter to the
+    next letter): the same shape, surely not the code."""
+    if not code:
+        return "0"
+    last = code[-1]
+    if last.isdigit():
+        changed = str((int(last) + 1) % 10)
+    elif last.isalpha():
+        base = "A" if last.isupper() else "a"
+        changed = chr((ord(last) - ord(base) + 1) % 26 + ord(base))
+    else:
+        changed = "0"
+    return code[:-1] + changed
+
+
 def _enter_second_factor(run: Run, args: dict[str, Any]) -> Result:
     user = run.user(args)
     login_id = _login_id(user)
     code = args.get("code")
     if code is None:
         code = _what_the_phone_shows(run, user, args["factor"], args)
+        if args.get("wrong"):
+            code = wrong_code(str(code))
     code = str(code)
     run.secret(code)
     with answer_of(run) as box:
@@ -394,7 +412,8 @@ def _enter_second_factor(run: Run, args: dict[str, Any]) -> Result:
 @step(
     "submit_code",
     "user",
-    "During a login, enter the second factor (without code: what the phone shows).",
+    "During a login, enter the second factor (without code: what the phone shows; wrong: true "
+    "types that with its last character changed, a guess that is surely wrong).",
     "- submit_code: {user: alice, factor: totp, code: '{old}', expect: replayed}",
     fields={
         "user": USER,
@@ -403,6 +422,10 @@ def _enter_second_factor(run: Run, args: dict[str, Any]) -> Result:
         "phone": PHONE,
         "app": APP,
         "index": {"type": "integer", "minimum": 0},
+        "wrong": {
+            "type": "boolean",
+            "description": "type what the phone shows with its last character changed",
+        },
     },
     required=("factor",),
 )

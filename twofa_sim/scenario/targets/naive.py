@@ -107,6 +107,10 @@ class NaiveTarget:
     expire, no limits. A scenario that sets a policy is not applicable to it."""
     reads_system_time: ClassVar[bool] = True
     """``TOTP.verify`` reads ``time.time()``: run it inside the freezegun bridge."""
+    reports_reasons: ClassVar[bool] = False
+    """``TOTP.verify`` and a dict lookup answer yes or no: every refusal is "invalid code" to
+    the user (``wrong_code`` here), whatever the cause, so expected reasons are checked as
+    refusals."""
 
     def __init__(self, context: TargetContext) -> None:
         from types import SimpleNamespace

@@ -47,6 +47,8 @@ class ReferenceTarget:
     features = FEATURES
     providers = frozenset({"messages", "verify"})
     """``given.provider`` values it runs with (Twilio Messages + Authy, or Twilio Verify)."""
+    profiles = frozenset({"reference"})
+    """It runs the scenarios tagged ``reference`` (the reference's own choices) as well."""
     parts: ServiceParts | None = None
     """The service's collaborators' classes; None: the reference's own."""
 
