@@ -210,3 +210,30 @@ def test_a_findings_file_with_one_marker_is_refused_before_anything_runs(
     assert len(out.err.strip().splitlines()) == 1
     assert readme.read_text("utf-8") == text
     assert not (tmp_path / "out").exists()
+
+
+def test_edits_to_the_findings_file_during_the_run_are_kept(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """FILE is read again just before the block is written: an edit made to it while the
+    targets ran (a shared README) is not lost."""
+    from twofa_sim.scenario import results
+
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# Top\n\n{FINDINGS_BEGIN}\n{FINDINGS_END}\n", encoding="utf-8")
+    original = results.run_all
+
+    def run_all_while_someone_edits(*args: object, **kwargs: object) -> object:
+        text = readme.read_text("utf-8")
+        readme.write_text(text.replace("# Top\n", "# Top\n\nadded meanwhile\n"), "utf-8")
+        return original(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(results, "run_all", run_all_while_someone_edits)
+    out = run(
+        "compare", "--target", "reference", "-k", "login-with-totp",
+        "--report-dir", str(tmp_path / "out"), "--findings", str(readme),
+    )  # fmt: skip
+    assert out.code == 0, out.err
+    text = readme.read_text("utf-8")
+    assert text.startswith("# Top\n\nadded meanwhile\n\n" + FINDINGS_BEGIN)
+    assert "(seed 0, 1 scenarios)" in text

@@ -143,12 +143,11 @@ def compare(
     chosen = [with_provider(s, PROVIDER) for s in chosen if provider_skip(s, PROVIDER) is None]
     if not chosen:
         raise InputError(f"every scenario chosen is skipped under provider {PROVIDER}")
-    previous = None
     if findings is not None:
         if findings.exists():
             where = f"--findings {display_path(findings)}"
-            previous = read_text(findings, limit=4 << 20, where=where)
-            embed_findings(previous, "", where=where)  # its markers are checked before a run
+            # Its markers are checked before anything runs; it is read again to be written.
+            embed_findings(read_text(findings, limit=4 << 20, where=where), "", where=where)
         elif not findings.parent.is_dir():
             raise InputError("no such folder", where=f"--findings {display_path(findings)}")
 
@@ -203,7 +202,9 @@ def compare(
         regenerate = f"{command} --findings {shlex.quote(display_path(findings))}"
         summary = render_findings(matrix, regenerate=regenerate)
         where = f"--findings {display_path(findings)}"
-        write_atomically(findings, embed_findings(previous or "", summary, where=where))
+        # Read again now: FILE (a README) may have been edited while the targets ran.
+        current = read_text(findings, limit=4 << 20, where=where) if findings.exists() else ""
+        write_atomically(findings, embed_findings(current, summary, where=where))
     will_exit(EXIT_OK)
     lines = [_count_line(matrix, kind) for kind in ("scenarios", "requirements")]
     lines.append(f"matrix: {display_path(out / 'compare.html')}")
