@@ -216,6 +216,19 @@ MUTANTS: list[Mutant] = [
         killers=("lockout-password-guessing", "lockout-brute-force-totp"),
     ),
     Mutant(
+        "lock-duration-short",
+        "throttle",
+        "the account locks for one minute instead of the policy's hour",
+        ServiceParts(gate=p.with_policy(FailureGate, "LockForAMinute", lockout_duration=60.0)),
+        probe=_doc(
+            "lock-duration-short",
+            TOTP_ON + WRONG_TOTP_X3 + "  - advance: 2m\n" + LOCKED,
+            given=LOCK3,
+            phone=APP,
+        ),
+        killers=("lockout-password-guessing", "lockout-brute-force-totp"),
+    ),
+    Mutant(
         "lock-one-late",
         "throttle",
         "off by one: locks after limit + 1 failures",
@@ -575,6 +588,18 @@ MUTANTS: list[Mutant] = [
         ServiceParts(sender=p.SmsNeverExpires),
         probe=_doc(
             "sms-never-expires",
+            "  - submit_phone: {user: alice}\n  - advance: 11m\n"
+            "  - enter_code: {user: alice, expect: expired}\n",
+        ),
+        killers=("phone-code-expired", "login-sms-code-expired"),
+    ),
+    Mutant(
+        "sms-ttl-over-bound",
+        "oob-ttl",
+        "SMS codes live 15 minutes (the policy says 10; the standards allow at most 10)",
+        ServiceParts(sender=p.SmsLivesFifteenMinutes),
+        probe=_doc(
+            "sms-ttl-over-bound",
             "  - submit_phone: {user: alice}\n  - advance: 11m\n"
             "  - enter_code: {user: alice, expect: expired}\n",
         ),
