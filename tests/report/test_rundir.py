@@ -21,7 +21,15 @@ from twofa_sim.scenario.loader import load_paths
 from twofa_sim.scenario.results import run_all
 
 LIBRARY = Path(__file__).parents[2] / "scenarios"
-FILES = {"results.jsonl", "results.json", "junit.xml", "report.html", "report.md", "manifest.json"}
+FILES = {
+    "results.jsonl",
+    "results.json",
+    "execution.json",
+    "junit.xml",
+    "report.html",
+    "report.md",
+    "manifest.json",
+}
 
 
 def run_dir(run: Run, reports: Path, *args: str) -> Path:

@@ -20,7 +20,7 @@ from twofa_sim.cli.common import (
     will_exit,
     write_output,
 )
-from twofa_sim.errors import CommandFailed
+from twofa_sim.errors import CommandFailed, InputError
 
 __all__ = ["keygen", "report"]
 
@@ -53,20 +53,41 @@ def report() -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["html", "md", "junit", "json"]),
+    type=click.Choice(["html", "md", "junit", "json", "pdf"]),
     default="html",
     show_default=True,
 )
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="File to write [stdout].")
-def render(source: Path, fmt: str, output: Path | None) -> None:
-    """Render SOURCE (a results.json, a run directory, or a killed run's results.jsonl)."""
+@click.option(
+    "--scope",
+    "scope_file",
+    type=click.Path(path_type=Path),
+    help="Judge the results against this scope file (in place of the run's own scope).",
+)
+def render(source: Path, fmt: str, output: Path | None, scope_file: Path | None) -> None:
+    """Render SOURCE (a results.json, a run directory, or a killed run's results.jsonl); a
+    run directory's execution.json is shown too. --format pdf needs -o FILE and Chromium."""
+    from twofa_sim.report.execution import load_execution, with_execution
     from twofa_sim.report.rundir import load_results, renderers
+    from twofa_sim.report.scope import apply_scope, load_scope
 
+    if fmt == "pdf" and output is None:
+        raise InputError("a PDF is written to a file", where="-o/--output", hint="-o report.pdf")
+    scope = None if scope_file is None else load_scope(scope_file)
     results = load_results(source)
+    if scope is not None:
+        results = apply_scope(results, scope)
+    if fmt == "pdf":
+        from twofa_sim.report.pdf import render_pdf
+
+        assert output is not None
+        pdf = render_pdf(with_execution(results, load_execution(source)))
+        write_output(output, pdf, "-o/--output")
+        return
     if fmt == "json":
         text = json.dumps(results, indent=1, ensure_ascii=False) + "\n"
     else:
-        text = renderers()[fmt](results)
+        text = renderers()[fmt](with_execution(results, load_execution(source)))
     if output is None:
         click.echo(text, nl=False)
     else:

@@ -107,6 +107,11 @@ def check_sources(paths: tuple[Path, ...]) -> None:
     type=click.Path(path_type=Path),
     help="Sign the run with this Ed25519 private key (PEM) when it ends, as `report sign` does.",
 )
+@click.option(
+    "--pdf",
+    is_flag=True,
+    help="Also write report.pdf into the run directory (printed by headless Chromium).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Also print results.json to stdout.")
 def run(
     paths: tuple[Path, ...],
@@ -120,6 +125,7 @@ def run(
     scope_file: Path | None,
     shard: str | None,
     sign_key: Path | None,
+    pdf: bool,
     as_json: bool,
 ) -> None:
     """Run scenario files (default: the bundled library) against a target.
@@ -144,6 +150,10 @@ def run(
     share = None if shard is None else Shard.parse(shard)
     if sign_key is not None:
         check_signing_key(sign_key)
+    if pdf:
+        from twofa_sim.report.pdf import require_chromium
+
+        require_chromium()  # before anything runs: a missing browser is bad input
     scope = None if scope_file is None else load_scope(scope_file)
     check_sources(paths)
     sources = list(paths) or [library_path()]
@@ -182,11 +192,15 @@ def run(
         extra["shard"] = share.block(everyone)
     if scope is not None:
         extra["scope"] = scope.block
+    from twofa_sim.report.execution import Recorder
+
     progress = _Progress(len(chosen), enabled=sys.stderr.isatty())
+    recorder = Recorder(jobs=jobs)
     with RunDirectory(report_dir, seed=seed) as directory:
         directory.header({"seed": seed, "target": target, **extra})
 
         def finished(result: Any) -> None:
+            recorder.scenario(result.scenario.id)
             directory.scenario(result.as_dict())
             progress.update(result)
 
@@ -211,7 +225,7 @@ def run(
         data = result.as_dict(**extra, run={"complete": True})
         if scope is not None:
             data = apply_scope(data, scope)
-        directory.finish(data, sign_key=sign_key)
+        directory.finish(data, sign_key=sign_key, execution=recorder.statement(), pdf=pdf)
     status = EXIT_OK if result.passed else EXIT_FAILED
     will_exit(status)
     summary = _summary(data, directory.path, {s.id: s.file for s in chosen})
@@ -294,8 +308,14 @@ def _summary(data: dict[str, Any], path: Path, named: dict[str, str]) -> str:
         + (f", {sm['unsupported']} unsupported" if sm.get("unsupported") else "")
         + (f", {sm['not_applicable']} not applicable" if sm.get("not_applicable") else "")
         + f"; {sm['steps']} steps; requirements covered "
-        f"{sm['requirements_covered']} of {sm['requirements_testable']} testable; "
-        f"target {data['target']}, seed {data['seed']}"
+        + (
+            f"{sm['requirements_in_scope_covered']} of {sm['requirements_in_scope']} testable "
+            f"in scope ({sm['requirements_out_of_scope']} out of scope, "
+            f"{sm['requirements_declared_not_applicable']} declared not applicable); "
+            if "requirements_in_scope" in sm
+            else f"{sm['requirements_covered']} of {sm['requirements_testable']} testable; "
+        )
+        + f"target {data['target']}, seed {data['seed']}"
     )
     rows.append(f"report: {display_path(path / 'report.html')}")
     return "\n".join(rows)

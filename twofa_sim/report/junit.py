@@ -4,10 +4,13 @@
 <testcase classname name file line time><properties/><failure message>text</failure>
 <system-out/></testcase></testsuite></testsuites>``. ``classname`` is the scenario file's path
 as dotted parts (``scenarios.account.audit-log``), so CI tools group scenarios by area.
-Suite properties carry the counts and the whole reproducibility block; each testcase carries
-its requirement IDs (``covers``, and ``requirements`` comma-separated as Xray reads them), seed
-and target. Nothing records wall-clock time, so ``time`` is 0 and the same results give the
-same bytes.
+Suite properties carry the counts, the whole reproducibility block, the scope (``scope.*``:
+the system under test, the standards and levels, each requirement declared not applicable with
+its reason, the sign-off roles) and the execution statement (``execution.*``: start, end, host);
+each testcase carries its requirement IDs (``covers``, and ``requirements`` comma-separated as
+Xray reads them), seed and target. results.json records no wall-clock time: ``time`` comes from
+the execution statement when one is handed in beside the results (a run directory's
+execution.json), and is 0 otherwise, so the same results give the same bytes.
 """
 
 from __future__ import annotations
@@ -18,7 +21,14 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from twofa_sim.report.model import failing_steps, location, run_verdict, scenario_counts
+from twofa_sim.report.model import (
+    execution,
+    failing_steps,
+    location,
+    run_verdict,
+    scenario_counts,
+    scope,
+)
 
 __all__ = ["render_junit"]
 
@@ -93,7 +103,47 @@ def _failure_text(scenario: Mapping[str, Any], steps: list[Mapping[str, Any]]) -
     return "\n\n".join(p for p in parts if p)
 
 
-def _testcase(suite: ET.Element, scenario: Mapping[str, Any], target: object) -> None:
+def _seconds(value: object) -> str:
+    if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
+        return f"{value:.3f}"
+    return "0.000"
+
+
+def _scope_items(found: Mapping[str, Any]) -> list[tuple[str, object]]:
+    items: list[tuple[str, object]] = []
+    system = found.get("system")
+    if isinstance(system, Mapping):
+        items += [(f"scope.system.{key}", value) for key, value in system.items()]
+    standards = [s for s in found.get("standards") or [] if isinstance(s, Mapping)]
+    items += [(f"scope.standard.{s.get('source', '?')}", s.get("level", "")) for s in standards]
+    for item in found.get("not_applicable") or []:
+        if isinstance(item, Mapping):
+            items.append((f"scope.not_applicable.{item.get('id', '?')}", item.get("reason", "")))
+    roles = [s.get("role", "") for s in found.get("sign_off") or [] if isinstance(s, Mapping)]
+    if roles:
+        items.append(("scope.sign_off", ", ".join(str(r) for r in roles)))
+    if found.get("sha256"):
+        items.append(("scope.sha256", found["sha256"]))
+    return items
+
+
+def _execution_items(statement: Mapping[str, Any]) -> list[tuple[str, object]]:
+    items: list[tuple[str, object]] = [
+        (f"execution.{key}", statement[key])
+        for key in ("started", "finished", "duration_s", "jobs", "durations", "results_sha256")
+        if key in statement
+    ]
+    host = statement.get("host")
+    if isinstance(host, Mapping):
+        items += _flat("execution.host", host)
+    if statement.get("matches_results") is False:
+        items.append(("execution.matches_results", False))
+    return items
+
+
+def _testcase(
+    suite: ET.Element, scenario: Mapping[str, Any], target: object, seconds: object = None
+) -> None:
     case = ET.SubElement(
         suite,
         "testcase",
@@ -101,7 +151,7 @@ def _testcase(suite: ET.Element, scenario: Mapping[str, Any], target: object) ->
         name=_text(scenario.get("id", "")),
         file=_text(scenario.get("file", "")),
         line=_text(scenario.get("line", "")),
-        time="0.000",
+        time=_seconds(seconds),
     )
     covers = [str(c) for c in scenario.get("covers") or []]
     items: list[tuple[str, object]] = [
@@ -144,12 +194,18 @@ def render_junit(results: Mapping[str, Any]) -> str:
     scenarios = [s for s in results.get("scenarios") or [] if isinstance(s, Mapping)]
     target = results.get("target", "")
     complete = run_verdict(results) != "incomplete"
+    statement = execution(results) or {}
+    durations = {
+        str(s.get("id")): s.get("duration_s")
+        for s in statement.get("scenarios") or []
+        if isinstance(s, Mapping)
+    }
     totals = {
         "tests": str(counts["scenarios"]),
         "failures": str(counts["failed"]),
         "errors": str(counts["errors"]),
         "skipped": str(counts["other"]),
-        "time": "0.000",
+        "time": _seconds(statement.get("duration_s")),
     }
     root = ET.Element("testsuites", {"name": "twofa-sim", **totals})
     name = f"twofa-sim {_text(target)}" + ("" if complete else " (INCOMPLETE)")
@@ -164,9 +220,14 @@ def render_junit(results: Mapping[str, Any]) -> str:
     repro = results.get("reproducibility")
     if isinstance(repro, Mapping):
         items += _flat("reproducibility", repro)
+    found_scope = scope(results)
+    if found_scope is not None:
+        items += _scope_items(found_scope)
+    if statement:
+        items += _execution_items(statement)
     _properties(suite, items)
     for scenario in scenarios:
-        _testcase(suite, scenario, target)
+        _testcase(suite, scenario, target, durations.get(str(scenario.get("id"))))
     ET.indent(root, space="  ")
     body = ET.tostring(root, encoding="unicode")
     return '<?xml version="1.0" encoding="utf-8"?>\n' + body + "\n"

@@ -11,13 +11,24 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from twofa_sim.report.model import failing_steps, location, run_verdict, scenario_counts
+from twofa_sim.report.model import (
+    execution,
+    failing_steps,
+    location,
+    run_verdict,
+    scenario_counts,
+    scope,
+    traceability,
+)
 
 __all__ = ["escape", "render_markdown"]
 
 MAX_FAILED = 20
 """Failed scenarios listed before "and N more"; report.html has them all."""
 MAX_REQUIREMENTS = 30
+"""Failed requirements listed before "and N more"."""
+MAX_GAPS = 250
+"""Gaps listed by ID before "and N more" (more than the catalog holds: all of them)."""
 
 _HEADLINE = {
     "passed": "✅ PASSED",
@@ -87,18 +98,60 @@ def _environment_line(repro: Mapping[str, Any]) -> str:
     return " · ".join(parts)
 
 
+def _ids(ids: list[str], limit: int = MAX_REQUIREMENTS) -> str:
+    """Requirement IDs, escaped (never in a code span, which a backtick could close), at most
+    :data:`MAX_REQUIREMENTS`, then "and N more"."""
+    shown = ", ".join(escape(i) for i in ids[:limit])
+    more = len(ids) - limit
+    return shown + (f", and {more} more (report.html lists them all)" if more > 0 else "")
+
+
+def _scope_lines(found: Mapping[str, Any]) -> list[str]:
+    system = found.get("system")
+    system = system if isinstance(system, Mapping) else {}
+    who = f"{escape(system.get('name', '?'))} {escape(system.get('version', ''))}".strip()
+    extra = [escape(system[k]) for k in ("environment", "owner") if system.get(k)]
+    standards = [
+        f"{escape(s.get('source', '?'))}"
+        + ("" if s.get("level") in (None, "all") else f" {escape(s.get('level'))}")
+        for s in found.get("standards") or []
+        if isinstance(s, Mapping)
+    ]
+    lines = [f"- System under test: **{who}**" + (f" ({', '.join(extra)})" if extra else "")]
+    lines.append(f"- In scope: {', '.join(standards) or 'nothing'}")
+    return lines
+
+
+def _execution_line(statement: Mapping[str, Any]) -> str:
+    host = statement.get("host")
+    name = host.get("name", "?") if isinstance(host, Mapping) else "?"
+    duration = statement.get("duration_s")
+    took = f", {duration:.1f} s" if isinstance(duration, int | float) else ""
+    line = (
+        f"- Ran {escape(statement.get('started', '?'))} to "
+        f"{escape(statement.get('finished', '?'))} UTC on {escape(name)}{took}"
+    )
+    if statement.get("matches_results") is False:
+        line += " (**this execution statement is for another results.json**)"
+    return line
+
+
 def render_markdown(results: Mapping[str, Any]) -> str:
-    """A short Markdown summary: verdict, counts, target, seed and command, the failed
-    scenarios (at most :data:`MAX_FAILED`, then "and N more"), failed requirements and gaps."""
+    """A short Markdown summary: verdict, counts, target, seed and command, the system under
+    test and the standards in scope when the run had a scope, when and where it ran, the failed
+    scenarios (at most :data:`MAX_FAILED`, then "and N more"), and the failed requirements and
+    the gaps by ID (requirements out of scope or declared not applicable are not gaps)."""
     verdict = run_verdict(results)
     counts = scenario_counts(results)
     scenarios = [s for s in results.get("scenarios") or [] if isinstance(s, Mapping)]
     repro = results.get("reproducibility")
     repro = repro if isinstance(repro, Mapping) else {}
-    requirements = [r for r in results.get("requirements") or [] if isinstance(r, Mapping)]
-    failed_reqs = [str(r.get("id")) for r in requirements if r.get("verdict") == "failed"]
-    gaps = [r for r in requirements if r.get("testable", True) and r.get("verdict") == "uncovered"]
+    rows = [r for r in traceability(results) if r.in_scope]
+    failed_reqs = [r.id for r in rows if r.verdict == "failed"]
+    gaps = [r.id for r in rows if r.testable and r.verdict == "uncovered"]
     not_passed = [s for s in scenarios if s.get("verdict") != "passed"]
+    found_scope = scope(results)
+    statement = execution(results)
 
     lines = [f"## {_HEADLINE[verdict]}: twofa-sim against {escape(results.get('target', '?'))}", ""]
     if verdict == "incomplete":
@@ -118,10 +171,20 @@ def render_markdown(results: Mapping[str, Any]) -> str:
         tally,
         "",
         f"- Requirements: {counts['requirements_covered']} of "
-        f"{counts['requirements_testable']} testable covered; {len(failed_reqs)} failed, "
-        f"{len(gaps)} gaps (testable, no scenario)",
+        f"{counts['requirements_testable']} testable{' in scope' if found_scope else ''} "
+        f"covered; {len(failed_reqs)} failed, {len(gaps)} gaps (testable, no scenario)"
+        + (
+            f"; {counts['requirements_out_of_scope']} out of scope, "
+            f"{counts['requirements_not_applicable']} declared not applicable"
+            if found_scope
+            else ""
+        ),
         f"- Target {escape(results.get('target', '?'))}, seed {escape(results.get('seed', '?'))}",
     ]
+    if found_scope:
+        lines[-2:-2] = _scope_lines(found_scope)
+    if statement:
+        lines.append(_execution_line(statement))
     if repro:
         lines.append(f"- {_environment_line(repro)}")
     command = str(repro.get("command", "")).replace("\r", " ")
@@ -140,13 +203,23 @@ def render_markdown(results: Mapping[str, Any]) -> str:
         if len(not_passed) > MAX_FAILED:
             lines += ["", f"…and {len(not_passed) - MAX_FAILED} more: see report.html."]
     if failed_reqs:
-        shown = ", ".join(escape(r) for r in failed_reqs[:MAX_REQUIREMENTS])
-        more = len(failed_reqs) - MAX_REQUIREMENTS
+        lines += ["", f"### Requirements failed ({len(failed_reqs)})", "", _ids(failed_reqs)]
+    if gaps:
         lines += [
             "",
-            f"### Requirements failed ({len(failed_reqs)})",
+            f"### Requirement gaps ({len(gaps)}): testable"
+            + (" and in scope" if found_scope else "")
+            + ", no scenario covers them",
             "",
-            shown + (f", and {more} more" if more > 0 else ""),
+            _ids(gaps, MAX_GAPS),
         ]
+    declared = [
+        item
+        for item in (found_scope or {}).get("not_applicable") or []
+        if isinstance(item, Mapping)
+    ]
+    if declared:
+        lines += ["", f"### Declared not applicable ({len(declared)})", ""]
+        lines += [f"- {escape(i.get('id', '?'))}: {escape(i.get('reason', ''))}" for i in declared]
     lines += ["", "Full evidence, traceability matrix and timelines: report.html.", ""]
     return "\n".join(lines)

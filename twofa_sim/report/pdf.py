@@ -30,7 +30,7 @@ from typing import Any
 
 from twofa_sim.errors import InputError
 
-__all__ = ["BROWSERS", "find_chromium", "render_pdf", "section_pages"]
+__all__ = ["BROWSERS", "find_chromium", "render_pdf", "require_chromium", "section_pages"]
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 ENVIRONMENT = "TWOFA_SIM_CHROMIUM"
@@ -159,19 +159,25 @@ def _dated(pdf: bytes, results: Mapping[str, Any]) -> bytes:
     return _DATE.sub(replace, pdf)
 
 
+def require_chromium() -> str:
+    """The Chromium binary; :class:`InputError` naming what to install when there is none."""
+    binary = find_chromium()
+    if binary is None:
+        raise InputError(
+            "no Chromium to print the PDF with",
+            where="pdf",
+            hint="install Chromium (Debian/Ubuntu: apt-get install chromium; or `make test`, "
+            f"which runs scripts/setup.sh --browser), or set {ENVIRONMENT} to a Chrome binary",
+        )
+    return binary
+
+
 def render_pdf(results: Mapping[str, Any]) -> bytes:
     """The report as a paginated PDF (see the module's docstring); :class:`InputError` (one
     line, exit 2) when no Chromium is installed or when it fails to print."""
     from twofa_sim.report.html import render_html
 
-    binary = find_chromium()
-    if binary is None:
-        raise InputError(
-            "no Chromium to print the PDF with",
-            where="--format pdf",
-            hint="install Chromium (Debian/Ubuntu: apt-get install chromium; or `make test`, "
-            f"which runs scripts/setup.sh --browser), or set {ENVIRONMENT} to a Chrome binary",
-        )
+    binary = require_chromium()
     with tempfile.TemporaryDirectory(prefix="twofa-sim-pdf-") as work:
         workdir = Path(work)
         first = _print(binary, render_html(results, paper=True), workdir)
