@@ -351,3 +351,22 @@ def test_report_md_lists_every_gap_by_id() -> None:
     assert f"({len(gaps)})" in md
     assert section.split(", ") == gaps
     assert "ASVS5-6.5.1" not in section
+
+
+def test_the_signed_statement_carries_the_scope_and_the_times(
+    scoped_run: Path, run: Run, tmp_path: Path
+) -> None:
+    """`report sign` puts the scope (results.json) and the execution statement's start, end
+    and host (execution.json) in the signed in-toto predicate."""
+    import base64
+
+    key, pub = tmp_path / "k.pem", tmp_path / "k.pub"
+    assert run("keygen", str(key), str(pub)).code == 0
+    assert run("report", "sign", str(scoped_run), "--key", str(key)).code == 0
+    envelope = json.loads((scoped_run / "attestation.dsse.json").read_text(encoding="utf-8"))
+    predicate = json.loads(base64.b64decode(envelope["payload"]))["predicate"]
+    statement = json.loads((scoped_run / "execution.json").read_text(encoding="utf-8"))
+    assert predicate["scope"]["system"]["name"] == "Acme Login"
+    assert predicate["execution"]["started"] == statement["started"]
+    assert predicate["execution"]["host"] == statement["host"]
+    assert run("report", "verify", str(scoped_run), "--public-key", str(pub)).code == 0

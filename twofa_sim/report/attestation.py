@@ -136,9 +136,18 @@ def _predicate(directory: Path) -> dict[str, Any]:
     except (InputError, ValueError):
         return predicate
     if isinstance(results, Mapping):
-        for key in ("reproducibility", "summary", "policy", "run", "seed", "target"):
+        for key in ("reproducibility", "summary", "policy", "run", "seed", "target", "scope"):
             if key in results:
                 predicate[key] = results[key]
+    from twofa_sim.report.execution import load_execution
+
+    try:  # the run's times and host, when it wrote execution.json
+        statement = load_execution(directory)
+    except InputError:
+        statement = None
+    if statement:
+        times = ("started", "finished", "duration_s", "host", "results_sha256")
+        predicate["execution"] = {k: statement[k] for k in times if k in statement}
     return predicate
 
 
