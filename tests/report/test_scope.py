@@ -370,3 +370,17 @@ def test_the_signed_statement_carries_the_scope_and_the_times(
     assert predicate["execution"]["started"] == statement["started"]
     assert predicate["execution"]["host"] == statement["host"]
     assert run("report", "verify", str(scoped_run), "--public-key", str(pub)).code == 0
+
+
+def test_a_killed_scoped_run_is_still_judged_by_its_scope(scoped_run: Path) -> None:
+    """A killed run's results.jsonl carries the scope in its header; rendered, its requirements
+    follow the scope too (the L3 item out of scope, not a gap; the declared one with its
+    reason), though the rows were traced again without it."""
+    results = load_results(scoped_run / "results.jsonl")
+    assert results["run"]["complete"] is False
+    statuses = {row.id: (row.status, row.reason) for row in traceability(results)}
+    assert statuses["ASVS5-6.3.5"] == ("out_of_scope", "a L3 item; the scope is ASVS5 L2")
+    assert statuses["ASVS5-6.6.3"][0] == "not_applicable"
+    md = render_markdown(results)
+    gaps = md.split("### Requirement gaps", 1)[1].split("###", 1)[0]
+    assert "ASVS5-6.6.1-L3" not in gaps and "ASVS5-6.6.1" in gaps

@@ -202,19 +202,21 @@ def scenario_counts(results: Mapping[str, Any]) -> Counts:
             )
         ),
         "requirements_testable": int(summary.get("requirements_testable", len(testable))),
-        "requirements_out_of_scope": sum(
-            r.get("applicability") == "out_of_scope" for r in requirements
-        ),
-        "requirements_not_applicable": sum(
-            r.get("applicability") == "not_applicable" for r in requirements
-        ),
+        "requirements_out_of_scope": 0,
+        "requirements_not_applicable": 0,
     }
     if scope(results) is not None:
         # With a scope, coverage counts what is in it (the catalog's other items are listed
         # apart, as out of scope or not applicable).
-        counted = [r for r in testable if r.get("applicability", "in_scope") == "in_scope"]
+        every = traceability(results)
+        testable_ids = {str(q.get("id")) for q in testable}
+        counted = [r for r in every if r.id in testable_ids and r.in_scope]
         counts["requirements_testable"] = len(counted)
-        counts["requirements_covered"] = sum(1 for r in counted if r.get("scenarios"))
+        counts["requirements_covered"] = sum(1 for r in counted if r.scenarios)
+        counts["requirements_out_of_scope"] = sum(r.status == "out_of_scope" for r in every)
+        counts["requirements_not_applicable"] = sum(
+            r.applicability == "not_applicable" for r in every
+        )
     return counts
 
 
@@ -279,6 +281,7 @@ def traceability(results: Mapping[str, Any]) -> list[TraceRow]:
     plus a row for any ID a scenario covers that the catalog lacks (so every link from a
     scenario lands somewhere)."""
     entries = scenarios(results)
+    found_scope = scope(results)
     verdicts = {str(s.get("id")): str(s.get("verdict", "")) for s in entries}
     covering: dict[str, list[str]] = {}
     for s in entries:
@@ -292,6 +295,12 @@ def traceability(results: Mapping[str, Any]) -> list[TraceRow]:
         rid = str(item.get("id", ""))
         seen.add(rid)
         ids = [str(i) for i in item.get("scenarios") or covering.get(rid, [])]
+        level = item.get("level")
+        applicability, reason = item.get("applicability"), item.get("reason")
+        if applicability is None and found_scope is not None:
+            from twofa_sim.report.scope import judge  # rows traced again without the scope
+
+            applicability, reason, level = judge(found_scope, rid, str(item.get("source", "")))
         rows.append(
             TraceRow(
                 id=rid,
@@ -300,9 +309,9 @@ def traceability(results: Mapping[str, Any]) -> list[TraceRow]:
                 testable=bool(item.get("testable", True)),
                 scenarios=tuple((i, verdicts.get(i, "missing")) for i in ids),
                 verdict=str(item.get("verdict") or _covered_verdict(ids, verdicts)),
-                level=None if item.get("level") is None else str(item.get("level")),
-                applicability=str(item.get("applicability") or "in_scope"),
-                reason=str(item.get("reason") or ""),
+                level=None if level is None else str(level),
+                applicability=str(applicability or "in_scope"),
+                reason=str(reason or ""),
             )
         )
     for rid, ids in covering.items():

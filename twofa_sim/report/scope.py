@@ -50,6 +50,7 @@ __all__ = [
     "SCHEMA_FILE",
     "Scope",
     "apply_scope",
+    "judge",
     "load_scope",
     "parse_scope",
     "scope_schema",
@@ -304,15 +305,45 @@ class Scope:
 
     def applicability(self, source: str, level: str | None, rid: str) -> tuple[str, str]:
         """(``in_scope`` | ``out_of_scope`` | ``not_applicable``, the reason when not in)."""
-        if rid in self.not_applicable:
-            return "not_applicable", self.not_applicable[rid]
-        wanted = self.standards.get(source)
-        if wanted is None:
-            return "out_of_scope", f"{source} is not in scope"
-        order = _levels(source)
-        if level in order and wanted in order and order.index(level) > order.index(wanted):
-            return "out_of_scope", f"a {level} item; the scope is {source} {wanted}"
-        return "in_scope", ""
+        return _rule(self.standards, self.not_applicable, source, level, rid)
+
+
+def _rule(
+    standards: Mapping[str, str],
+    declared: Mapping[str, str],
+    source: str,
+    level: str | None,
+    rid: str,
+) -> tuple[str, str]:
+    if rid in declared:
+        return "not_applicable", declared[rid]
+    wanted = standards.get(source)
+    if wanted is None:
+        return "out_of_scope", f"{source} is not in scope"
+    order = _levels(source)
+    if level in order and wanted in order and order.index(level) > order.index(wanted):
+        return "out_of_scope", f"a {level} item; the scope is {source} {wanted}"
+    return "in_scope", ""
+
+
+def judge(block: Mapping[str, Any], rid: str, source: str) -> tuple[str, str, str | None]:
+    """(applicability, reason, level) of a requirement row that lacks them, from a results
+    file's ``scope`` block (a killed run's results.jsonl, or shards merged, whose rows were
+    traced again without the scope): the catalog gives the level."""
+    catalog = load_catalog()
+    level = catalog.get(rid).level if rid in catalog else None
+    standards = {
+        str(s.get("source")): str(s.get("level"))
+        for s in block.get("standards") or []
+        if isinstance(s, Mapping)
+    }
+    declared = {
+        str(d.get("id")): str(d.get("reason", ""))
+        for d in block.get("not_applicable") or []
+        if isinstance(d, Mapping)
+    }
+    status, reason = _rule(standards, declared, source, level, rid)
+    return status, reason, level
 
 
 def parse_scope(text: str, *, where: str) -> Scope:
