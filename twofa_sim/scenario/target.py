@@ -327,7 +327,10 @@ BUILTIN_TARGETS: dict[str, str] = {
 
 def load_target(spec: str) -> TargetFactory:
     """A target factory from a name (``reference``, ``pyotp-naive``, ``django-otp``) or
-    ``module:Class``."""
+    ``module:Class``, or a service's contract URL (``http://127.0.0.1:3000/twofa-test``)."""
+    if spec.startswith(("http://", "https://")):
+        http = importlib.import_module("twofa_sim.scenario.targets.http")  # as for module:Class
+        return http.http_target(spec)  # type: ignore[no-any-return]
     path = BUILTIN_TARGETS.get(spec, spec)
     module_name, _, attribute = path.partition(":")
     if not module_name or not attribute:
