@@ -32,7 +32,7 @@ from twofa_sim.cli.otp import code, uri, vectors
 from twofa_sim.cli.qr import qr
 from twofa_sim.cli.report import keygen, report
 from twofa_sim.cli.run import requirements, run, schema, steps
-from twofa_sim.cli.serve import serve
+from twofa_sim.cli.serve import serve, serve_reference
 from twofa_sim.cli.skew import skew
 from twofa_sim.errors import (
     CommandFailed,
@@ -71,6 +71,7 @@ for _command in (
     skew,
     drift,
     serve,
+    serve_reference,
 ):
     cli.add_command(_command)
 

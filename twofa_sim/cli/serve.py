@@ -9,7 +9,7 @@ import click
 from twofa_sim.cli.common import read_arg
 from twofa_sim.errors import InputError
 
-__all__ = ["serve"]
+__all__ = ["serve", "serve_reference"]
 
 _OPTIONS = {
     "port": "--port",
@@ -109,3 +109,37 @@ def serve(
         if exc.where in _OPTIONS:
             raise exc.at(_OPTIONS[exc.where]) from None
         raise
+
+
+@click.command("serve-reference")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8030,
+    show_default=True,
+    help="Port to listen on (0: any free port, printed on start).",
+)
+@click.option(
+    "--clock",
+    type=click.Choice(["system", "hook"]),
+    default="system",
+    show_default=True,
+    help="system: read the system clock (run it under libfaketime: the runner writes its "
+    "FAKETIME_TIMESTAMP_FILE); hook: read the time POST /clock last gave.",
+)
+@click.option(
+    "--provider-timeout",
+    type=click.FloatRange(0.1, 60),
+    default=2.0,
+    show_default=True,
+    help="Seconds its Twilio, Authy and Verify clients wait for the served fakes.",
+)
+def serve_reference(host: str, port: int, clock: str, provider_timeout: float) -> None:
+    """Run the reference service as a separate process behind the HTTP target contract, until
+    Ctrl-C or SIGTERM (exit 0): it talks to the served fakes over real HTTP and reads the time
+    from libfaketime or a clock hook. Drive it with twofa-sim run --target http://HOST:PORT.
+    """
+    from twofa_sim.serve.refservice import run as run_reference
+
+    run_reference(host, port, clock, provider_timeout=provider_timeout)
