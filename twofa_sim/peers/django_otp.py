@@ -182,6 +182,15 @@ class DjangoOtpTarget:
             diagnose_steps=0,
         )
 
+    @staticmethod
+    def unhonoured_policy(policy: Mapping[str, Any]) -> list[str]:
+        """Overrides of honoured keys whose values django-otp cannot take (the runner makes the
+        scenario not applicable): a window that is not the same number of steps each way."""
+        totp = policy.get("totp")
+        if isinstance(totp, Mapping) and totp.get("steps_back", 1) != totp.get("steps_forward", 1):
+            return ["totp.steps_back/steps_forward (TOTPDevice.tolerance is one number)"]
+        return []
+
     @classmethod
     def default_policy(cls) -> dict[str, Any]:
         """What a site gets from django-otp's and django-otp-twilio's defaults (read from the

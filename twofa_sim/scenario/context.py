@@ -111,6 +111,8 @@ class Run:
     """Each TOTP code typed from a phone whose clock drifts: when, its error, the verdict."""
     totp_secrets: set[str] = field(default_factory=set)
     """TOTP secrets the run saw: a verifier must keep these (RFC 4226 7.5), unlike codes."""
+    probes: int = 0
+    """Probe users made so far (``expect_acceptance``), for unique names."""
     declared: Declared | None = None
     """The target's declared policy, for ``{policy.NAME}`` (None: the target declares none)."""
 

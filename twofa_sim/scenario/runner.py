@@ -21,7 +21,7 @@ from twofa_sim.core.clock import format_instant, parse_duration
 from twofa_sim.core.secret import mask_codes, mask_phone
 from twofa_sim.core.seeding import derive, stream
 from twofa_sim.core.verdicts import REFERENCE_ONLY, REFERENCE_TAG, flow_features
-from twofa_sim.errors import InputError, StepError, StepFailed, StepUnsupported, TwofaSimError
+from twofa_sim.errors import StepError, StepFailed, StepUnsupported, TwofaSimError
 from twofa_sim.scenario.context import (
     DEFAULT_PASSWORD,
     Result,
@@ -220,6 +220,9 @@ def _declined(scenario: Scenario, factory: TargetFactory, seed: int | str) -> Sc
             and key.split(".")[0] not in honoured
             and key not in _COST_ONLY_POLICY
         ]
+        unhonoured = getattr(factory, "unhonoured_policy", None)
+        if callable(unhonoured):  # values it has a setting for but cannot take
+            missing += [key for key in unhonoured(policy) if key not in missing]
         if missing:
             verdict = "not_applicable"
             detail = f"target {name} has no setting for policy {', '.join(missing)}"

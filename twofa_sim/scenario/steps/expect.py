@@ -3,6 +3,7 @@ notifications, the QR code, what is stored at rest, and the policy's TOTP window
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from twofa_sim.core.clock import format_duration, parse_duration
@@ -471,8 +472,11 @@ def expect_stored(run: Run, args: dict[str, Any]) -> None:
 @step(
     "expect_acceptance",
     "expect",
-    "Pin the TOTP window of the policy under test: the exact probability that a code from a "
-    "phone `offset` ahead (typed `entry_delay` after it was read) is accepted "
+    "Measure the TOTP window: the probability that a code from a phone `offset` ahead (typed "
+    "`entry_delay` after it was read) is accepted, over where in its 30 seconds it was read. "
+    "The target is driven with real codes (a fresh probe user per measurement, enrolled with a "
+    "code of its own) at every phase where the answer can change, and the measured probability "
+    "must match `probability` and the closed form of the window the target declares "
     "(twofa-sim skew computes the same curve).",
     "- expect_acceptance: {offset: 40s, probability: 0.667, tolerance: 0.001}",
     fields={
@@ -486,40 +490,110 @@ def expect_stored(run: Run, args: dict[str, Any]) -> None:
 def expect_acceptance(run: Run, args: dict[str, Any]) -> None:
     from twofa_sim.labs.skew import acceptance
 
-    policy = getattr(run.target, "policy", None)
-    window = getattr(policy, "totp", None)
-    if window is None:
-        name = getattr(run.target, "name", type(run.target).__name__)
-        raise StepFailed(
-            f"target {name} does not state its TOTP window",
-            expected="a target with a known policy (attribute policy.totp)",
-            actual="unknown",
-        )
     offset = parse_duration(args["offset"])
     delay = parse_duration(args.get("entry_delay", 0))
-    exact = acceptance(
-        offset,
-        period=30,
-        steps_back=window.steps_back,
-        steps_forward=window.steps_forward,
-        entry_delay=delay,
+    period = 30.0
+    pieces = _phase_pieces(offset, delay, period)
+    answers = [_probe(run, phase, offset, delay) for _start, _end, phase in pieces]
+    measured = sum((end - start) for (start, end, _), ok in zip(pieces, answers, strict=True) if ok)
+    measured /= period
+    window = _declared_window(run)
+    exact = (
+        None
+        if window is None
+        else acceptance(
+            offset,
+            period=period,
+            steps_back=window[0],
+            steps_forward=window[1],
+            entry_delay=delay,
+        )
     )
     run.show(
         "acceptance",
         offset_s=offset,
         entry_delay_s=delay,
-        steps_back=window.steps_back,
-        steps_forward=window.steps_forward,
-        exact=round(exact, 6),
+        phases=[
+            {"from_s": round(start, 6), "to_s": round(end, 6), "accepted": ok}
+            for (start, end, _), ok in zip(pieces, answers, strict=True)
+        ],
+        measured=round(measured, 6),
+        steps_back=None if window is None else window[0],
+        steps_forward=None if window is None else window[1],
+        declared=None if exact is None else round(exact, 6),
     )
     tolerance = float(args.get("tolerance", 0.001))
-    if abs(exact - float(args["probability"])) > tolerance:
+    if abs(measured - float(args["probability"])) > tolerance:
         raise StepFailed(
             f"acceptance at {offset:g} s: expected {args['probability']} (±{tolerance:g}), "
-            f"the policy gives {exact:.4f}",
+            f"measured {measured:.4f} with real codes",
             expected=f"{args['probability']} ± {tolerance:g}",
-            actual=f"{exact:.4f}",
+            actual=f"{measured:.4f}",
         )
+    if exact is not None and abs(measured - exact) > 1e-6:
+        assert window is not None
+        raise StepFailed(
+            f"acceptance at {offset:g} s: the declared window ({window[0]} back, {window[1]} "
+            f"ahead) gives {exact:.4f}, the target measured {measured:.4f}",
+            expected=f"{exact:.4f}",
+            actual=f"{measured:.4f}",
+        )
+
+
+def _phase_pieces(offset: float, delay: float, period: float) -> list[tuple[float, float, float]]:
+    """Where in a time step a code can be read, cut at the phases where the verdict can change:
+    (start, end, a phase inside). The step of the code read (phone ``offset`` ahead) and the step
+    it is checked in (``delay`` later) change at two phases, so at most three pieces."""
+    cuts = sorted({0.0, period, (-offset) % period, (-delay) % period})
+    return [(a, b, (a + b) / 2) for a, b in itertools.pairwise(cuts) if b - a > 1e-9]
+
+
+def _declared_window(run: Run) -> tuple[int, int] | None:
+    """The TOTP window the target declares: its ``policy.totp``, else its declared policy."""
+    window = getattr(getattr(run.target, "policy", None), "totp", None)
+    if window is not None:
+        return int(window.steps_back), int(window.steps_forward)
+    values = run.declared.values if run.declared is not None else {}
+    back, forward = values.get("totp.steps_back"), values.get("totp.steps_forward")
+    if isinstance(back, int) and isinstance(forward, int):
+        return back, forward
+    return None
+
+
+def _probe(run: Run, phase: float, offset: float, delay: float) -> bool:
+    """One measurement: a fresh user enrolls an authenticator (confirmed with the code of the
+    moment), then, five minutes later at ``phase`` into a time step, logs in and types the code
+    a phone ``offset`` ahead shows, ``delay`` after reading it. Whether it was accepted."""
+    import math
+
+    from twofa_sim.core.keyuri import parse_uri
+    from twofa_sim.core.otp import totp
+    from twofa_sim.scenario.context import DEFAULT_PASSWORD
+
+    run.probes += 1
+    name = f"acceptance-probe-{run.probes}"
+    target = run.target
+    target.register(name, DEFAULT_PASSWORD)
+    enrollment = target.generate_qr(name)
+    uri = parse_uri(enrollment.uri)
+    period = uri.period or 30
+
+    def code(at: float) -> str:
+        value = totp(uri.secret, at, digits=uri.digits, algorithm=uri.algorithm, period=period)
+        run.secret(value)
+        return value
+
+    confirmed = target.confirm_totp(name, code(run.world.now()))
+    if not confirmed.ok:
+        raise StepError(f"the probe user's authenticator was not confirmed: {confirmed.reason}")
+    read_at = math.ceil(run.world.now() / period) * period + 300 + phase
+    run.world.advance(read_at - run.world.now())
+    typed = code(read_at + offset)
+    login = target.login(name, DEFAULT_PASSWORD)
+    if login.status != "second_factor" or login.login_id is None:
+        raise StepError(f"the probe user's login did not ask for a second factor: {login.status}")
+    run.world.advance(delay)
+    return bool(target.verify_login(name, login.login_id, "totp", typed).ok)
 
 
 @step(
