@@ -144,6 +144,16 @@ def test_levels_are_cumulative_and_declarations_win() -> None:
         ("system: !!python/object:os.system {}\n", ":1:9:", "not allowed"),
         ("system: [\n", ":2:1:", "not YAML"),
         ("", "scope.yaml:", "empty"),
+        ("system: " + "[" * 100_000, "scope.yaml:", "nested too deeply"),
+        (
+            "a: &a [x, x, x, x, x, x, x, x]\n"
+            + "".join(
+                f"a{i}: &a{i} [{', '.join([f'*a{i - 1}' if i > 1 else '*a'] * 8)}]\n"
+                for i in range(1, 10)
+            ),
+            "scope.yaml:",
+            "too large",
+        ),
     ],
 )
 def test_a_bad_scope_file_is_one_located_line_and_exit_2(

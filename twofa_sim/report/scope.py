@@ -60,6 +60,7 @@ SCHEMA_FILE = "scope.schema.json"
 MAX_SCOPE_BYTES = 256 << 10
 """A scope file: 256 KiB (a real one is well under 4 KiB)."""
 _MAX_NODES = 20_000
+_MAX_DEPTH = 20
 _MAX_TEXT = 500
 _ALL = "all"
 LEVELS: dict[str, tuple[str, ...]] = {
@@ -184,7 +185,7 @@ class _Reader:
 
     def value(self, node: Node, path: _Path, depth: int = 0) -> Any:
         self.nodes += 1
-        if self.nodes > _MAX_NODES or depth > 20:
+        if self.nodes > _MAX_NODES or depth > _MAX_DEPTH:
             raise self.fail(node, "too large or too deeply nested for a scope file")
         self.marks[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
         if isinstance(node, MappingNode):
@@ -346,9 +347,25 @@ def judge(block: Mapping[str, Any], rid: str, source: str) -> tuple[str, str, st
     return status, reason, level
 
 
+def _shallow(text: str, where: str) -> None:
+    """Refuse nesting deeper than a scope file needs from the parser's events (iterative, so a
+    file of 100,000 ``[`` is refused at the 21st, before anything recurses)."""
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+            depth += 1
+            if depth > _MAX_DEPTH:
+                mark = event.start_mark
+                at = f"{where}:{mark.line + 1}:{mark.column + 1}" if mark is not None else where
+                raise InputError("nested too deeply for a scope file", where=at)
+        elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+            depth -= 1
+
+
 def parse_scope(text: str, *, where: str) -> Scope:
     """A :class:`Scope` from YAML text; :class:`InputError` at ``where:LINE:COLUMN``."""
     try:
+        _shallow(text, where)
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
