@@ -39,7 +39,6 @@ NAIVE_FAILS: dict[str, str] = {
     "lockout-password-guessing": NO_LOCKOUT,
     "lockout-survives-restart": NO_LOCKOUT,
     "lockout-wrong-sms-codes-count": NO_LOCKOUT,
-    "login-second-factor-once": "a completed login takes more codes",
     "login-sms-code-expired": SMS_FOREVER,
     "phone-code-expired": SMS_FOREVER,
     "phone-code-expires-after-restart": SMS_FOREVER,
@@ -85,8 +84,6 @@ DJANGO_OTP_FAILS: dict[str, str] = {
     # Throttling is per device: wrong app codes do not stop the SMS device (ASVS 5.0 6.3.4: the
     # strength of every pathway; NIST SP 800-63B 5.2.2 counts failures per account).
     "lockout-refuses-every-factor": "throttling per device, not per account",
-    # A verified session accepts further codes (no privilege gained; the login is not one-shot).
-    "login-second-factor-once": "a completed login takes more codes",
     # ASVS 5.0 2.4.1: django-otp-twilio sends a code on every request, no cooldown, no count.
     "phone-resend-cooldown-survives-restart": "no resend cooldown",
 }
