@@ -394,3 +394,17 @@ def test_a_killed_scoped_run_is_still_judged_by_its_scope(scoped_run: Path) -> N
     md = render_markdown(results)
     gaps = md.split("### Requirement gaps", 1)[1].split("###", 1)[0]
     assert "ASVS5-6.6.1-L3" not in gaps and "ASVS5-6.6.1" in gaps
+
+
+def test_the_terminal_summary_counts_what_is_in_scope(run: Run, tmp_path: Path) -> None:
+    """With a scope, the run's last line counts coverage of the testable requirements in scope
+    and says how many are out of scope or declared not applicable."""
+    lib = _library(tmp_path)
+    scope = str(tmp_path / "scope.yaml")
+    result = run("run", str(lib), "--scope", scope, "--report-dir", str(tmp_path / "o"))
+    results = load_results(tmp_path / "o" / "latest")
+    summary = results["summary"]
+    assert (
+        f"requirements covered 3 of {summary['requirements_in_scope']} testable in scope "
+        f"({summary['requirements_out_of_scope']} out of scope, 1 declared not applicable)"
+    ) in result.out
