@@ -69,14 +69,16 @@ def render(source: Path, fmt: str, output: Path | None, scope_file: Path | None)
     run directory's execution.json is shown too. --format pdf needs -o FILE and Chromium."""
     from twofa_sim.report.execution import load_execution, with_execution
     from twofa_sim.report.rundir import load_results, renderers
-    from twofa_sim.report.scope import apply_scope, load_scope
 
     if fmt == "pdf" and output is None:
         raise InputError("a PDF is written to a file", where="-o/--output", hint="-o report.pdf")
-    scope = None if scope_file is None else load_scope(scope_file)
-    results = load_results(source)
-    if scope is not None:
-        results = apply_scope(results, scope)
+    if scope_file is not None:
+        from twofa_sim.report.scope import apply_scope, load_scope
+
+        scope = load_scope(scope_file)  # bad input before the results are read
+        results = apply_scope(load_results(source), scope)
+    else:
+        results = load_results(source)
     if fmt == "pdf":
         from twofa_sim.report.pdf import render_pdf
 
