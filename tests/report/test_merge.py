@@ -110,7 +110,7 @@ def test_shards_merge_to_the_unsharded_run_byte_for_byte(
             assert entry["seed"] == derive(11, entry["id"])
     merged = tmp_path / "merged"
     done = run("report", "merge", *map(str, reversed(shards)), "-o", str(merged))
-    assert done.code == 0, done.err
+    assert done.code == 1, "the merged run has failures: exit 1, as run's"
     assert f"merged 3 shards: {len(by_id)} scenarios" in done.out
     for name in ("results.json", "results.jsonl"):
         assert (merged / name).read_bytes() == (whole / name).read_bytes(), name
@@ -253,3 +253,33 @@ def test_merging_nothing_or_into_a_shard_is_bad_input(tmp_path: Path) -> None:
         merge_runs([], tmp_path / "out")
     with pytest.raises(InputError, match="is one of the shards"):
         merge_runs([tmp_path], tmp_path)
+
+
+SCOPE = """system: {name: Acme Login, version: "2.10", environment: staging, owner: Identity team}
+standards: {ASVS5: L2, NIST-63B4: AAL2}
+not_applicable:
+  - {id: ASVS5-6.6.3, reason: Acme Login sends no codes by e-mail}
+sign_off: [{role: Security lead}]
+"""
+
+
+def test_shards_of_a_scoped_run_merge_to_the_scoped_result(
+    run: Run, library: Path, tmp_path: Path
+) -> None:
+    """A run with --scope: the merged requirement rows are judged by the run's scope again
+    (level, applicability, reason; the in-scope counts), so the merged results.json is the
+    unsharded one's bytes; a shard of another scope is refused."""
+    scope = tmp_path / "scope.yaml"
+    scope.write_text(SCOPE)
+    scoped = (*SMALL, "--scope", str(scope))
+    whole = _run(run, library, tmp_path / "whole", *scoped)
+    shards = _shards(run, library, tmp_path, 2, *scoped)
+    merged = tmp_path / "merged"
+    assert run("report", "merge", *map(str, shards), "-o", str(merged)).code == 0
+    assert (merged / "results.json").read_bytes() == (whole / "results.json").read_bytes()
+    assert '"applicability": "out_of_scope"' in (merged / "results.json").read_text()
+    scope.write_text(SCOPE.replace("ASVS5: L2", "ASVS5: L3"))
+    other = _run(
+        run, library, tmp_path / "other", *scoped[:-2], "--scope", str(scope), "--shard", "2/2"
+    )
+    assert "another scope" in _refusal(run, tmp_path, shards[0], other)

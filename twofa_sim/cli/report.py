@@ -199,18 +199,23 @@ def merge(
 ) -> None:
     """Merge the run directories of `twofa-sim run --shard K/N` (every K of one N) into one
     run directory: one results.json (what the run without --shard writes), the reports, one
-    manifest and, with --key, one attestation. Shards of another seed, target, scenario set or
-    version, a shard twice or missing, or a run that did not finish: exit 2, naming it."""
+    manifest and, with --key, one attestation. Exit 0 when every scenario passed, 1 when any
+    failed or erred (as `run`: the merged run is written either way). Shards of another seed,
+    target, scenario set or version, a shard twice or missing, or a run that did not finish:
+    exit 2, naming it."""
     from twofa_sim.report.merge import merge_runs
 
     merged = merge_runs(list(directories), output, sign_key=key, public_key=public_key)
     summary = merged.results["summary"]
-    will_exit(EXIT_OK)
+    failed = bool(summary["failed"] or summary["errors"])
+    will_exit(EXIT_FAILED if failed else EXIT_OK)
     click.echo(
         f"merged {merged.shards} shards: {summary['scenarios']} scenarios, "
         f"{summary['passed']} passed, {summary['failed']} failed, {summary['errors']} errors"
         f"{', signed' if merged.signed else ''}: {display_path(merged.path)}"
     )
+    if failed:
+        raise CommandFailed()
 
 
 @click.command()
