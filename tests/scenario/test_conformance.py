@@ -252,3 +252,60 @@ def test_a_policy_placeholder_names_a_policy_field(write: Write) -> None:
     text = str(caught.value)
     assert ":11:5:" in text and "no policy setting 'sms_code_tll'" in text
     assert "did you mean 'sms_code_ttl'?" in text
+
+
+PROVES = """
+id: t
+title: T
+covers: [RFC6238-5.2-ONCE, ASVS5-16.3.1]
+given:
+  start: 2026-03-01T09:00:00Z
+  users: [alice]
+  phones:
+    - {number: "+12015550101", apps: [google-authenticator]}
+steps:
+  - generate_qr: {user: alice}
+  - scan_qr: {user: alice}
+  - confirm_app: {user: alice}
+  - advance: 1m
+  - login: {user: alice, expect: second_factor}
+  - read_code: {user: alice, from: totp, capture: code}
+  - submit_code: {user: alice, factor: totp, code: "{code}", proves: []}
+  - login: {user: alice, expect: second_factor}
+  - submit_code: {user: alice, factor: totp, code: "{code}", expect: replayed,
+                  proves: [RFC6238-5.2-ONCE]}
+  - expect_logged_in: {user: alice, logged_in: true, proves: [ASVS5-16.3.1]}
+"""
+
+
+def test_a_step_proves_what_its_proves_names(write: Write) -> None:
+    """Issue 11 §1: ``proves:`` overrides the step kind's default. The failed check proves
+    only what it names (ASVS5-16.3.1 fails), the replay check proves RFC6238-5.2-ONCE (passes),
+    and ``proves: []`` proves nothing; results.json keeps what each step was said to prove."""
+    result = one(write, "", head=PROVES)
+    assert result.verdict == "failed"
+    data = result.as_dict()
+    assert requirement_verdict("RFC6238-5.2-ONCE", data) == "passed"
+    assert requirement_verdict("ASVS5-16.3.1", data) == "failed"
+    assert [s.get("proves") for s in data["steps"]][6:] == [
+        [],
+        None,
+        ["RFC6238-5.2-ONCE"],
+        ["ASVS5-16.3.1"],
+    ]
+
+
+@pytest.mark.parametrize(
+    ("written", "message"),
+    [
+        ("proves: [RFC6238-5.2-ONC]", "unknown requirement 'RFC6238-5.2-ONC'"),
+        ("proves: [NIST-63B-5.2.2]", "NIST-63B-5.2.2 is not in the scenario's covers"),
+    ],
+)
+def test_proves_names_covered_requirements(write: Write, written: str, message: str) -> None:
+    """A step's proves: must name requirements of the catalog that the scenario covers: a
+    located load error otherwise."""
+    text = PROVES.replace("proves: [ASVS5-16.3.1]", written)
+    with pytest.raises(ScenarioFileError) as caught:
+        load_scenarios(write(text))
+    assert ":20:63:" in str(caught.value) and message in str(caught.value)

@@ -135,11 +135,21 @@ def flow_features(given: Mapping[str, Any], steps: Sequence[Any]) -> dict[str, l
     return found
 
 
-def proof_sets(names: Sequence[str], covers: Sequence[str]) -> list[frozenset[str]]:
-    """For each step (by name, in order), the covered requirements it proves."""
+def proof_sets(
+    names: Sequence[str],
+    covers: Sequence[str],
+    explicit: Sequence[Sequence[str] | None] | None = None,
+) -> list[frozenset[str]]:
+    """For each step (by name, in order), the covered requirements it proves: those its
+    ``proves:`` names (``explicit``, one entry per step, None where it names none), else those
+    its kind proves."""
     flow = frozenset(covers) - _OBSERVED_ONLY
     sets = []
-    for name in names:
+    for index, name in enumerate(names):
+        written = explicit[index] if explicit is not None else None
+        if written is not None:
+            sets.append(frozenset(covers) & frozenset(written))
+            continue
         observed = OBSERVATIONS.get(name.strip())
         sets.append(frozenset(covers) & observed[1] if observed else flow)
     return sets
@@ -162,7 +172,11 @@ def requirement_verdict(requirement: str, scenario: Mapping[str, Any]) -> str:
         return str(verdict)
     steps = scenario["steps"]
     top = [s for s in steps if not str(s.get("action", "")).startswith("  ")]
-    sets = proof_sets([str(s.get("action", "")) for s in top], scenario.get("covers", []))
+    sets = proof_sets(
+        [str(s.get("action", "")) for s in top],
+        scenario.get("covers", []),
+        [s.get("proves") for s in top],
+    )
     decided = [
         step["verdict"]
         for step, proves in zip(top, sets, strict=True)

@@ -196,6 +196,9 @@ class StepDef:
     line: int
     path: tuple[str | int, ...]
     substeps: tuple[StepDef, ...] = ()
+    proves: tuple[str, ...] | None = None
+    """The requirements this step proves, as written (``proves:``); None: its kind decides
+    (:func:`~twofa_sim.core.verdicts.proof_sets`)."""
 
     @property
     def spec(self) -> StepSpec:
@@ -325,6 +328,8 @@ class _Checker:
     def __init__(self, document: Document) -> None:
         self.document = document
         self.problems: list[Problem] = []
+        self.covered: set[str] | None = None
+        """The scenario's covers (None when they could not be read)."""
 
     def problem(
         self, path: Sequence[str | int], message: str, hint: str = "", *, key: bool = False
@@ -377,6 +382,11 @@ class _Checker:
         if given_ok:
             self.given(given, variables)
         steps: list[StepDef] = []
+        self.covered = (
+            set(data.get("covers", []))
+            if "covers" not in broken and isinstance(data.get("covers", []), list)
+            else None
+        )
         if "steps" not in broken:
             users = self.user_names(given) if given_ok else None
             phones = self.phone_numbers(given) if given_ok else None
@@ -540,9 +550,41 @@ class _Checker:
             capture = args.get("capture")
             if isinstance(capture, str):
                 defined.add(capture)
+            proves = None
+            if "proves" in args:
+                where = (*path, name, "proves")
+                proves = self.proves(args["proves"], where, nested=len(base) > 1)
+                args = {k: v for k, v in args.items() if k != "proves"}
             line = self.document.mark(path).line
-            steps.append(StepDef(name, args, line, path, substeps))
+            steps.append(StepDef(name, args, line, path, substeps, proves))
         return steps
+
+    def proves(
+        self, ids: list[str], path: tuple[str | int, ...], *, nested: bool
+    ) -> tuple[str, ...]:
+        """A step's ``proves:``: requirement IDs of the catalog, among the scenario's covers."""
+        from twofa_sim.core.requirements import load_catalog
+
+        if nested:
+            self.problem(path, "proves: on a step inside repeat", "write it on the repeat step")
+            return ()
+        catalog = load_catalog()
+        for index, requirement in enumerate(ids):
+            if requirement not in catalog:
+                close = catalog.suggest(requirement, max_results=1)
+                self.problem(
+                    (*path, index),
+                    f"unknown requirement {requirement!r}",
+                    f"did you mean {close[0]!r}?" if close else "twofa-sim requirements lists them",
+                )
+            elif self.covered is not None and requirement not in self.covered:
+                self.problem(
+                    (*path, index),
+                    f"{requirement} is not in the scenario's covers",
+                    "add it to covers, or prove one of: "
+                    + (", ".join(sorted(self.covered)) or "none"),
+                )
+        return tuple(ids)
 
     def values(
         self, value: Any, schema: Mapping[str, Any], path: tuple[str | int, ...], step: str

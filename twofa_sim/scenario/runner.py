@@ -83,6 +83,9 @@ class StepRecord:
     expected: str = ""
     actual: str = ""
     evidence: list[dict[str, Any]] = field(default_factory=list)
+    proves: list[str] | None = None
+    """The requirements the step proves as the scenario wrote them (``proves:``); None: the
+    step's kind decides."""
 
     def as_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -96,6 +99,8 @@ class StepRecord:
             data["expected"], data["actual"] = self.expected, self.actual
         if self.evidence:
             data["evidence"] = self.evidence
+        if self.proves is not None:
+            data["proves"] = self.proves
         return data
 
 
@@ -254,7 +259,7 @@ def _declined(scenario: Scenario, factory: TargetFactory, seed: int | str) -> Sc
     if not verdict:
         return None
     steps = [
-        StepRecord(step.line, step.name, "skipped", "", f"not run: {verdict}")
+        StepRecord(step.line, step.name, "skipped", "", f"not run: {verdict}", proves=_proves(step))
         for step in scenario.steps
     ]
     return ScenarioResult(scenario, verdict, seed, steps, detail)
@@ -303,7 +308,9 @@ def _run_once(
                 detail = "; ".join(f"line {r.line}: {r.detail}" for r in lacking)
         remaining = scenario.steps[len(_top(records)) :]
         for step in remaining:
-            records.append(StepRecord(step.line, step.name, "skipped", "", "not run"))
+            records.append(
+                StepRecord(step.line, step.name, "skipped", "", "not run", proves=_proves(step))
+            )
         context = _context(run) if verdict != "passed" else []
         return ScenarioResult(
             scenario,
@@ -316,6 +323,10 @@ def _run_once(
             secrets=set(run.secrets_seen),
         )
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _proves(step: StepDef) -> list[str] | None:
+    return None if step.proves is None else list(step.proves)
 
 
 def _top(records: list[StepRecord]) -> list[StepRecord]:
@@ -393,7 +404,7 @@ def _steps(
 
 def _step(run: Run, step: StepDef, records: list[StepRecord], indent: str) -> tuple[str, str]:
     t = format_instant(run.world.now())
-    record = StepRecord(step.line, indent + step.name, "passed", t)
+    record = StepRecord(step.line, indent + step.name, "passed", t, proves=_proves(step))
     records.append(record)
     run.evidence = record.evidence
     try:

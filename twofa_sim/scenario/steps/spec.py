@@ -14,9 +14,18 @@ from typing import Any
 from twofa_sim.scenario.context import Result, Run
 from twofa_sim.scenario.steps.fields import EXPECT
 
-__all__ = ["StepFn", "StepSpec", "step"]
+__all__ = ["PROVES", "StepFn", "StepSpec", "step"]
 
 StepFn = Callable[[Run, dict[str, Any]], "Result | None"]
+
+PROVES: dict[str, Any] = {
+    "type": "array",
+    "items": {"type": "string"},
+    "uniqueItems": True,
+    "description": "the requirement IDs (of the scenario's covers) this step's check proves, "
+    "instead of those its kind proves by default; [] for a step that proves none",
+}
+"""The ``proves`` field every step may carry (written as a mapping)."""
 
 KINDS = ("clock", "provider", "user", "service", "expect", "control")
 """Step kinds, in the order ``twofa-sim steps`` lists them; ``user`` and ``service`` steps are
@@ -40,6 +49,7 @@ class StepSpec:
     def schema(self, *, for_editors: bool = False) -> dict[str, Any]:
         """The JSON Schema of this step's value (a mapping; or its shorthand scalar)."""
         properties = {name: dict(spec) for name, spec in self.fields.items()}
+        properties["proves"] = dict(PROVES)
         if self.action:
             properties["expect"] = {"$ref": "#/$defs/expect"} if for_editors else EXPECT
         mapping: dict[str, Any] = {
@@ -74,7 +84,7 @@ class StepSpec:
         if (
             _takes_mapping(self.fields[self.shorthand])
             and self.shorthand not in value
-            and not set(value) <= set(self.fields)
+            and not set(value) <= {*self.fields, "proves"}
         ):
             return {self.shorthand: value}
         return value
