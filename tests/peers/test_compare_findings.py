@@ -1,7 +1,8 @@
 """The README's "How common implementations fare" is what the code gives today: the test runs
 the one command that generates it (``twofa-sim compare ... --findings README.md``) on a copy of
-the README and compares the generated block; and every scenario django-otp fails carries a
-reviewed note (``twofa_sim.peers.reviewed``), so no failure reaches the README unreviewed.
+the README and compares the generated block; and every scenario a peer (django-otp,
+django-two-factor-auth) fails carries a reviewed note (``twofa_sim.peers.reviewed``), so no
+failure reaches the README unreviewed.
 
 The comparison is byte for byte between the markers only (the rest of the README is other
 people's), and what it holds is deterministic: seed 0, no date, no commit, no twofa-sim version,
@@ -20,6 +21,7 @@ import pytest
 
 pytest.importorskip("django_otp", reason="the django-otp target needs the [django] extra")
 pytest.importorskip("otp_twilio", reason="the django-otp target needs the [django] extra")
+pytest.importorskip("two_factor", reason="django-two-factor-auth needs the [django] extra")
 
 from twofa_sim.cli import main
 from twofa_sim.peers.reviewed import REVIEWED
@@ -27,10 +29,11 @@ from twofa_sim.report.matrix import FINDINGS_BEGIN, FINDINGS_END
 
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
-TARGETS = ("reference", "pyotp-naive", "django-otp")
+PEERS = ("django-otp", "django-two-factor-auth")
+TARGETS = ("reference", "pyotp-naive", *PEERS)
 COMMAND = (
-    "twofa-sim compare --target reference --target pyotp-naive --target django-otp --seed 0 "
-    "--findings README.md"
+    "twofa-sim compare --target reference --target pyotp-naive --target django-otp "
+    "--target django-two-factor-auth --seed 0 --findings README.md"
 )
 
 
@@ -83,20 +86,20 @@ def test_the_readme_names_the_command_that_regenerates_it() -> None:
     assert COMMAND in text.split(FINDINGS_BEGIN)[0]
 
 
-def test_every_django_otp_failure_is_reviewed(compared: dict[str, Any]) -> None:
-    """Each scenario django-otp fails has a note saying what django-otp does and how that was
-    checked, and every note names a scenario of the library (no typo hides a note)."""
+@pytest.mark.parametrize("peer", PEERS)
+def test_every_peer_failure_is_reviewed(compared: dict[str, Any], peer: str) -> None:
+    """Each scenario a peer fails has a note saying what the implementation does and how that
+    was checked, and every note names a scenario of the library (no typo hides a note)."""
     scenarios = compared["matrix"]["scenarios"]
-    failed = {s["id"] for s in scenarios if s["verdicts"]["django-otp"] == "failed"}
-    notes = set(REVIEWED["django-otp"])
+    failed = {s["id"] for s in scenarios if s["verdicts"][peer] == "failed"}
+    notes = set(REVIEWED[peer])
     assert failed - notes == set(), "failed without a reviewed note (twofa_sim/peers/reviewed.py)"
     assert notes - {s["id"] for s in scenarios} == set(), "a note for no scenario of the library"
 
 
-def test_every_non_passing_django_otp_cell_is_a_finding_not_an_error(
-    compared: dict[str, Any],
-) -> None:
-    """No django-otp scenario or requirement is an error (a harness or adapter problem)."""
+@pytest.mark.parametrize("peer", PEERS)
+def test_no_peer_cell_is_an_error(compared: dict[str, Any], peer: str) -> None:
+    """No peer scenario or requirement is an error (a harness or adapter problem)."""
     matrix = compared["matrix"]
-    assert all(s["verdicts"]["django-otp"] != "error" for s in matrix["scenarios"])
-    assert all(r["verdicts"]["django-otp"] != "error" for r in matrix["requirements"])
+    assert all(s["verdicts"][peer] != "error" for s in matrix["scenarios"])
+    assert all(r["verdicts"][peer] != "error" for r in matrix["requirements"])

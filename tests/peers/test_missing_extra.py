@@ -66,3 +66,22 @@ def test_an_uninstalled_package_is_reported_missing() -> None:
     assert djangoapp.package_versions(["twofa-sim-no-such-dist"]) == {
         "twofa-sim-no-such-dist": "not installed"
     }
+
+
+def test_django_two_factor_auth_names_the_extra_too(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """--target django-two-factor-auth without its package: exit 2, one line naming the package
+    and the extra, before anything runs."""
+    packages = dict(djangoapp.PACKAGES, **{"django-two-factor-auth": "twofa_sim_no_such_module"})
+    monkeypatch.setattr(djangoapp, "PACKAGES", packages)
+    (tmp_path / "ok.scenario.yaml").write_text(SCENARIO, encoding="utf-8")
+    out = tmp_path / "out"
+    code = main(
+        ["run", str(tmp_path), "--target", "django-two-factor-auth", "--report-dir", str(out)]
+    )
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert code == 2
+    assert len(lines) == 1
+    assert "django-two-factor-auth" in lines[0]
+    assert "pip install 'twofa-sim[django]'" in lines[0]

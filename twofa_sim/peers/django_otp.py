@@ -113,6 +113,9 @@ class DjangoOtpTarget:
     reports_reasons: ClassVar[bool] = False
     """Every refused code is "invalid token" to django-otp: ``wrong_code`` here."""
     packages: ClassVar[tuple[str, ...]] = ("Django", "django-otp", "django-otp-twilio")
+    factor_models: ClassVar[Mapping[str, str]] = FACTOR_MODELS
+    """The device model (app label) behind each scenario factor; a site built on django-otp
+    with another SMS device (django-two-factor-auth's) swaps ``sms``."""
 
     def __init__(self, context: TargetContext) -> None:
         require_packages(self.name, self.packages)
@@ -329,13 +332,17 @@ class DjangoOtpTarget:
         """An unconfirmed ``TwilioSMSDevice`` for the number, and its challenge sent (always by
         SMS: there is no Authy here). A pending number replaces a pending one."""
         owner = self._user(user)
-        for pending in self._devices(owner, SMS_LABEL, confirmed=False):
+        for pending in self._devices(owner, self.factor_models["sms"], confirmed=False):
             pending.delete()
-        device = _model(SMS_LABEL).objects.create(
-            user=owner, name="phone", number=phone, confirmed=False
-        )
+        device = self._new_phone_device(owner, phone)
         self._send_sms(device)
         return self._challenge(device.persistent_id, device)
+
+    def _new_phone_device(self, owner: Any, phone: str) -> Any:
+        """An unconfirmed SMS device for the number (django-otp-twilio's ``TwilioSMSDevice``)."""
+        return _model(self.factor_models["sms"]).objects.create(
+            user=owner, name="phone", number=phone, confirmed=False
+        )
 
     def confirm_phone(self, user: str, request_id: str, code: str | None) -> Outcome:
         """The device's ``verify_token``; on success it is confirmed and replaces the old
@@ -348,7 +355,7 @@ class DjangoOtpTarget:
             return Outcome(False, "unknown_request")
         outcome = self._verify(device, code)
         if outcome.ok:
-            for old in self._devices(owner, SMS_LABEL):
+            for old in self._devices(owner, self.factor_models["sms"]):
                 old.delete()
             device.confirmed = True
             device.save()
@@ -430,7 +437,7 @@ class DjangoOtpTarget:
             if account is None:
                 answer.append(InputError(f"no login {login_id!r} for {user}", where="login_id"))
                 return HttpResponse(status=200)
-            devices = self._devices(account, SMS_LABEL)
+            devices = self._devices(account, self.factor_models["sms"])
             if not devices:
                 answer.append(InputError("no phone number is set up", where="channel"))
                 return HttpResponse(status=200)
@@ -467,7 +474,7 @@ class DjangoOtpTarget:
         from django.http import HttpResponse
         from django_otp.forms import OTPTokenForm
 
-        label = FACTOR_MODELS.get(factor)
+        label = self.factor_models.get(factor)
         answer: list[Outcome] = []
 
         def view(request: Any) -> Any:
@@ -566,18 +573,18 @@ class DjangoOtpTarget:
         from django_otp import devices_for_user
 
         labels = {device.model_label() for device in devices_for_user(owner)}
-        return tuple(factor for factor, label in FACTOR_MODELS.items() if label in labels)
+        return tuple(factor for factor, label in self.factor_models.items() if label in labels)
 
     def account(self, user: str) -> AccountView:
         from django_otp import devices_for_user, user_has_device
 
         owner = self._user(user)
-        phones = self._devices(owner, SMS_LABEL)
+        phones = self._devices(owner, self.factor_models["sms"])
         locked = any(self._throttled(device) is not None for device in devices_for_user(owner))
         return AccountView(
             two_factor=user_has_device(owner),
             factors=self._factors(owner),
-            phone=phones[0].number if phones else None,
+            phone=str(phones[0].number) if phones else None,
             locked=locked,
         )
 

@@ -34,6 +34,8 @@ __all__ = [
     "EXTRA",
     "HASHER",
     "PACKAGES",
+    "TWO_FACTOR_APPS",
+    "TWO_FACTOR_PACKAGES",
     "Site",
     "ensure_configured",
     "missing_packages",
@@ -48,6 +50,9 @@ PACKAGES: dict[str, str] = {
     "Django": "django",
     "django-otp": "django_otp",
     "django-otp-twilio": "otp_twilio",
+    "django-two-factor-auth": "two_factor",
+    "django-phonenumber-field": "phonenumber_field",
+    "twilio": "twilio",
 }
 """Distribution name -> the module it installs, for every package the peers test."""
 
@@ -63,6 +68,10 @@ INSTALLED_APPS = (
     "django_otp.plugins.otp_static",
     "otp_twilio",
 )
+
+TWO_FACTOR_APPS = ("two_factor", "two_factor.plugins.phonenumber")
+"""django-two-factor-auth's apps (its core and its phone device), installed when it is."""
+TWO_FACTOR_PACKAGES = ("django-two-factor-auth", "django-phonenumber-field", "twilio")
 
 MIDDLEWARE = (
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -152,7 +161,13 @@ def ensure_configured() -> None:
                 "OPTIONS": {"init_command": "PRAGMA synchronous=OFF"},
             }
         },
-        INSTALLED_APPS=list(INSTALLED_APPS),
+        INSTALLED_APPS=list(INSTALLED_APPS)
+        + ([] if missing_packages(TWO_FACTOR_PACKAGES) else list(TWO_FACTOR_APPS)),
+        # django-two-factor-auth renders its SMS text from a template of its app.
+        TEMPLATES=[
+            {"BACKEND": "django.template.backends.django.DjangoTemplates", "APP_DIRS": True}
+        ],
+        TWO_FACTOR_PATCH_ADMIN=False,
         MIDDLEWARE=list(MIDDLEWARE),
         PASSWORD_HASHERS=[HASHER],
         SESSION_ENGINE="django.contrib.sessions.backends.db",

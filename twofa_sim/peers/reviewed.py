@@ -21,6 +21,29 @@ _HARNESS_SMS_TTL = (
     "ASVS 5.0 6.5.5's 10 minutes); the scenario assumes the reference's 10-minute code."
 )
 
+_DJANGO_PASSWORDS = (
+    "Divergence, of the Django stack rather than django-otp: Django's ModelBackend puts no "
+    "limit on wrong passwords (django-otp throttles its devices only; django-axes adds one), so "
+    "after 100 wrong passwords the right one still reaches the second factor (NIST 800-63B "
+    "5.2.2 counts failures per account)."
+)
+
+_PER_DEVICE = (
+    "Divergence in scope: django-otp throttles per device (ThrottlingMixin on each), not per "
+    "account, so after 100 wrong authenticator codes the SMS device, never guessed, still "
+    "accepts its right code (NIST 800-63B 5.2.2 counts consecutive failures per account). Each "
+    "device stays rate-limited by its own back-off: the guessing budget is multiplied by the "
+    "number of devices, not unbounded. Probe probe-sms-wrong-codes-vs-totp-throttle shows the "
+    "same the other way round."
+)
+
+_PHONE_REPLAY = (
+    "Divergence: PhoneDevice records no code as used (its verify_token only checks the TOTP "
+    "window), so a delivered code works again until its six steps (up to 180 s) are over "
+    "(their issue #97, open; ASVS 5.0 6.5.1, NIST 800-63B 5.1.3.2 'only once'). Shown alone by "
+    "tests/peers/test_two_factor.py (a code logs in twice)."
+)
+
 REVIEWED: Mapping[str, Mapping[str, str]] = {
     "django-otp": {
         "account-codes-stored-hashed": (
@@ -45,20 +68,8 @@ REVIEWED: Mapping[str, Mapping[str, str]] = {
             "count of sends), so a second code asked for at once is sent, restart or not "
             "(ASVS 5.0 2.4.1)."
         ),
-        "lockout-password-guessing": (
-            "Divergence, of the Django stack rather than django-otp: Django's ModelBackend puts "
-            "no limit on wrong passwords (django-otp throttles its devices only; django-axes "
-            "adds one), so after 100 wrong passwords the right one still reaches the second "
-            "factor (NIST 800-63B 5.2.2 counts failures per account)."
-        ),
-        "lockout-refuses-every-factor": (
-            "Divergence in scope: django-otp throttles per device (ThrottlingMixin on each), "
-            "not per account, so after 100 wrong authenticator codes the SMS device, never "
-            "guessed, still accepts its right code (NIST 800-63B 5.2.2 counts consecutive "
-            "failures per account). Each device stays rate-limited by its own back-off: the "
-            "guessing budget is multiplied by the number of devices, not unbounded. Probe "
-            "probe-sms-wrong-codes-vs-totp-throttle shows the same the other way round."
-        ),
+        "lockout-password-guessing": _DJANGO_PASSWORDS,
+        "lockout-refuses-every-factor": _PER_DEVICE,
         "clock-wider-window-acceptance": (
             "Harness: the scenario asks for an asymmetric window (2 steps back, 1 forward); "
             "TOTPDevice.tolerance is one number, so the target keeps its +-1 step and records "
@@ -95,6 +106,43 @@ REVIEWED: Mapping[str, Mapping[str, str]] = {
             "Harness: django-otp has no recovery-code flow of its own; issuing codes to a user "
             "without a factor is the test site's choice (django-two-factor-auth's backup-token "
             "view is behind otp_required)."
+        ),
+    },
+    "django-two-factor-auth": {
+        "account-codes-stored-hashed": (
+            "Divergence: its backup codes are django-otp StaticTokens, kept in clear (the 9 "
+            "found). Its PhoneDevice stores no code at all (only its key, hex), so the pending "
+            "SMS code django-otp-twilio keeps is not found here."
+        ),
+        "lockout-password-guessing": _DJANGO_PASSWORDS,
+        "lockout-refuses-every-factor": _PER_DEVICE,
+        "login-sms-code-bound-to-its-login": (
+            "Divergence: a PhoneDevice code is the TOTP of the device's key at the step it is "
+            "sent, so two logins asking for a code in the same step get the same code, and "
+            "either login's code completes the other (ASVS 5.0 6.6.2)."
+        ),
+        "login-sms-code-not-for-a-later-login": (
+            "Divergence: the code belongs to the device, not to the login that asked for it "
+            "(a TOTP of the device key): any login of the user accepts it in its window."
+        ),
+        "login-sms-code-reused-on-later-login": _PHONE_REPLAY,
+        "login-sms-code-single-use": _PHONE_REPLAY,
+        "phone-sms-code-replay": _PHONE_REPLAY,
+        "providers-sms-duplicated": _PHONE_REPLAY,
+        "phone-resend-cooldown-survives-restart": (
+            "Divergence: PhoneDevice.generate_challenge sends a code every time it is asked, "
+            "unless the device throttles after wrong codes: no resend cooldown (their issue "
+            "#117; ASVS 5.0 2.4.1)."
+        ),
+        "lockout-wrong-sms-codes-count": (
+            "Harness: the wrong codes do count (the device's back-off reaches 512 s after 10), "
+            "but django-two-factor-auth then sends no new code while the device throttles, and "
+            "the scenario expects the send of round 11 to succeed."
+        ),
+        "login-sms-code-expired": (
+            "Harness: the expired code was refused (as the scenario wants) and counted as a "
+            "failure, so the device throttles 1 s; the scenario's next login asks for a code at "
+            "once, and django-two-factor-auth sends nothing while the device throttles."
         ),
     },
 }

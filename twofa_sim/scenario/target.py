@@ -322,6 +322,7 @@ BUILTIN_TARGETS: dict[str, str] = {
     "reference": "twofa_sim.scenario.targets.reference:ReferenceTarget",
     "pyotp-naive": "twofa_sim.scenario.targets.naive:NaiveTarget",
     "django-otp": "twofa_sim.peers.django_otp:DjangoOtpTarget",
+    "django-two-factor-auth": "twofa_sim.peers.two_factor:TwoFactorAuthTarget",
 }
 
 
