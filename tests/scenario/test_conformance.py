@@ -309,3 +309,21 @@ def test_proves_names_covered_requirements(write: Write, written: str, message: 
     with pytest.raises(ScenarioFileError) as caught:
         load_scenarios(write(text))
     assert ":20:63:" in str(caught.value) and message in str(caught.value)
+
+
+def test_every_policy_field_is_documented_and_completed_in_the_schema() -> None:
+    """Issue 11 §6: the policy field names and their meaning are documented (FIELDS), and the
+    shipped schema's given.policy is generated from the dataclasses, so an editor completes
+    every field (totp's too) and a misspelt one is flagged."""
+    from twofa_sim.reference.policy import FIELDS
+    from twofa_sim.scenario.declared import POLICY_FIELDS
+    from twofa_sim.scenario.loader import document_schema
+
+    assert set(POLICY_FIELDS) | {"seed_compat"} == set(FIELDS)
+    policy = document_schema()["properties"]["given"]["properties"]["policy"]
+    assert policy["additionalProperties"] is False
+    assert set(policy["properties"]["totp"]["properties"]) == {
+        name.split(".", 1)[1] for name in POLICY_FIELDS if name.startswith("totp.")
+    }
+    assert policy["properties"]["sms_code_ttl"]["format"] == "duration"
+    assert all(p.get("description") for p in policy["properties"].values())

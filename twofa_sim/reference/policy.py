@@ -6,12 +6,22 @@ change one (``SecurityPolicy(sms_code_ttl=300)``) and a report can say why each 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
+from typing import Any
 
 from twofa_sim.core.otp import TotpPolicy
 from twofa_sim.errors import InputError
 
-__all__ = ["RULES", "SecurityPolicy"]
+__all__ = [
+    "FIELDS",
+    "RULES",
+    "SecurityPolicy",
+    "policy_from",
+    "policy_problems",
+    "policy_schema",
+    "read_policy",
+]
 
 
 @dataclass(frozen=True)
@@ -145,3 +155,209 @@ RULES: dict[str, tuple[str, str]] = {
 """Rule id -> (requirement, what the service does). Every audit event names the rule it applies
 (``details["rule"]``; ``audit`` for an event that only records), and every
 :class:`~twofa_sim.reference.verdicts.Outcome` the service answers names the rule that decided."""
+
+
+FIELDS: dict[str, str] = {
+    "totp.steps_back": "time steps behind the server's that a TOTP code may be from (RFC 6238 5.2)",
+    "totp.steps_forward": "time steps ahead of the server's that a TOTP code may be from",
+    "totp.replay_protection": "refuse a TOTP step at or before the last accepted one",
+    "totp.track_drift": "centre the window on the drift seen at the last success (RFC 6238 6)",
+    "totp.max_drift_steps": "never accept a step further than this from the server's, whatever "
+    "the drift (null: no limit)",
+    "totp.diagnose_steps": "how far to look to say outside_window instead of wrong_code "
+    "(changes no verdict)",
+    "sms_code_digits": "digits of an SMS code (6 to 10; ASVS 5.0 6.5.4)",
+    "sms_code_ttl": "seconds an SMS code lives (at most 600: ASVS 5.0 6.5.5)",
+    "sms_code_attempts": "wrong guesses one SMS code survives before it is spent",
+    "resend_cooldown": "seconds before another code may be sent to a number",
+    "max_consecutive_failures": "second-factor (and password) failures in a row before the "
+    "account locks (1 to 100: NIST SP 800-63B 5.2.2)",
+    "lockout_duration": "seconds the account stays locked",
+    "backoff_factor": "after n failures in a row, the next attempt waits backoff_factor * "
+    "2**(n-1) seconds (0: no back-off)",
+    "backoff_cap": "the longest back-off wait, in seconds",
+    "push_limit": "Authy pushes per user within push_window",
+    "push_window": "seconds over which push_limit counts",
+    "push_ttl": "seconds a push stays answerable",
+    "number_matching": "a push counts only once the number it shows is typed on the login page",
+    "login_ttl": "seconds a login attempt (password done, second factor pending) lives",
+    "recovery_codes": "recovery codes per set",
+    "recovery_code_length": "characters of a recovery code (at least 8)",
+    "code_hash_iterations": "PBKDF2 rounds for recovery codes and passwords (cost only)",
+    "confirm_totp": "a new QR secret is active only once confirmed with a code",
+    "seed_compat": "true: the seed document's flow (a QR secret active as soon as shown)",
+}
+"""Every ``given.policy`` field (``totp.*`` inside ``totp:``) and what it sets: the names a
+scenario overrides and ``{policy.NAME}`` reads."""
+
+
+def policy_schema() -> dict[str, Any]:
+    """The JSON Schema of ``given.policy``, made from :class:`SecurityPolicy` and
+    :class:`~twofa_sim.core.otp.TotpPolicy` (so editors complete and explain the fields)."""
+
+    def one(name: str, value: Any) -> dict[str, Any]:
+        schema: dict[str, Any]
+        if isinstance(value, bool):
+            schema = {"type": "boolean"}
+        elif isinstance(value, int):
+            schema = {"type": "integer", "minimum": 0}
+        elif isinstance(value, float):
+            schema = {
+                "type": ["number", "string"],
+                "format": "duration",
+                "description": "",
+            }
+        else:  # None: an optional whole number
+            schema = {"type": ["integer", "null"], "minimum": 0}
+        schema["description"] = FIELDS.get(name, "")
+        return schema
+
+    window = TotpPolicy()
+    totp: dict[str, Any] = {
+        "type": "object",
+        "additionalProperties": False,
+        "description": "the TOTP window and its rules",
+        "properties": {
+            item.name: one(f"totp.{item.name}", getattr(window, item.name))
+            for item in fields(TotpPolicy)
+        },
+    }
+    base = SecurityPolicy()
+    properties: dict[str, Any] = {
+        item.name: totp if item.name == "totp" else one(item.name, getattr(base, item.name))
+        for item in fields(SecurityPolicy)
+    }
+    properties["seed_compat"] = {"type": "boolean", "description": FIELDS["seed_compat"]}
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "description": "reference policy settings to override (durations as 5m or seconds); "
+        "a target without a setting makes the scenario not applicable",
+        "properties": properties,
+    }
+
+
+# --- a scenario's ``given.policy`` -----------------------------------------------------------
+
+
+def policy_from(overrides: Mapping[str, Any], where: str = "given.policy") -> SecurityPolicy:
+    """A :class:`SecurityPolicy` from a scenario's overrides; durations may be written ``5m``;
+    ``totp`` is a mapping of :class:`~twofa_sim.core.otp.TotpPolicy` fields; ``seed_compat: true``
+    starts from the seed document's behaviour. Raises the first of :func:`policy_problems`."""
+    policy, problems = read_policy(overrides, where)
+    if problems:
+        raise problems[0]
+    assert policy is not None
+    return policy
+
+
+def policy_problems(overrides: Mapping[str, Any], where: str = "given.policy") -> list[InputError]:
+    """Every problem of a scenario's policy overrides, each located (``where`` names the field:
+    ``given.policy.totp.steps_bak``) with a hint; empty when the policy is good."""
+    return read_policy(overrides, where)[1]
+
+
+def read_policy(
+    overrides: Mapping[str, Any], where: str = "given.policy"
+) -> tuple[SecurityPolicy | None, list[InputError]]:
+    """(the policy or None, every problem): see :func:`policy_from`."""
+    from twofa_sim.core.otp import TotpPolicy
+
+    problems: list[InputError] = []
+    values = _settings(overrides, SecurityPolicy, "policy", where, problems, extra=("seed_compat",))
+    if overrides.get("seed_compat") is True:
+        values.setdefault("confirm_totp", False)
+    if "totp" in values:
+        totp = values["totp"]
+        if not isinstance(totp, Mapping):
+            problems.append(
+                InputError("totp takes a mapping of window settings", where=f"{where}.totp")
+            )
+            del values["totp"]
+        else:
+            window = _settings(totp, TotpPolicy, "TOTP", f"{where}.totp", problems)
+            try:
+                values["totp"] = TotpPolicy(**window)
+            except InputError as exc:
+                problems.append(_located(exc, f"{where}.totp"))
+                del values["totp"]
+    if problems:
+        return None, problems
+    try:
+        return SecurityPolicy(**values), []
+    except InputError as exc:
+        return None, [_located(exc, where)]
+
+
+def _settings(
+    given: Mapping[str, Any],
+    kind: type[Any],
+    what: str,
+    where: str,
+    problems: list[InputError],
+    extra: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """The fields of dataclass ``kind`` that ``given`` sets, type-checked and with durations
+    read; each problem appended to ``problems``."""
+    from dataclasses import fields
+
+    from twofa_sim.core.clock import parse_duration
+
+    known = {f.name: f for f in fields(kind)}
+    base = kind()
+    values: dict[str, Any] = {}
+    for key, value in given.items():
+        here = f"{where}.{key}"
+        if key in extra:
+            continue
+        if key not in known:
+            from difflib import get_close_matches
+
+            close = get_close_matches(str(key), [*known, *extra], n=1)
+            if not close:  # the words in another order: drift_tracking for track_drift
+                by_words = {_words(name): name for name in [*known, *extra]}
+                close = [by_words[w] for w in get_close_matches(_words(str(key)), by_words, n=1)]
+            problems.append(
+                InputError(
+                    f"no {what} setting {key!r}",
+                    where=here,
+                    hint=f"did you mean {close[0]!r}?"
+                    if close
+                    else f"settings: {', '.join([*known, *extra])}",
+                )
+            )
+            continue
+        current = getattr(base, key)
+        if value is None and "None" in str(known[key].type):
+            pass
+        elif isinstance(current, bool):
+            if not isinstance(value, bool):
+                problems.append(InputError("must be true or false", where=here))
+                continue
+        elif isinstance(current, float) and isinstance(value, str):
+            try:
+                value = parse_duration(value)
+            except InputError as exc:
+                problems.append(_located(exc, here, replace=True))
+                continue
+        elif isinstance(current, int) and (isinstance(value, bool) or not isinstance(value, int)):
+            problems.append(
+                InputError(
+                    f"must be a whole number, not {value!r}",
+                    where=here,
+                    hint="a whole number in digits, like 3",
+                )
+            )
+            continue
+        values[key] = value
+    return values
+
+
+def _words(name: str) -> str:
+    return "_".join(sorted(name.split("_")))
+
+
+def _located(exc: InputError, where: str, *, replace: bool = False) -> InputError:
+    """``exc`` with ``where`` in front of its own location (or instead of it)."""
+    located = where if replace else f"{where}.{exc.where or ''}".rstrip(".")
+    return InputError(exc.what, where=located, hint=exc.hint)

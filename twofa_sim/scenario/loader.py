@@ -151,6 +151,11 @@ def document_schema(*, for_editors: bool = True) -> dict[str, Any]:
         from twofa_sim.core.requirements import load_catalog
 
         covers_item = {"enum": list(load_catalog().ids)}
+    given = _GIVEN
+    if for_editors:
+        from twofa_sim.reference.policy import policy_schema
+
+        given = {**_GIVEN, "properties": {**_GIVEN["properties"], "policy": policy_schema()}}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "https://twofa-sim.invalid/schema/scenario-1.json",
@@ -175,7 +180,7 @@ def document_schema(*, for_editors: bool = True) -> dict[str, Any]:
                 "type": "array",
                 "items": {"type": "string", "pattern": _TAG, "maxLength": MAX_TAG},
             },
-            "given": _GIVEN,
+            "given": given,
             "for_all": _FOR_ALL,
             "examples": {"type": "integer", "minimum": 1, "maximum": 10000},
             "steps": {"type": "array", "minItems": 1, "items": steps_item},
@@ -422,7 +427,7 @@ class _Checker:
                 )
 
     def given(self, given: Mapping[str, Any], variables: set[str]) -> None:
-        from twofa_sim.scenario.targets.reference import policy_problems
+        from twofa_sim.reference.policy import policy_problems
         from twofa_sim.world import WorldSpec
 
         for name, _index in placeholders(given):

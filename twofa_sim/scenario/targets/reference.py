@@ -1,13 +1,11 @@
 """``reference``: the reference service as a target (every feature, SQLite or memory store).
 
-Also the reference policy parser, :func:`policy_from`: a scenario's ``given.policy`` overrides
-as a :class:`~twofa_sim.reference.SecurityPolicy`, with located errors (the loader checks a
-file's policy with it before anything runs).
+The reference policy parser (:func:`policy_from`, :func:`policy_problems`, :func:`read_policy`)
+lives with the policy in :mod:`twofa_sim.reference.policy`; it is re-exported here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +21,7 @@ from twofa_sim.reference import (
     SecurityPolicy,
     ServiceParts,
 )
+from twofa_sim.reference.policy import policy_from, policy_problems, read_policy
 from twofa_sim.scenario.target import FEATURES, AccountView, AuditView, TargetContext
 
 __all__ = [
@@ -177,126 +176,3 @@ class ReferenceTarget:
         notifications = self.service.notifications
         self.service = self._start()
         self.service.notifications = notifications  # e-mail already sent stays sent
-
-
-def policy_from(overrides: Mapping[str, Any], where: str = "given.policy") -> SecurityPolicy:
-    """A :class:`SecurityPolicy` from a scenario's overrides; durations may be written ``5m``;
-    ``totp`` is a mapping of :class:`~twofa_sim.core.otp.TotpPolicy` fields; ``seed_compat: true``
-    starts from the seed document's behaviour. Raises the first of :func:`policy_problems`."""
-    policy, problems = read_policy(overrides, where)
-    if problems:
-        raise problems[0]
-    assert policy is not None
-    return policy
-
-
-def policy_problems(overrides: Mapping[str, Any], where: str = "given.policy") -> list[InputError]:
-    """Every problem of a scenario's policy overrides, each located (``where`` names the field:
-    ``given.policy.totp.steps_bak``) with a hint; empty when the policy is good."""
-    return read_policy(overrides, where)[1]
-
-
-def read_policy(
-    overrides: Mapping[str, Any], where: str = "given.policy"
-) -> tuple[SecurityPolicy | None, list[InputError]]:
-    """(the policy or None, every problem): see :func:`policy_from`."""
-    from twofa_sim.core.otp import TotpPolicy
-
-    problems: list[InputError] = []
-    values = _settings(overrides, SecurityPolicy, "policy", where, problems, extra=("seed_compat",))
-    if overrides.get("seed_compat") is True:
-        values.setdefault("confirm_totp", False)
-    if "totp" in values:
-        totp = values["totp"]
-        if not isinstance(totp, Mapping):
-            problems.append(
-                InputError("totp takes a mapping of window settings", where=f"{where}.totp")
-            )
-            del values["totp"]
-        else:
-            window = _settings(totp, TotpPolicy, "TOTP", f"{where}.totp", problems)
-            try:
-                values["totp"] = TotpPolicy(**window)
-            except InputError as exc:
-                problems.append(_located(exc, f"{where}.totp"))
-                del values["totp"]
-    if problems:
-        return None, problems
-    try:
-        return SecurityPolicy(**values), []
-    except InputError as exc:
-        return None, [_located(exc, where)]
-
-
-def _settings(
-    given: Mapping[str, Any],
-    kind: type[Any],
-    what: str,
-    where: str,
-    problems: list[InputError],
-    extra: tuple[str, ...] = (),
-) -> dict[str, Any]:
-    """The fields of dataclass ``kind`` that ``given`` sets, type-checked and with durations
-    read; each problem appended to ``problems``."""
-    from dataclasses import fields
-
-    from twofa_sim.core.clock import parse_duration
-
-    known = {f.name: f for f in fields(kind)}
-    base = kind()
-    values: dict[str, Any] = {}
-    for key, value in given.items():
-        here = f"{where}.{key}"
-        if key in extra:
-            continue
-        if key not in known:
-            from difflib import get_close_matches
-
-            close = get_close_matches(str(key), [*known, *extra], n=1)
-            if not close:  # the words in another order: drift_tracking for track_drift
-                by_words = {_words(name): name for name in [*known, *extra]}
-                close = [by_words[w] for w in get_close_matches(_words(str(key)), by_words, n=1)]
-            problems.append(
-                InputError(
-                    f"no {what} setting {key!r}",
-                    where=here,
-                    hint=f"did you mean {close[0]!r}?"
-                    if close
-                    else f"settings: {', '.join([*known, *extra])}",
-                )
-            )
-            continue
-        current = getattr(base, key)
-        if value is None and "None" in str(known[key].type):
-            pass
-        elif isinstance(current, bool):
-            if not isinstance(value, bool):
-                problems.append(InputError("must be true or false", where=here))
-                continue
-        elif isinstance(current, float) and isinstance(value, str):
-            try:
-                value = parse_duration(value)
-            except InputError as exc:
-                problems.append(_located(exc, here, replace=True))
-                continue
-        elif isinstance(current, int) and (isinstance(value, bool) or not isinstance(value, int)):
-            problems.append(
-                InputError(
-                    f"must be a whole number, not {value!r}",
-                    where=here,
-                    hint="a whole number in digits, like 3",
-                )
-            )
-            continue
-        values[key] = value
-    return values
-
-
-def _words(name: str) -> str:
-    return "_".join(sorted(name.split("_")))
-
-
-def _located(exc: InputError, where: str, *, replace: bool = False) -> InputError:
-    """``exc`` with ``where`` in front of its own location (or instead of it)."""
-    located = where if replace else f"{where}.{exc.where or ''}".rstrip(".")
-    return InputError(exc.what, where=located, hint=exc.hint)
