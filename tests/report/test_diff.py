@@ -59,3 +59,21 @@ def test_an_incomplete_old_run_is_named_but_does_not_fail_the_comparison() -> No
     assert found.added == ["b"] and not found.failed
     assert found.text().startswith("OLD is INCOMPLETE")
     assert found.as_dict()["complete"] == {"old": False, "new": True}
+
+
+def test_a_shard_is_named_and_its_missing_share_is_not_run() -> None:
+    """A shard of a run (run --shard K/N) finished but holds only its share: the diff says so
+    first, the other shards' scenarios are not run (not removed, no coverage lost), and a
+    shard as NEW fails the comparison until the shards are merged."""
+    old = _results({"a": "passed", "b": "passed", "c": "passed"})
+    new = {**_results({"b": "passed"}), "shard": {"index": 2, "count": 3, "selection": []}}
+    found = diff_results(old, new)
+    assert (found.removed, found.not_run, found.coverage_lost) == ([], ["a", "c"], [])
+    assert found.failed and not found.regressed
+    assert found.as_dict()["shard"] == {"old": None, "new": "2/3"}
+    text = found.text()
+    assert text.startswith("NEW is INCOMPLETE: shard 2/3 of a run")
+    assert "did not finish" not in text and text.endswith("merge the shards for a verdict")
+    back = diff_results(new, old)
+    assert back.old_shard == "2/3" and not back.failed
+    assert back.text().startswith("OLD is INCOMPLETE: shard 2/3")

@@ -1,9 +1,11 @@
 """What changed between two runs: new failures, fixes, scenarios added or gone, coverage.
 
-Either side may be a run that did not finish (killed, or stopped during its final writes):
-the diff says so. Scenarios an incomplete NEW run never reached are *not run*, not removed,
-and a requirement only they covered is not counted as coverage lost; but an incomplete NEW
-run proves nothing, so the comparison fails (:attr:`RunDiff.failed`) until it is re-run.
+Either side may be a run that did not finish (killed, or stopped during its final writes),
+or one shard of a run (``run --shard K/N``, which ran only its share): the diff says so.
+Scenarios an incomplete NEW run never reached (or that NEW's shard did not hold) are *not run*,
+not removed, and a requirement only they covered is not counted as coverage lost; but an
+incomplete NEW run proves nothing about them, so the comparison fails
+(:attr:`RunDiff.failed`) until it is re-run (or its shards are merged).
 """
 
 from __future__ import annotations
@@ -29,6 +31,9 @@ class RunDiff:
     """Scenarios of OLD that an incomplete NEW run did not reach."""
     old_complete: bool = True
     new_complete: bool = True
+    old_shard: str | None = None
+    """``K/N`` when OLD is one shard of a run (and so not complete)."""
+    new_shard: str | None = None
 
     @property
     def regressed(self) -> bool:
@@ -42,12 +47,18 @@ class RunDiff:
 
     def _incomplete_lines(self) -> list[str]:
         lines = []
-        if not self.old_complete:
+        for side, shard in (("OLD", self.old_shard), ("NEW", self.new_shard)):
+            if shard is not None:
+                lines.append(
+                    f"{side} is INCOMPLETE: shard {shard} of a run, only its share of the "
+                    "scenarios ran (twofa-sim report merge joins the shards)"
+                )
+        if not self.old_complete and self.old_shard is None:
             lines.append(
                 "OLD is INCOMPLETE: that run did not finish, so scenarios it never reached "
                 "show as added"
             )
-        if not self.new_complete:
+        if not self.new_complete and self.new_shard is None:
             lines.append(
                 "NEW is INCOMPLETE: that run did not finish; the scenarios it never reached "
                 "are listed as not run"
@@ -75,7 +86,11 @@ class RunDiff:
         if self.regressed:
             lines.append("REGRESSED" + ("" if self.new_complete else " (and NEW is incomplete)"))
         elif not self.new_complete:
-            lines.append("INCOMPLETE: NEW did not finish; re-run it for a verdict")
+            lines.append(
+                "INCOMPLETE: NEW is one shard; merge the shards for a verdict"
+                if self.new_shard
+                else "INCOMPLETE: NEW did not finish; re-run it for a verdict"
+            )
         else:
             lines.append("no regression")
         return "\n".join(lines)
@@ -90,6 +105,7 @@ class RunDiff:
             "coverage_gained": self.coverage_gained,
             "coverage_lost": self.coverage_lost,
             "complete": {"old": self.old_complete, "new": self.new_complete},
+            "shard": {"old": self.old_shard, "new": self.new_shard},
             "regressed": self.regressed,
         }
 
@@ -98,9 +114,18 @@ _BAD = ("failed", "error")
 """Verdicts that count as failing (unsupported and not applicable are findings, not failures)."""
 
 
+def _shard(results: Mapping[str, Any]) -> str | None:
+    shard = results.get("shard")
+    if not isinstance(shard, Mapping):
+        return None
+    return f"{shard.get('index')}/{shard.get('count')}"
+
+
 def _complete(results: Mapping[str, Any]) -> bool:
+    """Finished, and the whole run (not one shard of it)."""
     run = results.get("run")
-    return not (isinstance(run, Mapping) and run.get("complete") is False)
+    finished = not (isinstance(run, Mapping) and run.get("complete") is False)
+    return finished and _shard(results) is None
 
 
 def diff_results(old: Mapping[str, Any], new: Mapping[str, Any]) -> RunDiff:
@@ -129,4 +154,6 @@ def diff_results(old: Mapping[str, Any], new: Mapping[str, Any]) -> RunDiff:
         not_run=not_run,
         old_complete=_complete(old),
         new_complete=new_complete,
+        old_shard=_shard(old),
+        new_shard=_shard(new),
     )
