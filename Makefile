@@ -30,6 +30,11 @@ demo: setup
 test: setup-browser
 	$(BIN)/python -m pytest -n auto --hypothesis-profile=ci -q
 
+## blackbox: the scenario library run black-box against examples/node-2fa (Node.js under
+## libfaketime, installed if missing), over the HTTP target contract; report in reports/blackbox.
+blackbox: setup
+	bash examples/node-2fa/blackbox.sh
+
 ## bench: ratio benchmarks (not part of `make test`).
 bench: setup
 	$(BIN)/python -m benchmarks

@@ -12,11 +12,13 @@
 const crypto = require("node:crypto");
 const http = require("node:http");
 
-const TWILIO_BASE_URL = (process.env.TWILIO_BASE_URL || "https://api.twilio.com").replace(/\/$/, "");
-const ACCOUNT_SID = process.env.TWILIO_ACCOUNT_SID || "";
-const AUTH_TOKEN = process.env.TWILIO_AUTH_TOKEN || "";
-const SMS_FROM = process.env.TWILIO_FROM || "+15005550006";
-const ISSUER = process.env.ISSUER || "NodeShop";
+const config = {
+  twilioBaseUrl: (process.env.TWILIO_BASE_URL || "https://api.twilio.com").replace(/\/$/, ""),
+  accountSid: process.env.TWILIO_ACCOUNT_SID || "",
+  authToken: process.env.TWILIO_AUTH_TOKEN || "",
+  smsFrom: process.env.TWILIO_FROM || "+15005550006",
+  issuer: process.env.ISSUER || "NodeShop",
+};
 const SMS_CODE_TTL_MS = 10 * 60 * 1000;
 const MAX_BODY = 16 * 1024;
 
@@ -82,14 +84,14 @@ function totpAccepts(secret, code) {
 
 // --- Twilio over HTTP ----------------------------------------------------------------------------
 async function sendSms(to, body) {
-  const url = `${TWILIO_BASE_URL}/2010-04-01/Accounts/${ACCOUNT_SID}/Messages.json`;
+  const url = `${config.twilioBaseUrl}/2010-04-01/Accounts/${config.accountSid}/Messages.json`;
   const response = await fetch(url, {
     method: "POST",
     headers: {
-      Authorization: "Basic " + Buffer.from(`${ACCOUNT_SID}:${AUTH_TOKEN}`).toString("base64"),
+      Authorization: "Basic " + Buffer.from(`${config.accountSid}:${config.authToken}`).toString("base64"),
       "Content-Type": "application/x-www-form-urlencoded",
     },
-    body: new URLSearchParams({ To: to, From: SMS_FROM, Body: body }).toString(),
+    body: new URLSearchParams({ To: to, From: config.smsFrom, Body: body }).toString(),
     signal: AbortSignal.timeout(10_000),
   });
   const data = await response.json().catch(() => ({}));
@@ -104,7 +106,7 @@ async function sendSms(to, body) {
 async function sendCode(key, to) {
   const code = String(crypto.randomInt(0, 1_000_000)).padStart(6, "0");
   smsCodes.set(key, { code, expires: Date.now() + SMS_CODE_TTL_MS });
-  await sendSms(to, `Your ${ISSUER} code is ${code}`);
+  await sendSms(to, `Your ${config.issuer} code is ${code}`);
 }
 
 function checkSmsCode(key, code) {
@@ -158,8 +160,8 @@ const routes = {
     const account = user(name);
     account.totpSecret = base32(crypto.randomBytes(20));
     account.totpConfirmed = false;
-    const label = encodeURIComponent(`${ISSUER}:${name}`);
-    const uri = `otpauth://totp/${label}?secret=${account.totpSecret}&issuer=${encodeURIComponent(ISSUER)}`;
+    const label = encodeURIComponent(`${config.issuer}:${name}`);
+    const uri = `otpauth://totp/${label}?secret=${account.totpSecret}&issuer=${encodeURIComponent(config.issuer)}`;
     return { uri };
   },
   "POST /totp/confirm": ({ user: name, code }) => {
@@ -239,7 +241,20 @@ const server = http.createServer((req, res) => {
   });
 });
 
-server.listen(Number(process.env.PORT || 3000), "127.0.0.1", () => {
-  console.log(`listening on http://127.0.0.1:${server.address().port}`);
-});
-for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => server.close(() => process.exit(0)));
+function listen(port) {
+  server.listen(port, "127.0.0.1", () => {
+    console.log(`listening on http://127.0.0.1:${server.address().port}`);
+  });
+  for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => server.close(() => process.exit(0)));
+}
+
+// Forget everything, as a restart of this in-memory service does.
+function resetState() {
+  users.clear();
+  smsCodes.clear();
+  logins.clear();
+}
+
+module.exports = { config, routes, state: { users, smsCodes, logins }, resetState, listen };
+
+if (require.main === module) listen(Number(process.env.PORT || 3000));
