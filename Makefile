@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SIM := $(BIN)/twofa-sim
 
-.PHONY: setup setup-browser demo test bench bench-load lint format type check clean
+.PHONY: setup setup-browser demo test bench bench-load blackbox lint format type check clean
 
 setup:
 	@PYTHON=$(PYTHON) VENV=$(VENV) bash scripts/setup.sh
