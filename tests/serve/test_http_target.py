@@ -221,3 +221,54 @@ def test_a_service_on_another_host_is_refused(capsys: pytest.CaptureFixture[str]
     code = main(["run", "--target", "http://192.0.2.1:3000"])
     err = capsys.readouterr().err
     assert code == 2 and "not a loopback address" in err
+
+
+def test_a_service_whose_clock_does_not_follow_is_told_how_to_start_it(
+    probe: Probe, tmp_path: Path
+) -> None:
+    """Rule: the service's answer to reset says what its clock reads; far from the virtual
+    time, the scenario errs before any step, saying how time reaches the service."""
+    probe.discovery["name"] = "probe-wrong-clock"
+    original = probe.http.RequestHandlerClass.do_POST
+
+    def stale_clock(handler: Any) -> None:
+        if handler.path.strip("/") == "reset":
+            handler.rfile.read(int(handler.headers["Content-Length"]))
+            handler._send(200, json.dumps({"now": 0}).encode())
+        else:
+            original(handler)
+
+    probe.http.RequestHandlerClass.do_POST = stale_clock  # type: ignore[method-assign]
+    result = probe.run(tmp_path, "?clock=stale")
+    assert result.verdict == "error"
+    # (the runner masks digit runs in a scenario's setup error: ports and years read ••••••)
+    assert "/reset: the service's clock reads " in result.detail
+    assert "is it following its clock hook" in result.detail
+
+
+def test_the_contract_document_lists_every_operation_the_target_speaks() -> None:
+    """Rule: the shipped OpenAPI document and the HTTP target agree on the operations, the
+    reasons and the contract's name; serve-reference answers every operation."""
+    from twofa_sim.scenario.target import REASONS
+    from twofa_sim.scenario.targets.http import CONTRACT, OPERATIONS
+    from twofa_sim.serve import refservice
+
+    document = json.loads(
+        (Path(__file__).parents[2] / "twofa_sim/data/target-contract.openapi.json").read_text()
+    )
+    assert document["info"]["version"] == CONTRACT == refservice.CONTRACT
+    assert set(document["paths"]) == {"/"} | {f"/{name}" for name in OPERATIONS}
+    assert set(document["components"]["schemas"]["Reason"]["enum"]) == set(REASONS)
+    assert set(OPERATIONS) - {"reset", "clock"} == refservice.OPERATIONS
+
+
+def test_serve_reference_under_the_system_clock_needs_libfaketime(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rule: --clock system without FAKETIME_TIMESTAMP_FILE would read the wall clock: bad
+    input, one line naming --clock, exit 2."""
+    monkeypatch.delenv("FAKETIME_TIMESTAMP_FILE", raising=False)
+    capsys.readouterr()
+    code = main(["serve-reference", "--port", "0", "--clock", "system"])
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and "--clock: FAKETIME_TIMESTAMP_FILE is not set" in line

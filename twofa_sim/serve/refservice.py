@@ -45,14 +45,24 @@ from twofa_sim.reference import ReferenceService, SecurityPolicy, ServiceParts, 
 from twofa_sim.scenario.target import FEATURES, TargetContext
 from twofa_sim.scenario.targets.reference import ReferenceTarget
 
-__all__ = ["CLOCKS", "DEFAULT_PORT", "ContractService", "HookClock", "RemoteWorld", "main", "run"]
+__all__ = [
+    "CLOCKS",
+    "CONTRACT",
+    "DEFAULT_PORT",
+    "OPERATIONS",
+    "ContractService",
+    "HookClock",
+    "RemoteWorld",
+    "main",
+    "run",
+]
 
 DEFAULT_PORT = 8030
 CLOCKS = ("system", "hook")
 CONTRACT = "twofa-sim-target/1"
 CONTRACT_FILE = "target-contract.openapi.json"
 _MAX_BODY = 1024 * 1024
-_OPERATIONS = frozenset(
+OPERATIONS = frozenset(
     {
         "register",
         "start_phone_verification",
@@ -367,7 +377,7 @@ class _Handler(BaseHTTPRequestHandler):
             elif operation == "reset":
                 with service.lock:
                     answer = service.reset(body)
-            elif operation in _OPERATIONS:
+            elif operation in OPERATIONS:
                 with service.lock:
                     answer = service.operate(operation, body)
             else:
@@ -425,8 +435,8 @@ def run(
             signal.signal(number, on_signal)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
     thread.start()
-    address = server.server_address
-    base = f"http://{address[0]}:{address[1]}"
+    host_name, port_number = str(server.server_address[0]), int(server.server_address[1])
+    base = f"http://{host_name}:{port_number}"
     time_note = (
         f"system clock (faketime file {service.faketime_file})"
         if clock == "system"
