@@ -53,7 +53,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--twofa-target",
         default="reference",
-        help="the system scenarios run against: reference, pyotp-naive, or module:Class",
+        help="the system scenarios run against: reference, pyotp-naive, module:Class, or a "
+        "service's HTTP contract URL (http://127.0.0.1:PORT/BASE)",
     )
     group.addoption("--twofa-seed", type=int, default=0, help="the run's seed (default 0)")
     group.addoption(
