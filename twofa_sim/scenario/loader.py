@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import jsonschema
 
@@ -31,6 +31,9 @@ from twofa_sim.scenario.source import Document, Problem, load_file, paused_gc
 from twofa_sim.scenario.steps import EXPECT, EXPECT_WORDS, REGISTRY, StepSpec
 from twofa_sim.scenario.steps.fields import PHONE, VALUE_FORMATS
 
+if TYPE_CHECKING:
+    from twofa_sim.world import WorldSpec
+
 __all__ = [
     "MAX_ID",
     "MAX_TAG",
@@ -38,10 +41,12 @@ __all__ = [
     "SUFFIX",
     "Scenario",
     "StepDef",
+    "UserSpec",
     "document_schema",
     "find_files",
     "load_paths",
     "load_scenarios",
+    "read_users",
 ]
 
 SUFFIX = ".scenario.yaml"
@@ -211,8 +216,21 @@ class StepDef:
 
 
 @dataclass(frozen=True)
+class UserSpec:
+    """A user of ``given.users``, as read once at load."""
+
+    name: str
+    password: str | None = None
+    """None: the default password."""
+    phone: str | None = None
+    """E.164, when ``phone:`` names one."""
+    registered: bool = True
+
+
+@dataclass(frozen=True)
 class Scenario:
-    """A validated scenario."""
+    """A validated scenario. ``given`` is kept as written; ``world`` and ``users`` are its parts
+    as parsed once at load (None when ``given`` takes for_all values: read per example)."""
 
     id: str
     title: str
@@ -227,6 +245,9 @@ class Scenario:
     id_at: Problem | None = field(default=None, repr=False, compare=False)
     """Where the id is written (its line, to show), for a problem found across files; the YAML
     nodes themselves are not kept once the file is loaded."""
+    world: WorldSpec | None = field(default=None, repr=False, compare=False)
+    """The world ``given`` describes, read at load (seed and provider as written)."""
+    users: tuple[UserSpec, ...] | None = field(default=None, repr=False, compare=False)
 
 
 # --- loading ----------------------------------------------------------------------------------
@@ -384,8 +405,9 @@ class _Checker:
         )
         given_ok = "given" not in broken
         given = data.get("given", {}) if given_ok else {}
+        world: WorldSpec | None = None
         if given_ok:
-            self.given(given, variables)
+            world = self.given(given, variables)
         steps: list[StepDef] = []
         self.covered = (
             set(data.get("covers", []))
@@ -410,6 +432,8 @@ class _Checker:
             for_all=for_all,
             examples=int(data.get("examples", 25)),
             id_at=self.document.problem(("id",), ""),
+            world=world,
+            users=None if world is None else read_users(given),
         )
 
     def covers(self, covers: list[str]) -> None:
@@ -426,7 +450,9 @@ class _Checker:
                     hint or "twofa-sim requirements lists them",
                 )
 
-    def given(self, given: Mapping[str, Any], variables: set[str]) -> None:
+    def given(self, given: Mapping[str, Any], variables: set[str]) -> WorldSpec | None:
+        """Check ``given``; the world it describes (None: it takes for_all values, or is
+        wrong)."""
         from twofa_sim.reference.policy import policy_problems
         from twofa_sim.world import WorldSpec
 
@@ -434,9 +460,10 @@ class _Checker:
             if name not in variables:
                 self.problem(("given",), f"{{{name}}} is not a for_all value", hint="")
         if variables & {n for n, _ in placeholders(given)}:
-            return  # checked per example, once the values are drawn
+            return None  # checked per example, once the values are drawn
+        world = None
         try:
-            WorldSpec.read(world_description(given), where="given")
+            world = WorldSpec.read(world_description(given), where="given")
         except InputError as exc:
             self.problem(_path_of(exc.where or "given"), exc.what, exc.hint or "")
         for found in policy_problems(given.get("policy", {})):
@@ -444,6 +471,7 @@ class _Checker:
             self.problem(
                 _path_of(found.where or "given.policy"), found.what, found.hint or "", key=unknown
             )
+        return world
 
     def policy_name(self, name: str, path: tuple[str | int, ...]) -> None:
         """``{policy.NAME}``: NAME must be a reference policy field."""
@@ -803,6 +831,27 @@ def world_description(given: Mapping[str, Any]) -> dict[str, Any]:
     if phones:
         description["phones"] = phones
     return description
+
+
+def read_users(given: Mapping[str, Any]) -> tuple[UserSpec, ...]:
+    """``given.users`` as :class:`UserSpec` (a name alone is a user with the defaults)."""
+    from twofa_sim.core.phone import parse_e164
+
+    users = []
+    for item in given.get("users", []):
+        if isinstance(item, str):
+            users.append(UserSpec(item))
+            continue
+        phone = item.get("phone")
+        users.append(
+            UserSpec(
+                str(item["name"]),
+                None if item.get("password") is None else str(item["password"]),
+                parse_e164(str(phone)).e164 if phone else None,
+                bool(item.get("registered", True)),
+            )
+        )
+    return tuple(users)
 
 
 def iter_steps(steps: Sequence[StepDef]) -> Iterator[StepDef]:

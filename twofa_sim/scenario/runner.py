@@ -31,7 +31,14 @@ from twofa_sim.scenario.context import (
     placeholders,
 )
 from twofa_sim.scenario.declared import PREFIX, declared_policy, policy_names
-from twofa_sim.scenario.loader import Scenario, StepDef, iter_steps, world_description
+from twofa_sim.scenario.loader import (
+    Scenario,
+    StepDef,
+    UserSpec,
+    iter_steps,
+    read_users,
+    world_description,
+)
 from twofa_sim.scenario.steps import check_expect
 from twofa_sim.scenario.target import TargetContext, TargetFactory, load_target
 
@@ -68,7 +75,8 @@ def with_provider(scenario: Scenario, provider: str) -> Scenario:
     """``scenario`` with ``given.provider`` set, unless it names one itself."""
     if "provider" in scenario.given:
         return scenario
-    return replace(scenario, given={**scenario.given, "provider": provider})
+    world = None if scenario.world is None else replace(scenario.world, provider=provider)
+    return replace(scenario, given={**scenario.given, "provider": provider}, world=world)
 
 
 @dataclass
@@ -293,7 +301,8 @@ def _run_once(
         return _error(scenario, seed, f"given uses an undefined value: {exc}")
     with ExitStack() as stack:
         try:
-            run = stack.enter_context(_world_and_target(given, factory, seed))
+            typed = None if values else scenario
+            run = stack.enter_context(_world_and_target(given, factory, seed, typed))
         except TwofaSimError as exc:  # bad input, or a target that fails while set up
             return _error(scenario, seed, f"given: {exc}")
         run.captures.update(values)
@@ -335,15 +344,29 @@ def _top(records: list[StepRecord]) -> list[StepRecord]:
 
 @contextmanager
 def _world_and_target(
-    given: Mapping[str, Any], factory: TargetFactory, seed: int | str
+    given: Mapping[str, Any],
+    factory: TargetFactory,
+    seed: int | str,
+    typed: Scenario | None = None,
 ) -> Iterator[Run]:
+    """The world and target of one run: from the scenario's world and users as the loader read
+    them (``typed``), else (a for_all example) from ``given`` itself."""
     from twofa_sim.world import World
 
-    description = world_description(given)
-    description.setdefault("seed", seed)
-    if getattr(factory, "reads_system_time", False):
-        description["freeze_system_time"] = True
-    world = World(description)
+    freeze = bool(getattr(factory, "reads_system_time", False))
+    if typed is not None and typed.world is not None:
+        spec = typed.world
+        if "seed" not in given:
+            spec = replace(spec, seed=seed)
+        if freeze:
+            spec = replace(spec, freeze_system_time=True)
+        world = World(spec)
+    else:
+        description = world_description(given)
+        description.setdefault("seed", seed)
+        if freeze:
+            description["freeze_system_time"] = True
+        world = World(description)
     workdir: Path | None = None
     with ExitStack() as stack:
         if given.get("store") == "sqlite":
@@ -360,7 +383,10 @@ def _world_and_target(
         closer = getattr(target, "close", None)
         if callable(closer):
             stack.callback(closer)
-        users = _users(given, world)
+        users = _users(
+            typed.users if typed is not None and typed.users is not None else read_users(given),
+            world,
+        )
         run = Run(world=world, target=target, users=users, issuer=context.issuer)
         for user in users.values():
             if user.registered:
@@ -368,20 +394,17 @@ def _world_and_target(
         yield run
 
 
-def _users(given: Mapping[str, Any], world: Any) -> dict[str, UserState]:
-    from twofa_sim.core.phone import parse_e164
-
+def _users(specs: Sequence[UserSpec], world: Any) -> dict[str, UserState]:
     only_phone = next(iter(world.phones)) if len(world.phones) == 1 else None
-    users: dict[str, UserState] = {}
-    for item in given.get("users", []):
-        if isinstance(item, str):
-            item = {"name": item}
-        phone = item.get("phone")
-        number = parse_e164(str(phone)).e164 if phone else only_phone
-        password = item.get("password", DEFAULT_PASSWORD)
-        registered = bool(item.get("registered", True))
-        users[item["name"]] = UserState(item["name"], password, number, registered=registered)
-    return users
+    return {
+        spec.name: UserState(
+            spec.name,
+            DEFAULT_PASSWORD if spec.password is None else spec.password,
+            spec.phone or only_phone,
+            registered=spec.registered,
+        )
+        for spec in specs
+    }
 
 
 def _steps(
