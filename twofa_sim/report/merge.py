@@ -6,7 +6,7 @@ the shards belong together and are whole, then writes one run directory as ``two
 would have without ``--shard``: ``results.jsonl``, ``results.json`` (byte-identical to the
 unsharded run's: the scenarios in run order, the summary and the traceability matrix computed
 again over all of them, the ``shard`` block left out, and ``--shard`` left out of the recorded
-command), every report rendered again, ``merge.json`` (which shard runs, by their run id and the
+command), every report rendered again, ``merge.json`` (which shard runs, by their folder name and the
 SHA-256 of their ``results.json`` and ``manifest.json``), one ``manifest.json`` and, with a key,
 one signed attestation.
 
