@@ -160,7 +160,15 @@ def document_schema(*, for_editors: bool = True) -> dict[str, Any]:
     if for_editors:
         from twofa_sim.reference.policy import policy_schema
 
-        given = {**_GIVEN, "properties": {**_GIVEN["properties"], "policy": policy_schema()}}
+        given = {
+            **_GIVEN,
+            "properties": {
+                **_GIVEN["properties"],
+                "policy": policy_schema(),
+                "sms": sms_schema(),
+                "faults": faults_schema(),
+            },
+        }
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "https://twofa-sim.invalid/schema/scenario-1.json",
@@ -191,6 +199,83 @@ def document_schema(*, for_editors: bool = True) -> dict[str, Any]:
             "steps": {"type": "array", "minItems": 1, "items": steps_item},
         },
         "$defs": {"expect": EXPECT},
+    }
+
+
+_SMS_FIELDS = {
+    "delay": "seconds every SMS takes to arrive (5s, 2m)",
+    "jitter": "up to this many seconds more, drawn uniformly per message",
+    "loss": "probability 0-1 that a message never arrives",
+    "duplicate": "probability 0-1 that a message arrives twice",
+}
+_FAULT_FIELDS = {
+    "kind": "what goes wrong",
+    "endpoint": "only this endpoint of the provider (every one by default)",
+    "start": "from this long after the world's start",
+    "until": "until this long after the world's start",
+    "probability": "probability 0-1 that a request is hit",
+    "times": "hit at most this many requests",
+    "seconds": "how long a timeout or slow answer takes",
+}
+
+
+def _field_schema(default: Any, description: str) -> dict[str, Any]:
+    """A JSON Schema for a dataclass field from its default (durations for seconds)."""
+    if isinstance(default, float) and description.startswith("probability"):
+        return {"type": "number", "minimum": 0, "maximum": 1, "description": description}
+    if isinstance(default, float) or "seconds" in description or "long" in description:
+        return {"type": ["number", "string"], "format": "duration", "description": description}
+    if isinstance(default, int) or description.startswith("hit at most"):
+        return {"type": "integer", "minimum": 1, "description": description}
+    return {"type": "string", "description": description}
+
+
+def sms_schema() -> dict[str, Any]:
+    """The JSON Schema of ``given.sms``, made from the network's
+    :class:`~twofa_sim.providers.Delivery` fields."""
+    from dataclasses import fields
+
+    from twofa_sim.providers import Delivery
+
+    base = Delivery()
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "description": "how the phone network delivers SMS",
+        "properties": {
+            item.name: _field_schema(getattr(base, item.name), _SMS_FIELDS.get(item.name, ""))
+            for item in fields(Delivery)
+        },
+    }
+
+
+def faults_schema() -> dict[str, Any]:
+    """The JSON Schema of ``given.faults``, made from :class:`~twofa_sim.world.FaultSpec`."""
+    from dataclasses import MISSING, fields
+
+    from twofa_sim.providers import FAULT_KINDS
+    from twofa_sim.world import FaultSpec
+
+    properties: dict[str, Any] = {}
+    for item in fields(FaultSpec):
+        if item.name == "provider":
+            continue
+        default = None if item.default is MISSING else item.default
+        properties[item.name] = _field_schema(default, _FAULT_FIELDS.get(item.name, ""))
+    properties["kind"] = {"enum": list(FAULT_KINDS), "description": _FAULT_FIELDS["kind"]}
+    fault = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["kind"],
+        "properties": properties,
+    }
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "description": "faults each provider injects: {twilio: [{kind: http_503, start: 10m}]}",
+        "properties": {
+            name: {"type": "array", "items": fault} for name in ("twilio", "authy", "verify")
+        },
     }
 
 
