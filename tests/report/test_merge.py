@@ -93,7 +93,8 @@ def test_shards_merge_to_the_unsharded_run_byte_for_byte(
     """The rule: merged shards equal the unsharded run. Three shard runs of a subset (failures,
     unsupported and not applicable verdicts, property-based scenarios) merge into a directory
     whose results.json and results.jsonl are byte-identical to the run without --shard, with
-    every report rendered from them and one execution statement spanning the shards; each
+    every report rendered from them (a shard's own report says it is one shard; the merged
+    one does not) and one execution statement spanning the shards; each
     scenario's result in its shard is the one it has unsharded, with the seed derived from the
     run's seed and its id, not from its shard."""
     whole = _run(run, library, tmp_path / "whole", *SUBSET)
@@ -105,6 +106,8 @@ def test_shards_merge_to_the_unsharded_run_byte_for_byte(
         assert data["shard"]["index"] == number and data["shard"]["count"] == 3
         assert data["shard"]["selection"] == list(by_id)
         assert "--shard" in data["reproducibility"]["command"]
+        for report in ("report.md", "report.html"):  # a shard's report says it is one
+            assert f"Shard {number}/3 of a run" in (shard / report).read_text()
         for entry in data["scenarios"]:
             assert entry == by_id[entry["id"]]
             assert entry["seed"] == derive(11, entry["id"])
@@ -116,6 +119,7 @@ def test_shards_merge_to_the_unsharded_run_byte_for_byte(
         assert (merged / name).read_bytes() == (whole / name).read_bytes(), name
     for fmt, name in (("md", "report.md"), ("junit", "junit.xml"), ("html", "report.html")):
         assert run("report", str(merged), "--format", fmt).out == (merged / name).read_text()
+    assert "Shard" not in (merged / "report.md").read_text()
     assert run("report", "verify", str(merged)).code == 0
     execution = json.loads((merged / "execution.json").read_text())
     assert [s["id"] for s in execution["scenarios"]] == list(by_id)

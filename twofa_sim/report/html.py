@@ -345,6 +345,7 @@ def _view(results: Mapping[str, Any]) -> dict[str, Any]:
         "groups": _groups(rows),
         "scope": _scope_view(results),
         "execution": _execution_view(results),
+        "shard": results.get("shard") if isinstance(results.get("shard"), Mapping) else None,
         "policy": list(_flatten("", policy)) if isinstance(policy, Mapping) else None,
         "curve": _acceptance_svg(policy) if isinstance(policy, Mapping) else None,
         "scenarios": [_scenario_view(s) for s in entries],

@@ -160,6 +160,14 @@ def render_markdown(results: Mapping[str, Any]) -> str:
             "are counted below; re-run for a verdict.",
             "",
         ]
+    shard = results.get("shard")
+    if isinstance(shard, Mapping):
+        lines += [
+            f"> **Shard {shard.get('index')}/{shard.get('count')} of a run**: "
+            f"{counts['scenarios']} of the {len(shard.get('selection') or [])} scenarios chosen "
+            "ran here; `twofa-sim report merge` joins the shards into the whole run.",
+            "",
+        ]
     tally = (
         f"**{counts['passed']} passed**, **{counts['failed']} failed**, "
         f"{counts['errors']} errors"
