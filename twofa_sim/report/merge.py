@@ -6,9 +6,9 @@ the shards belong together and are whole, then writes one run directory as ``two
 would have without ``--shard``: ``results.jsonl``, ``results.json`` (byte-identical to the
 unsharded run's: the scenarios in run order, the summary and the traceability matrix computed
 again over all of them, the ``shard`` block left out, and ``--shard`` left out of the recorded
-command), every report rendered again, ``merge.json`` (which shard runs, by their folder name and the
-SHA-256 of their ``results.json`` and ``manifest.json``), one ``manifest.json`` and, with a key,
-one signed attestation.
+command), every report rendered again, ``merge.json`` (which shard runs, by their folder name
+and the SHA-256 of their ``results.json`` and ``manifest.json``), one ``manifest.json`` and,
+with a key, one signed attestation.
 
 Refused, as bad input naming the shard directory: a directory that is not a finished run
 (killed, or stopped during its final writes), one whose files do not match its manifest (or,
@@ -156,7 +156,8 @@ def _shown(value: Any) -> str:
 
 
 def _selection_difference(a: Sequence[Any], b: Sequence[Any]) -> str:
-    only_a, only_b = [i for i in a if i not in set(b)], [i for i in b if i not in set(a)]
+    in_a, in_b = set(a), set(b)
+    only_a, only_b = [i for i in a if i not in in_b], [i for i in b if i not in in_a]
     if only_a or only_b:
         parts = [f"{len(a)} scenarios against {len(b)}"]
         if only_b:
