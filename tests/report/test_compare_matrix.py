@@ -130,6 +130,10 @@ def test_html_is_self_contained_escaped_and_links_cells_to_scenarios() -> None:
     assert "account/stored.scenario.yaml:4" in html
     assert "9 found in clear" in html
     assert 'href="bad/report.html#scenario-codes-at-rest"' in html
+    # the deciding step links to that scenario in the target's own report
+    step = re.search(r'<a href="([^"]+)"[^>]*><code class="where">account/stored', html)
+    assert step is not None
+    assert step.group(1) == "bad/report.html#scenario-codes-at-rest"
 
 
 def test_markdown_has_a_row_per_requirement_and_scenario_and_says_why() -> None:

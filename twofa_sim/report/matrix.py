@@ -383,6 +383,7 @@ def render_matrix_html(matrix: Matrix) -> str:
             differing=[r for r in shown if r.differs()],
             scenarios=matrix.scenarios,
             verdicts=CELL_VERDICTS,
+            reports={c.name: c.report for c in matrix.columns if c.report},
             css=_css(),
         )
     )
