@@ -514,6 +514,13 @@ def test_a_client_killed_while_a_timeout_fault_holds_it(robust: Robust) -> None:
             f"GET {robust.messages} HTTP/1.1\r\nHost: x\r\n".encode()
             + f"Authorization: {robust.basic}\r\n\r\n".encode()
         )
+        sock.settimeout(0.02)
+        for _ in range(500):  # until the fault holds the request (the server answers nothing)
+            if robust.exchanges():
+                break
+            with pytest.raises(TimeoutError):
+                sock.recv(1)
+        assert [e.fault for e in robust.exchanges()] == ["answer lost (timeout)"]
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     robust.still_serving()
 
