@@ -93,10 +93,6 @@ REVIEWED: Mapping[str, Mapping[str, str]] = {
             "django-otp refuses the same code again through last_t) and grants nothing the "
             "session does not have; 'used' is the reference's answer."
         ),
-        "login-completed-stays-completed-after-restart": (
-            "Harness: as login-second-factor-once, after a restart: a fresh code for an "
-            "already verified session is accepted, which grants nothing new."
-        ),
         "phone-typed-with-spaces": (
             "Harness (and a usability gap): django-otp-twilio posts the number as typed; the "
             "refusal (21211) is our fake Twilio's, which wants E.164. Normalising is not "
