@@ -93,3 +93,18 @@ def test_an_oversized_body_to_verify_is_twilios_20413(served: Served) -> None:
         f"{served.base}/verify/v2/Services", data=b"FriendlyName=" + b"x" * 70000, timeout=10
     )
     assert response.status_code == 413 and response.json()["code"] == 20413
+
+
+def test_the_worlds_default_verify_service_is_listed_and_usable(served: Served) -> None:
+    """Rule: a newcomer needs a Verify service SID; /_twofa/world lists the world's own services
+    and the one listed starts a verification through the official library, as the README shows."""
+    services = served.ok("GET", "/world")["providers"]["verify"]["services"]
+    assert services, "the world's default Verify service is not listed"
+    client = _verify_client(served)
+    verification = client.verify.v2.services(services[0]["sid"]).verifications.create(
+        to=ALICE, channel="sms"
+    )
+    assert verification.status == "pending"
+    created = client.verify.v2.services.create(friendly_name="Acme").sid
+    listed = served.ok("GET", "/world")["providers"]["verify"]["services"]
+    assert created in [s["sid"] for s in listed]

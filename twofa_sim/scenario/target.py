@@ -186,8 +186,14 @@ class Target(Protocol):
       Twilio Messages and Authy; ``verify``: Twilio Verify). A scenario naming another is
       ``not_applicable``. Absent: ``{"messages"}``.
     * ``reports_reasons: bool``: whether refusals say why (:data:`REASONS`). A target that
-      answers only yes or no sets False: expected reasons are then checked as ``rejected``.
-      Absent: True.
+      answers only yes or no sets False: expected reasons are then checked as ``rejected``
+      (the step's evidence says the reason was not checked). Absent: True.
+    * ``profiles: frozenset[str]``: ``reference`` runs the scenarios tagged ``reference`` (the
+      reference service's own choices, not a standard's requirement; ``not_applicable``
+      elsewhere). Absent: none.
+    * ``default_policy()``: the target's numbers in the reference policy's field names (None
+      for a rule it does not have): scenarios take their numbers from it through
+      ``{policy.NAME}`` (:mod:`twofa_sim.scenario.declared`).
     * ``reads_system_time: bool``: the target reads the system clock itself; every scenario
       then runs with ``freeze_system_time`` on (see the module's notes on time). Absent: False.
     * ``versions()``: the versions of the packages the target tests, for the run's

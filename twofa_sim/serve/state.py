@@ -268,6 +268,10 @@ class ServedWorld:
                 "verify": {
                     "account_sid": self.verify.account_sid,
                     "auth_token": self.verify.auth_token,
+                    "services": [
+                        {"sid": s.sid, "friendly_name": s.friendly_name}
+                        for s in self.verify.backend.services.values()
+                    ],
                 },
             },
             "phones": phones,
