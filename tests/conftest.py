@@ -57,6 +57,25 @@ def _import_the_whole_package() -> None:
 
 _import_the_whole_package()
 
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Freeze Hypothesis's pool of local literals once every test module is loaded.
+
+    Loading the package up front is not enough: a test that imports a local module lazily (a
+    benchmark's code, a helper under tests/) still grows the pool while other tests run, and
+    under ``-n 2`` which test runs first differs between runs, so a property test replaying an
+    example drew differently and was reported flaky (``FlakyStrategyDefinition``). Hypothesis
+    has no setting for this; its module-level lookup is replaced by the pool as it stands now,
+    and left alone if a later Hypothesis moves it.
+    """
+    from hypothesis.internal.conjecture import providers
+
+    lookup = getattr(providers, "_get_local_constants", None)
+    if callable(lookup):
+        frozen = lookup()
+        providers._get_local_constants = lambda: frozen
+
+
 # Broken scenario files on purpose: the loader's tests read them; pytest must not collect them.
 collect_ignore = ["bad_inputs"]
 

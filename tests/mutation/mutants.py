@@ -743,6 +743,18 @@ MUTANTS: list[Mutant] = [
         killers=("phone-resend-cooldown",),
     ),
     Mutant(
+        "sms-code-four-digits",
+        "oob-entropy",
+        "SMS codes of four digits (10,000 values, under the standards' 20 bits)",
+        ServiceParts(sender=p.SmsCodeFourDigits),
+        probe=_doc(
+            "sms-code-four-digits",
+            "  - submit_phone: {user: alice}\n  - advance: 5s\n"
+            "  - expect_inbox: {user: alice, codes: 1, code_digits_at_least: 6}\n",
+        ),
+        killers=("phone-sms-code-six-digits",),
+    ),
+    Mutant(
         "new-code-resets-count",
         "throttle",
         "sending a new SMS code clears the failure count",

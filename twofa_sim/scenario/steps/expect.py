@@ -186,6 +186,11 @@ def expect_account(run: Run, args: dict[str, Any]) -> None:
         "count": {"type": "integer", "minimum": 0},
         "last_contains": {"type": "string"},
         "codes": {"type": "integer", "minimum": 0, "description": "messages holding a code"},
+        "code_digits_at_least": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "every code in the inbox has at least this many digits",
+        },
     },
 )
 def expect_inbox(run: Run, args: dict[str, Any]) -> None:
@@ -198,6 +203,18 @@ def expect_inbox(run: Run, args: dict[str, Any]) -> None:
         _compare("SMS in the inbox", args["count"], len(inbox))
     if "codes" in args:
         _compare("SMS with a code", args["codes"], sum(1 for m in inbox if extract_code(m.body)))
+    if "code_digits_at_least" in args:
+        least = args["code_digits_at_least"]
+        codes = [code for m in inbox if (code := extract_code(m.body))]
+        if not codes:
+            raise StepFailed("no SMS in the inbox holds a code", expected="a code", actual="none")
+        short = [code for code in codes if len(code) < least]
+        if short:
+            raise StepFailed(
+                f"{len(short)} of {len(codes)} codes are shorter than {least} digits",
+                expected=f"codes of at least {least} digits",
+                actual=", ".join(f"{len(code)} digits" for code in short),
+            )
     if "last_contains" in args:
         if not inbox:
             raise StepFailed("the inbox is empty", expected=args["last_contains"], actual="none")
