@@ -135,10 +135,5 @@ REVIEWED: Mapping[str, Mapping[str, str]] = {
             "but django-two-factor-auth then sends no new code while the device throttles, and "
             "the scenario expects the send of round 11 to succeed."
         ),
-        "login-sms-code-expired": (
-            "Harness: the expired code was refused (as the scenario wants) and counted as a "
-            "failure, so the device throttles 1 s; the scenario's next login asks for a code at "
-            "once, and django-two-factor-auth sends nothing while the device throttles."
-        ),
     },
 }
