@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from twofa_sim.core.clock import Clock
-from twofa_sim.errors import InputError, UnknownUserError
+from twofa_sim.errors import InputError
 from twofa_sim.reference.account import AccountFlow
 from twofa_sim.reference.audit import AuditEntry, unlogged_users, verify_chain
 from twofa_sim.reference.checks import PasswordCheck, PendingCodeCheck, RecoveryCheck, TotpCheck
@@ -246,10 +246,7 @@ class ReferenceService:
 
     def record(self, username: str) -> UserRecord:
         """What the store holds for the user (a copy: changing it changes nothing)."""
-        record = self.store.load(username)
-        if record is None:
-            raise UnknownUserError(f"no user {username!r}", where="username")
-        return record
+        return self.account.record(username)
 
     # --- enrolling and changing factors (delegated to the account steps) ------------------------
 

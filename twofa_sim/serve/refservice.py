@@ -43,6 +43,7 @@ from twofa_sim.providers.twilio import TwilioClient
 from twofa_sim.providers.verify import VerifyClient
 from twofa_sim.reference import ReferenceService, SecurityPolicy, ServiceParts, Store
 from twofa_sim.scenario.target import FEATURES, TargetContext
+from twofa_sim.scenario.targets.http import OPERATIONS as TARGET_OPERATIONS
 from twofa_sim.scenario.targets.reference import ReferenceTarget
 
 __all__ = [
@@ -62,28 +63,8 @@ CLOCKS = ("system", "hook")
 CONTRACT = "twofa-sim-target/1"
 CONTRACT_FILE = "target-contract.openapi.json"
 _MAX_BODY = 1024 * 1024
-OPERATIONS = frozenset(
-    {
-        "register",
-        "start_phone_verification",
-        "confirm_phone",
-        "change_phone",
-        "generate_qr",
-        "confirm_totp",
-        "login",
-        "send_login_code",
-        "verify_login",
-        "logged_in",
-        "generate_recovery_codes",
-        "disable_two_factor",
-        "account",
-        "audit_events",
-        "notifications",
-        "restart",
-        "stored_bytes",
-        "audit_intact",
-    }
-)
+OPERATIONS = frozenset(TARGET_OPERATIONS) - {"reset", "clock"}
+"""The contract's operations answered by name (reset and clock have routes of their own)."""
 
 
 class HookClock:
