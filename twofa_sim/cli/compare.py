@@ -77,7 +77,7 @@ def compare_command(
     multiple=True,
     required=True,
     help="A target to compare (repeatable, in column order): reference, pyotp-naive, "
-    "django-otp, django-two-factor-auth, or module:Class.",
+    "pyotp-quickstart, django-otp, django-two-factor-auth, http://..., or module:Class.",
 )
 @click.option("-k", "keyword", help="Only scenarios whose id or title contains this (or: a or b).")
 @click.option("--tag", "tags", multiple=True, help="Only scenarios with this tag (repeatable).")

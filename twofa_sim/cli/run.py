@@ -69,7 +69,8 @@ def check_sources(paths: tuple[Path, ...]) -> None:
     "--target",
     default="reference",
     show_default=True,
-    help="reference, pyotp-naive, or module:Class (see the README's guide).",
+    help="reference, pyotp-naive, pyotp-quickstart, django-otp, django-two-factor-auth, "
+    "http://... (a service's contract URL), or module:Class (see the README's guide).",
 )
 @click.option("-k", "keyword", help="Only scenarios whose id or title contains this (or: a or b).")
 @click.option("--tag", "tags", multiple=True, help="Only scenarios with this tag (repeatable).")

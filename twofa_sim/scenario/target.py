@@ -329,6 +329,7 @@ BUILTIN_TARGETS: dict[str, str] = {
     "pyotp-naive": "twofa_sim.scenario.targets.naive:NaiveTarget",
     "django-otp": "twofa_sim.peers.django_otp:DjangoOtpTarget",
     "django-two-factor-auth": "twofa_sim.peers.two_factor:TwoFactorAuthTarget",
+    "pyotp-quickstart": "twofa_sim.peers.quickstart:QuickstartTarget",
 }
 
 

@@ -139,7 +139,8 @@ class NaiveTarget:
         # What a developer writes; the modulo bias of 2**32 % 10**6 is about 2e-4, harmless.
         return f"{int.from_bytes(self.context.random(4), 'big') % 1_000_000:06d}"
 
-    def _send(self, to: str, code: str) -> None:
+    def send_code_sms(self, to: str, code: str) -> None:
+        """Text ``code`` to ``to`` (through the fake Twilio, as the app would)."""
         try:
             self.twilio.send_sms(to, self.context.sms_from, f"Your code is {code}")
         except TwilioError as exc:
@@ -177,7 +178,7 @@ class NaiveTarget:
             raise InputError(f"{phone!r} is not a phone number", where="phone")
         number = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
         code = self._code()
-        self._send(number, code)
+        self.send_code_sms(number, code)
         request_id = self._id()
         record.sms_codes[request_id] = code
         record.requested_phones[request_id] = number
@@ -230,7 +231,7 @@ class NaiveTarget:
         if record.phone is None:
             raise InputError("no phone number is set up", where="channel")
         code = self._code()
-        self._send(record.phone, code)
+        self.send_code_sms(record.phone, code)
         record.login_codes[login_id] = code
         return Challenge(login_id, "sms", math.inf, parse_e164(record.phone).masked())
 
