@@ -130,10 +130,5 @@ REVIEWED: Mapping[str, Mapping[str, str]] = {
             "unless the device throttles after wrong codes: no resend cooldown (their issue "
             "#117; ASVS 5.0 2.4.1)."
         ),
-        "lockout-wrong-sms-codes-count": (
-            "Harness: the wrong codes do count (the device's back-off reaches 512 s after 10), "
-            "but django-two-factor-auth then sends no new code while the device throttles, and "
-            "the scenario expects the send of round 11 to succeed."
-        ),
     },
 }

@@ -94,6 +94,14 @@ EXPECT: dict[str, Any] = {
                         },
                     ],
                 },
+                "or_refused": {
+                    "description": "reasons a refusal may give instead of the expected result "
+                    "(a send the target holds back while it throttles: [throttled, locked])",
+                    "type": "array",
+                    "items": {"enum": list(REASONS)},
+                    "minItems": 1,
+                    "uniqueItems": True,
+                },
                 "status": {"enum": list(LOGIN_STATUS)},
                 "retry_after": DURATION,
                 "ignored": {"type": "array", "items": {"type": "string"}},
