@@ -240,7 +240,13 @@ def expect_inbox(run: Run, args: dict[str, Any]) -> None:
     fields={
         "phone": PHONE,
         "user": USER,
-        "count": {"type": "integer", "minimum": 0},
+        "count": {
+            "description": "how many: a number, or {policy.NAME} (e.g. {policy.push_limit})",
+            "anyOf": [
+                {"type": "integer", "minimum": 0},
+                {"type": "string", "pattern": "^\\{policy\\.[A-Za-z0-9_.]+\\}$"},
+            ],
+        },
         "state": {"enum": ["pending", "approved", "denied", "expired"]},
     },
 )
