@@ -240,14 +240,6 @@ def _declined(scenario: Scenario, factory: TargetFactory, seed: int | str) -> Sc
             verdict = "not_applicable"
             detail = f"target {name} has no setting for policy {', '.join(missing)}"
     if not verdict:
-        missing = _undeclared(scenario, factory)
-        if missing:
-            verdict = "not_applicable"
-            detail = (
-                f"target {name} declares no {', '.join(missing)} and no cited standard fixes "
-                "one: the scenario takes its numbers from the target's policy"
-            )
-    if not verdict:
         features = getattr(factory, "features", None)
         if features is not None:
             lacking = {
@@ -264,6 +256,15 @@ def _declined(scenario: Scenario, factory: TargetFactory, seed: int | str) -> Sc
                     + ")"
                     for feature, lines in sorted(lacking.items())
                 )
+    # after the features: a target without Authy lacks Authy before it lacks a push limit
+    if not verdict:
+        missing = _undeclared(scenario, factory)
+        if missing:
+            verdict = "not_applicable"
+            detail = (
+                f"target {name} declares no {', '.join(missing)} and no cited standard fixes "
+                "one: the scenario takes its numbers from the target's policy"
+            )
     if not verdict:
         return None
     steps = [
