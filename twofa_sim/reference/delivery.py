@@ -88,12 +88,9 @@ class CodeSender:
         except TwilioError as exc:
             raise unavailable("SMS", exc) from exc
 
-    def push(self, record: UserRecord, journal: Journal, code: PendingCode, message: str) -> None:
-        """Raise an Authy push for ``code``, at most ``push_limit`` per ``push_window``; a refused
-        push is logged (what push bombing looks like, ASVS 5.0 16.3.3)."""
-        from twofa_sim.providers.authy import AuthyApiError
-
-        now = self.clock.now()
+    def recent_pushes(self, record: UserRecord, journal: Journal, now: float) -> list[float]:
+        """The user's pushes inside ``push_window``; at ``push_limit`` already, the push is
+        refused (RetryLaterError) and logged: what push bombing looks like (ASVS 5.0 16.3.3)."""
         recent = [t for t in record.pushes if t > now - self.policy.push_window]
         if len(recent) >= self.policy.push_limit:
             retry = min(recent) + self.policy.push_window - now
@@ -110,6 +107,15 @@ class CodeSender:
                 f"too many push requests; try again in {retry:.0f} s",
                 rule="push-rate-limit",
             )
+        return recent
+
+    def push(self, record: UserRecord, journal: Journal, code: PendingCode, message: str) -> None:
+        """Raise an Authy push for ``code``, at most ``push_limit`` per ``push_window``; a refused
+        push is logged (what push bombing looks like, ASVS 5.0 16.3.3)."""
+        from twofa_sim.providers.authy import AuthyApiError
+
+        now = self.clock.now()
+        recent = self.recent_pushes(record, journal, now)
         number = digits(self.random, 2)
         details = {"Number": number} if self.policy.number_matching else {}
         try:

@@ -145,22 +145,7 @@ class VerifySender(CodeSender):
         from twofa_sim.providers.verify import VerifyError
 
         now = self.clock.now()
-        recent = [t for t in record.pushes if t > now - self.policy.push_window]
-        if len(recent) >= self.policy.push_limit:
-            retry = min(recent) + self.policy.push_window - now
-            journal.event(
-                "push.refused",
-                "rate_limited",
-                rule="push-rate-limit",
-                recent=len(recent),
-                reason="rate_limited",
-            )
-            raise RetryLaterError(
-                "rate_limited",
-                retry,
-                f"too many push requests; try again in {retry:.0f} s",
-                rule="push-rate-limit",
-            )
+        recent = self.recent_pushes(record, journal, now)
         number = digits(self.random, 2)
         fields = [("Number", number)] if self.policy.number_matching else []
         expires = datetime.fromtimestamp(int(code.expires_at), UTC)
