@@ -37,7 +37,7 @@ targets=()
 for i in $(seq 1 "$JOBS"); do
     echo "2026-03-01 09:00:00" > "$work/clock$i"
     env TZ=UTC LD_PRELOAD="$LIBFAKETIME" FAKETIME_TIMESTAMP_FILE="$work/clock$i" \
-        FAKETIME_NO_CACHE=1 PORT=0 node examples/node-2fa/contract.js > "$work/node$i.log" 2>&1 &
+        FAKETIME_NO_CACHE=1 FAKETIME_DONT_FAKE_MONOTONIC=1 PORT=0 node examples/node-2fa/contract.js > "$work/node$i.log" 2>&1 &
     pids+=($!)
 done
 for i in $(seq 1 "$JOBS"); do

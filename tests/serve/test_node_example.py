@@ -53,6 +53,7 @@ def world(tmp_path: Path) -> Iterator[tuple[Served, Node]]:
             "LD_PRELOAD": str(LIBFAKETIME),
             "FAKETIME_TIMESTAMP_FILE": str(clock_file),
             "FAKETIME_NO_CACHE": "1",
+            "FAKETIME_DONT_FAKE_MONOTONIC": "1",
         }
         with subprocess.Popen(
             ["node", str(EXAMPLE)], env=env, stdout=subprocess.PIPE, text=True

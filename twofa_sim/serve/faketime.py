@@ -14,6 +14,9 @@ two absolute forms for that file's one line:
 
 libfaketime reads the line with ``strptime`` and ``mktime``: local time. The file holds UTC, so
 start the service with ``TZ=UTC``. Whole seconds only (libfaketime's default format).
+
+libfaketime moves the monotonic clock with the file too, and a move can step it back: runtimes
+whose timers read it (Node.js aborts, the JVM misbehaves) need ``FAKETIME_DONT_FAKE_MONOTONIC=1``.
 """
 
 from __future__ import annotations
