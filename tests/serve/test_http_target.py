@@ -272,3 +272,24 @@ def test_serve_reference_under_the_system_clock_needs_libfaketime(
     code = main(["serve-reference", "--port", "0", "--clock", "system"])
     (line,) = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and "--clock: FAKETIME_TIMESTAMP_FILE is not set" in line
+
+
+def test_a_service_gets_the_policy_overrides_checked_and_in_seconds(
+    probe: Probe, tmp_path: Path
+) -> None:
+    """Rule (issue 11 §6): a service behind the contract never parses the scenario's duration
+    syntax: reset carries given.policy as read at load, ``5m`` as 300 seconds."""
+    probe.discovery["policy_settings"] = ["login_ttl", "totp"]
+    path = tmp_path / "policy.scenario.yaml"
+    path.write_text(
+        SCENARIO.replace(
+            "  users: [alice]\n",
+            "  users: [alice]\n"
+            "  policy: {login_ttl: 5m, totp: {steps_back: 2, steps_forward: 2}}\n",
+        )
+    )
+    (scenario,) = load_paths([path])
+    result = run_scenario(scenario, target=probe.url)
+    assert result.verdict == "passed", result.detail
+    reset = dict(probe.seen)["reset"]
+    assert reset["policy"] == {"login_ttl": 300.0, "totp": {"steps_back": 2, "steps_forward": 2}}

@@ -20,6 +20,7 @@ __all__ = [
     "policy_from",
     "policy_problems",
     "policy_schema",
+    "read_overrides",
     "read_policy",
 ]
 
@@ -261,10 +262,35 @@ def read_policy(
     overrides: Mapping[str, Any], where: str = "given.policy"
 ) -> tuple[SecurityPolicy | None, list[InputError]]:
     """(the policy or None, every problem): see :func:`policy_from`."""
+    policy, _plain, problems = _read(overrides, where)
+    return policy, problems
+
+
+def read_overrides(
+    overrides: Any, where: str = "given.policy"
+) -> tuple[dict[str, Any] | None, list[InputError]]:
+    """A scenario's overrides checked (as :func:`read_policy` does) and written plainly: the
+    keys as written, durations in seconds (``5m`` -> ``300.0``), ``totp`` a mapping of the window
+    fields it sets, ``seed_compat`` as written; (None, every problem) when they are wrong."""
+    if not isinstance(overrides, Mapping):
+        return None, [InputError("policy takes a mapping of settings", where=where)]
+    _policy, plain, problems = _read(overrides, where)
+    return (None if problems else plain), problems
+
+
+def _read(
+    overrides: Mapping[str, Any], where: str
+) -> tuple[SecurityPolicy | None, dict[str, Any], list[InputError]]:
+    """(the policy or None, the overrides written plainly, every problem)."""
     from twofa_sim.core.otp import TotpPolicy
 
     problems: list[InputError] = []
     values = _settings(overrides, SecurityPolicy, "policy", where, problems, extra=("seed_compat",))
+    plain: dict[str, Any] = dict(values)
+    if "seed_compat" in overrides:
+        if not isinstance(overrides["seed_compat"], bool):
+            problems.append(InputError("must be true or false", where=f"{where}.seed_compat"))
+        plain["seed_compat"] = overrides["seed_compat"]
     if overrides.get("seed_compat") is True:
         values.setdefault("confirm_totp", False)
     if "totp" in values:
@@ -276,17 +302,18 @@ def read_policy(
             del values["totp"]
         else:
             window = _settings(totp, TotpPolicy, "TOTP", f"{where}.totp", problems)
+            plain["totp"] = dict(window)
             try:
                 values["totp"] = TotpPolicy(**window)
             except InputError as exc:
                 problems.append(_located(exc, f"{where}.totp"))
                 del values["totp"]
     if problems:
-        return None, problems
+        return None, plain, problems
     try:
-        return SecurityPolicy(**values), []
+        return SecurityPolicy(**values), plain, []
     except InputError as exc:
-        return None, [_located(exc, where)]
+        return None, plain, [_located(exc, where)]
 
 
 def _settings(

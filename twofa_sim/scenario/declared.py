@@ -31,6 +31,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
+from twofa_sim.scenario.overrides import PolicyOverrides, flat_policy
+
 __all__ = [
     "BOUNDS",
     "POLICY_FIELDS",
@@ -101,16 +103,6 @@ def policy_names(names: Iterable[str]) -> list[str]:
     return [name[len(PREFIX) :] for name in names if name.startswith(PREFIX)]
 
 
-def _flat(policy: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    found: dict[str, Any] = {}
-    for key, value in policy.items():
-        if isinstance(value, Mapping):
-            found.update(_flat(value, f"{prefix}{key}."))
-        else:
-            found[f"{prefix}{key}"] = value
-    return found
-
-
 def _number(value: Any) -> float | None:
     from twofa_sim.core.clock import parse_duration
     from twofa_sim.errors import InputError
@@ -157,15 +149,16 @@ class Declared:
         return sorted({name for name in names if self.value(name) is None})
 
 
-def declared_policy(factory: Any, overrides: Mapping[str, Any]) -> Declared:
+def declared_policy(factory: Any, overrides: PolicyOverrides | None) -> Declared:
     """What ``factory`` (a target class) declares: its ``default_policy()`` (a mapping in the
     reference policy's field names; a target without one declares nothing) with the scenario's
-    ``given.policy`` ``overrides`` applied. ``seed_compat`` is a mode, not a number: skipped."""
+    ``given.policy`` ``overrides`` applied (None: none). ``seed_compat`` is a mode, not a
+    number: skipped."""
     from twofa_sim.scenario.target import target_policy
 
     name = str(getattr(factory, "name", getattr(factory, "__name__", "the target")))
-    values = _flat(target_policy(factory) or {})
-    for key, value in _flat(overrides).items():
+    values = flat_policy(target_policy(factory) or {})
+    for key, value in overrides.items if overrides is not None else ():
         if key != "seed_compat":
             values[key] = value
     return Declared(name, values)

@@ -27,6 +27,7 @@ import jsonschema
 from twofa_sim.errors import InputError, ScenarioFileError
 from twofa_sim.scenario.context import APP_ALIASES, placeholders
 from twofa_sim.scenario.declared import POLICY_FIELDS, PREFIX
+from twofa_sim.scenario.overrides import PolicyOverrides
 from twofa_sim.scenario.source import Document, Problem, load_file, paused_gc
 from twofa_sim.scenario.steps import EXPECT, EXPECT_WORDS, REGISTRY, StepSpec
 from twofa_sim.scenario.steps.fields import PHONE, VALUE_FORMATS
@@ -333,6 +334,11 @@ class Scenario:
     world: WorldSpec | None = field(default=None, repr=False, compare=False)
     """The world ``given`` describes, read at load (seed and provider as written)."""
     users: tuple[UserSpec, ...] | None = field(default=None, repr=False, compare=False)
+    policy: PolicyOverrides | None = field(default=None, repr=False, compare=False)
+    """``given.policy`` as read at load (durations in seconds), or None when it takes for_all
+    values (read per example)."""
+    store: str = field(default="memory", repr=False, compare=False)
+    """``given.store``: ``memory`` or ``sqlite``."""
 
 
 # --- loading ----------------------------------------------------------------------------------
@@ -491,8 +497,9 @@ class _Checker:
         given_ok = "given" not in broken
         given = data.get("given", {}) if given_ok else {}
         world: WorldSpec | None = None
+        policy: PolicyOverrides | None = None
         if given_ok:
-            world = self.given(given, variables)
+            world, policy = self.given(given, variables)
         steps: list[StepDef] = []
         self.covered = (
             set(data.get("covers", []))
@@ -519,6 +526,8 @@ class _Checker:
             id_at=self.document.problem(("id",), ""),
             world=world,
             users=None if world is None else read_users(given),
+            policy=policy,
+            store=str(given.get("store", "memory")),
         )
 
     def covers(self, covers: list[str]) -> None:
@@ -535,28 +544,30 @@ class _Checker:
                     hint or "twofa-sim requirements lists them",
                 )
 
-    def given(self, given: Mapping[str, Any], variables: set[str]) -> WorldSpec | None:
-        """Check ``given``; the world it describes (None: it takes for_all values, or is
-        wrong)."""
-        from twofa_sim.reference.policy import policy_problems
+    def given(
+        self, given: Mapping[str, Any], variables: set[str]
+    ) -> tuple[WorldSpec | None, PolicyOverrides | None]:
+        """Check ``given``; the world it describes and its policy overrides (None: it takes
+        for_all values, or is wrong)."""
         from twofa_sim.world import WorldSpec
 
         for name, _index in placeholders(given):
             if name not in variables:
                 self.problem(("given",), f"{{{name}}} is not a for_all value", hint="")
         if variables & {n for n, _ in placeholders(given)}:
-            return None  # checked per example, once the values are drawn
+            return None, None  # checked per example, once the values are drawn
         world = None
         try:
             world = WorldSpec.read(world_description(given), where="given")
         except InputError as exc:
             self.problem(_path_of(exc.where or "given"), exc.what, exc.hint or "")
-        for found in policy_problems(given.get("policy", {})):
+        policy, problems = PolicyOverrides.read(given.get("policy", {}))
+        for found in problems:
             unknown = found.what.startswith("no ") and " setting " in found.what
             self.problem(
                 _path_of(found.where or "given.policy"), found.what, found.hint or "", key=unknown
             )
-        return world
+        return world, policy
 
     def policy_name(self, name: str, path: tuple[str | int, ...]) -> None:
         """``{policy.NAME}``: NAME must be a reference policy field."""

@@ -39,6 +39,7 @@ from twofa_sim.scenario.loader import (
     read_users,
     world_description,
 )
+from twofa_sim.scenario.overrides import PolicyOverrides, override_keys
 from twofa_sim.scenario.steps import check_expect
 from twofa_sim.scenario.target import TargetContext, TargetFactory, load_target
 
@@ -195,16 +196,6 @@ def run_scenario(
     return _run_once(scenario, factory, own_seed, {})
 
 
-def _policy_keys(policy: Mapping[str, Any], prefix: str = "") -> list[str]:
-    keys = []
-    for key, value in policy.items():
-        if isinstance(value, Mapping):
-            keys.extend(_policy_keys(value, f"{prefix}{key}."))
-        else:
-            keys.append(f"{prefix}{key}")
-    return keys
-
-
 _COST_ONLY_POLICY = frozenset({"code_hash_iterations"})
 """Policy keys that change only what a check costs, never what it answers."""
 
@@ -221,14 +212,18 @@ def _declined(scenario: Scenario, factory: TargetFactory, seed: int | str) -> Sc
             verdict = "not_applicable"
             detail = f"target {name} does not send codes through provider {provider}"
     honoured = getattr(factory, "policy_settings", None)
-    policy = scenario.given.get("policy", {})
+    if scenario.policy is not None:
+        keys, policy = list(scenario.policy.keys()), scenario.policy.to_dict()
+    else:  # for_all values not drawn yet: the keys as written
+        policy = scenario.given.get("policy", {})
+        keys = override_keys(policy)
     profiles: frozenset[str] = getattr(factory, "profiles", frozenset())
     if not verdict and REFERENCE_TAG in scenario.tags and REFERENCE_TAG not in profiles:
         verdict, detail = "not_applicable", REFERENCE_ONLY
     if not verdict and honoured is not None and isinstance(policy, Mapping):
         missing = [
             key
-            for key in _policy_keys(policy)
+            for key in keys
             if key not in honoured
             and key.split(".")[0] not in honoured
             and key not in _COST_ONLY_POLICY
@@ -282,8 +277,7 @@ def _undeclared(scenario: Scenario, factory: TargetFactory) -> list[str]:
     used += policy_names(name for name, _ in placeholders(dict(scenario.for_all)))
     if not used:
         return []
-    policy = scenario.given.get("policy", {})
-    return declared_policy(factory, policy if isinstance(policy, Mapping) else {}).missing(used)
+    return declared_policy(factory, scenario.policy).missing(used)
 
 
 # --- one example ------------------------------------------------------------------------------
@@ -303,12 +297,14 @@ def _run_once(
     with ExitStack() as stack:
         try:
             typed = None if values else scenario
-            run = stack.enter_context(_world_and_target(given, factory, seed, typed))
+            overrides = scenario.policy
+            if overrides is None or values:  # for_all values in given: read this example's
+                overrides = PolicyOverrides.parse(given.get("policy", {}))
+            run = stack.enter_context(_world_and_target(given, factory, seed, overrides, typed))
         except TwofaSimError as exc:  # bad input, or a target that fails while set up
             return _error(scenario, seed, f"given: {exc}")
         run.captures.update(values)
-        policy = given.get("policy", {})
-        run.declared = declared_policy(factory, policy if isinstance(policy, Mapping) else {})
+        run.declared = declared_policy(factory, overrides)
         records: list[StepRecord] = []
         verdict, detail = _steps(run, scenario.steps, records)
         if verdict == "passed":
@@ -348,10 +344,12 @@ def _world_and_target(
     given: Mapping[str, Any],
     factory: TargetFactory,
     seed: int | str,
+    overrides: PolicyOverrides,
     typed: Scenario | None = None,
 ) -> Iterator[Run]:
-    """The world and target of one run: from the scenario's world and users as the loader read
-    them (``typed``), else (a for_all example) from ``given`` itself."""
+    """The world and target of one run: from the scenario's world, users and store as the loader
+    read them (``typed``), else (a for_all example) from ``given`` itself; the target is given
+    ``overrides`` (durations in seconds)."""
     from twofa_sim.world import World
 
     freeze = bool(getattr(factory, "reads_system_time", False))
@@ -368,16 +366,17 @@ def _world_and_target(
         if freeze:
             description["freeze_system_time"] = True
         world = World(description)
+    store = typed.store if typed is not None else str(given.get("store", "memory"))
     workdir: Path | None = None
     with ExitStack() as stack:
-        if given.get("store") == "sqlite":
+        if store == "sqlite":
             workdir = Path(tempfile.mkdtemp(prefix="twofa-sim-"))
             stack.callback(shutil.rmtree, workdir, ignore_errors=True)
         stack.enter_context(world)
         context = TargetContext.for_world(
             world,
-            policy=dict(given.get("policy", {})),
-            store=str(given.get("store", "memory")),
+            policy=overrides.to_dict(),
+            store=store,
             workdir=workdir,
         )
         target = factory(context)
@@ -606,8 +605,7 @@ def _run_property(scenario: Scenario, factory: TargetFactory, seed: int | str) -
         return result.verdict in ("failed", "error")
 
     rng = stream(seed, "for_all")
-    policy = scenario.given.get("policy", {})
-    declared = declared_policy(factory, policy if isinstance(policy, Mapping) else {})
+    declared = declared_policy(factory, scenario.policy)
 
     def number(name: str, index: int | None) -> Any:
         found = declared.value(name[len(PREFIX) :])

@@ -140,7 +140,8 @@ class TargetContext:
     random: Callable[[int], bytes]
     """Seeded random bytes: use them (not ``os.urandom``) and a run replays byte for byte."""
     policy: Mapping[str, Any] = field(default_factory=dict)
-    """The scenario's ``given.policy`` overrides (field names of the reference policy)."""
+    """The scenario's ``given.policy`` overrides (field names of the reference policy,
+    durations in seconds)."""
     store: str = "memory"
     """``memory`` or ``sqlite``: where the target keeps its state, if it has a choice."""
     workdir: Path | None = None
@@ -228,14 +229,14 @@ class Target(Protocol):
     the system refuses the user's second factors because of earlier failures, a lock or a
     throttle (per device, for a system that throttles devices): see :attr:`AccountView.locked`.
 
-    **Policy keys.** ``context.policy`` is the scenario's ``given.policy`` as written (field
-    names of the reference's :class:`~twofa_sim.reference.SecurityPolicy`, durations as
-    ``"5m"`` or seconds, ``totp`` a mapping). The bundled library sets ``login_ttl``,
-    ``max_consecutive_failures``, ``sms_code_ttl``, ``seed_compat``, ``totp.steps_back``,
-    ``totp.steps_forward``, ``totp.track_drift`` and ``totp.max_drift_steps``
-    (``code_hash_iterations`` only changes a check's cost and is never a reason for
-    ``not_applicable``); through ``{policy.NAME}`` it reads ``backoff_factor``, ``login_ttl``,
-    ``max_consecutive_failures``, ``resend_cooldown`` and ``sms_code_ttl`` from
+    **Policy keys.** ``context.policy`` is the scenario's ``given.policy``, checked at load
+    (field names of the reference's :class:`~twofa_sim.reference.SecurityPolicy`, durations
+    in seconds: ``5m`` arrives as ``300.0``, ``totp`` a mapping, ``seed_compat`` a boolean).
+    The bundled library sets ``login_ttl``, ``max_consecutive_failures``, ``sms_code_ttl``,
+    ``seed_compat``, ``totp.steps_back``, ``totp.steps_forward``, ``totp.track_drift`` and
+    ``totp.max_drift_steps`` (``code_hash_iterations`` only changes a check's cost and is never
+    a reason for ``not_applicable``); through ``{policy.NAME}`` it reads ``backoff_factor``,
+    ``login_ttl``, ``max_consecutive_failures``, ``resend_cooldown`` and ``sms_code_ttl`` from
     ``default_policy()``.
     """
 
