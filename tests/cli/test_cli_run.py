@@ -125,6 +125,15 @@ def test_every_step_is_listed_with_an_example_the_loader_accepts(run: Run, tmp_p
     assert run("steps", "advnce").code == 2
 
 
+def test_steps_describes_each_field_by_its_own_schema(run: Run) -> None:
+    """Rule: a field that takes a number or {policy.NAME} is described as such, not as an
+    expectation (repeat's times once read "accepted | rejected | a reason")."""
+    listed = run("steps", "repeat").out
+    assert "times: integer or string: how many rounds: a number, or {policy.NAME}" in listed
+    assert "accepted | rejected" not in listed
+    assert "expect: accepted | rejected | a reason" in run("steps", "submit_code").out
+
+
 def test_requirements_lists_the_catalog(run: Run) -> None:
     out = run("requirements").out
     assert "NIST-63B-5.2.2" in out and "RFC6238-5.2-ONCE" in out

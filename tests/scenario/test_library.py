@@ -46,7 +46,7 @@ NAIVE_FAILS: dict[str, str] = {
     "phone-sms-code-replay": SMS_REUSABLE,
     "phone-code-replay-after-restart": SMS_REUSABLE,
     "providers-sms-duplicated": SMS_REUSABLE,
-    "phone-resend-cooldown-survives-restart": "no resend cooldown",
+    "phone-sms-pumping-limited": "no limit on SMS sends",
     "qr-confirm-wrong-code": UNCONFIRMED,
     "qr-regenerate-unscanned-keeps-old": UNCONFIRMED,
     "qr-unconfirmed-secret-not-active": UNCONFIRMED,
@@ -85,7 +85,7 @@ DJANGO_OTP_FAILS: dict[str, str] = {
     # strength of every pathway; NIST SP 800-63B 5.2.2 counts failures per account).
     "lockout-refuses-every-factor": "throttling per device, not per account",
     # ASVS 5.0 2.4.1: django-otp-twilio sends a code on every request, no cooldown, no count.
-    "phone-resend-cooldown-survives-restart": "no resend cooldown",
+    "phone-sms-pumping-limited": "no limit on SMS sends",
 }
 """django-otp's wrong answers (see /work/notes/django-otp-findings.md for each)."""
 

@@ -384,18 +384,23 @@ def steps(as_json: bool, names: tuple[str, ...]) -> None:
             out.append(f"    {spec.summary}")
             for field, schema_ in spec.schema()["properties"].items():
                 need = " (required)" if field in spec.required else ""
-                out.append(f"    {field}: {_describe(schema_)}{need}")
+                described = _EXPECT_TEXT if field == "expect" else _describe(schema_)
+                out.append(f"    {field}: {described}{need}")
             out.extend("    " + line for line in ("example:", *spec.example.splitlines()))
             out.append("")
     click.echo("\n".join(out).rstrip())
 
 
+_EXPECT_TEXT = "accepted | rejected | a reason | {result, reason, status, retry_after}"
+
+
 def _describe(schema_: dict[str, Any]) -> str:
     if "enum" in schema_:
         return " | ".join(str(v) for v in schema_["enum"])
-    if "anyOf" in schema_:
-        return "accepted | rejected | a reason | {result, reason, status, retry_after}"
-    kind = schema_.get("type", "any")
+    kind = schema_.get("type") or [
+        str(option.get("type", "any")) for option in schema_.get("anyOf", [])
+    ]
+    kind = kind or "any"
     text = " or ".join(kind) if isinstance(kind, list) else str(kind)
     description = schema_.get("description")
     return f"{text}: {description}" if description else text

@@ -190,6 +190,11 @@ def expect_account(run: Run, args: dict[str, Any]) -> None:
         "phone": PHONE,
         "user": USER,
         "count": {"type": "integer", "minimum": 0},
+        "count_at_most": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "at most this many messages: a limit is kept, whatever its number",
+        },
         "last_contains": {"type": "string"},
         "codes": {"type": "integer", "minimum": 0, "description": "messages holding a code"},
         "code_digits_at_least": {
@@ -207,6 +212,13 @@ def expect_inbox(run: Run, args: dict[str, Any]) -> None:
     run.show_sms(phone)
     if "count" in args:
         _compare("SMS in the inbox", args["count"], len(inbox))
+    if "count_at_most" in args and len(inbox) > args["count_at_most"]:
+        most = args["count_at_most"]
+        raise StepFailed(
+            f"SMS in the inbox: expected at most {most}, got {len(inbox)}",
+            expected=f"at most {most}",
+            actual=str(len(inbox)),
+        )
     if "codes" in args:
         _compare("SMS with a code", args["codes"], sum(1 for m in inbox if extract_code(m.body)))
     if "code_digits_at_least" in args:
