@@ -14,7 +14,7 @@ from twofa_sim.core.verdicts import requirement_verdict
 from twofa_sim.errors import ScenarioFileError
 from twofa_sim.reference import Outcome
 from twofa_sim.scenario.declared import Declared
-from twofa_sim.scenario.loader import load_scenarios
+from twofa_sim.scenario.loader import load_paths, load_scenarios
 from twofa_sim.scenario.runner import ScenarioResult, run_scenario
 from twofa_sim.scenario.targets.reference import ReferenceTarget
 
@@ -327,3 +327,51 @@ def test_every_policy_field_is_documented_and_completed_in_the_schema() -> None:
     }
     assert policy["properties"]["sms_code_ttl"]["format"] == "duration"
     assert all(p.get("description") for p in policy["properties"].values())
+
+
+class FixedWindow(ReferenceTarget):
+    """The reference with a fixed TOTP window it declares and cannot change (no settings)."""
+
+    name = "fixed-window"
+    profiles = frozenset[str]()
+    policy_settings = frozenset[str]()
+    window: ClassVar[int] = 0
+
+    @classmethod
+    def default_policy(cls) -> dict[str, Any]:
+        return {"totp": {"steps_back": cls.window, "steps_forward": cls.window}}
+
+    def __init__(self, context: Any) -> None:
+        context.policy = {"totp": {"steps_back": self.window, "steps_forward": self.window}}
+        super().__init__(context)
+
+
+class FixedOneStep(FixedWindow):
+    name = "fixed-one-step"
+    window: ClassVar[int] = 1
+
+
+WINDOW_SCENARIOS = (
+    "clock-window-acceptance-pinned",
+    "clock-window-one-step-each-side",
+    "clock-device-offset-within-window-property",
+)
+
+
+def test_a_stricter_fixed_window_is_not_applicable_where_a_window_of_one_step_is_measured() -> None:
+    """RFC 6238 5.2 recommends *at most* one step each way: a target whose fixed window is
+    narrower refuses a code from a phone 20 s fast, as it may. The scenarios that measure a
+    window of one step are not applicable to it (they failed it before); a target whose fixed
+    window is one step (pyotp's valid_window=1) runs them, since the value it declares is the
+    one they ask for."""
+    scenarios = [s for s in load_paths([LIBRARY / "clock"]) if s.id in WINDOW_SCENARIOS]
+    assert len(scenarios) == len(WINDOW_SCENARIOS)
+    for scenario in scenarios:
+        strict = run_scenario(scenario, target=FixedWindow)
+        assert strict.verdict == "not_applicable", (scenario.id, strict.detail)
+        assert "has no setting for policy totp.steps_back, totp.steps_forward" in strict.detail
+        one = run_scenario(scenario, target=FixedOneStep)
+        assert one.verdict == "passed", (scenario.id, one.detail)
+    # Nothing else about the strict window is excused: it still logs in with a fresh code.
+    (login,) = [s for s in load_paths([LIBRARY / "login"]) if s.id == "login-with-totp"]
+    assert run_scenario(login, target=FixedWindow).verdict == "passed"

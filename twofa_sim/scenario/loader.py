@@ -336,7 +336,7 @@ class Scenario:
     users: tuple[UserSpec, ...] | None = field(default=None, repr=False, compare=False)
     policy: PolicyOverrides | None = field(default=None, repr=False, compare=False)
     """``given.policy`` as read at load (durations in seconds), or None when it takes for_all
-    values (read per example)."""
+    values itself (read per example)."""
     store: str = field(default="memory", repr=False, compare=False)
     """``given.store``: ``memory`` or ``sqlite``."""
 
@@ -554,19 +554,21 @@ class _Checker:
         for name, _index in placeholders(given):
             if name not in variables:
                 self.problem(("given",), f"{{{name}}} is not a for_all value", hint="")
+        policy: PolicyOverrides | None = None
+        raw_policy = given.get("policy", {})
+        if not variables & {n for n, _ in placeholders({"policy": raw_policy})}:
+            policy, problems = PolicyOverrides.read(raw_policy)
+            for found in problems:
+                unknown = found.what.startswith("no ") and " setting " in found.what
+                where = _path_of(found.where or "given.policy")
+                self.problem(where, found.what, found.hint or "", key=unknown)
         if variables & {n for n, _ in placeholders(given)}:
-            return None, None  # checked per example, once the values are drawn
+            return None, policy  # the world is read per example, once the values are drawn
         world = None
         try:
             world = WorldSpec.read(world_description(given), where="given")
         except InputError as exc:
             self.problem(_path_of(exc.where or "given"), exc.what, exc.hint or "")
-        policy, problems = PolicyOverrides.read(given.get("policy", {}))
-        for found in problems:
-            unknown = found.what.startswith("no ") and " setting " in found.what
-            self.problem(
-                _path_of(found.where or "given.policy"), found.what, found.hint or "", key=unknown
-            )
         return world, policy
 
     def policy_name(self, name: str, path: tuple[str | int, ...]) -> None:

@@ -200,6 +200,22 @@ _COST_ONLY_POLICY = frozenset({"code_hash_iterations"})
 """Policy keys that change only what a check costs, never what it answers."""
 
 
+def _kept_anyway(scenario: Scenario, factory: TargetFactory) -> set[str]:
+    """The overrides the target keeps without a setting: the value it declares it runs by
+    (``default_policy()``) is the value the scenario asks for (a fixed window of one step each
+    way is the window ``totp: {steps_back: 1, steps_forward: 1}`` asks for)."""
+    if not scenario.policy:
+        return set()
+    declared = declared_policy(factory, None).values
+    return {
+        key
+        for key, value in scenario.policy.items
+        if key in declared
+        and isinstance(value, bool) == isinstance(declared[key], bool)
+        and declared[key] == value
+    }
+
+
 def _declined(scenario: Scenario, factory: TargetFactory, seed: int | str) -> ScenarioResult | None:
     """A scenario the target cannot be asked: ``not_applicable`` (a policy setting it does not
     honour) or ``unsupported`` (a flow feature it does not have). Nothing runs."""
@@ -221,12 +237,14 @@ def _declined(scenario: Scenario, factory: TargetFactory, seed: int | str) -> Sc
     if not verdict and REFERENCE_TAG in scenario.tags and REFERENCE_TAG not in profiles:
         verdict, detail = "not_applicable", REFERENCE_ONLY
     if not verdict and honoured is not None and isinstance(policy, Mapping):
+        kept = _kept_anyway(scenario, factory)
         missing = [
             key
             for key in keys
             if key not in honoured
             and key.split(".")[0] not in honoured
             and key not in _COST_ONLY_POLICY
+            and key not in kept
         ]
         unhonoured = getattr(factory, "unhonoured_policy", None)
         if callable(unhonoured):  # values it has a setting for but cannot take
@@ -298,7 +316,7 @@ def _run_once(
         try:
             typed = None if values else scenario
             overrides = scenario.policy
-            if overrides is None or values:  # for_all values in given: read this example's
+            if overrides is None:  # for_all values in the policy: read this example's
                 overrides = PolicyOverrides.parse(given.get("policy", {}))
             run = stack.enter_context(_world_and_target(given, factory, seed, overrides, typed))
         except TwofaSimError as exc:  # bad input, or a target that fails while set up

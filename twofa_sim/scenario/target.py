@@ -182,7 +182,8 @@ class Target(Protocol):
 
     * ``policy_settings: frozenset[str] | None``: the ``given.policy`` keys the target honours
       (``totp`` for every ``totp.*`` key, or one ``totp.steps_back``). A scenario that sets any
-      other key is ``not_applicable``. Absent or None: every key is honoured.
+      other key is ``not_applicable``, unless it sets the value ``default_policy()`` declares
+      (a fixed window it runs by). Absent or None: every key is honoured.
     * ``providers: frozenset[str]``: the ``given.provider`` values it runs with (``messages``:
       Twilio Messages and Authy; ``verify``: Twilio Verify). A scenario naming another is
       ``not_applicable``. Absent: ``{"messages"}``.

@@ -47,7 +47,7 @@ import hashlib
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import phonenumbers
 import pyotp
@@ -104,13 +104,19 @@ class NaiveTarget:
     features: frozenset[str] = frozenset({"restart", "storage"})
     policy_settings: frozenset[str] = frozenset()
     """pyotp's quick start has no settings: a fixed window of one step, codes that never
-    expire, no limits. A scenario that sets a policy is not applicable to it."""
+    expire, no limits. A scenario that sets a policy is not applicable to it, unless it asks
+    for the window it has."""
     reads_system_time: ClassVar[bool] = True
     """``TOTP.verify`` reads ``time.time()``: run it inside the freezegun bridge."""
     reports_reasons: ClassVar[bool] = False
     """``TOTP.verify`` and a dict lookup answer yes or no: every refusal is "invalid code" to
     the user (``wrong_code`` here), whatever the cause, so expected reasons are checked as
     refusals."""
+
+    @classmethod
+    def default_policy(cls) -> dict[str, Any]:
+        """Its one number: ``TOTP.verify(code, valid_window=1)``, a step each way."""
+        return {"totp": {"steps_back": 1, "steps_forward": 1}}
 
     def __init__(self, context: TargetContext) -> None:
         from types import SimpleNamespace
