@@ -117,7 +117,7 @@ def test_it_is_a_target_that_says_what_it_has_and_what_it_tests(
     assert target.name == "django-otp"
     assert target.features == frozenset({"recovery", "restart", "storage"})
     assert DjangoOtpTarget.reads_system_time is True
-    assert DjangoOtpTarget.reports_reasons is False
+    assert DjangoOtpTarget.reports_reasons == {"throttled"}  # "invalid token" for the rest
     assert DjangoOtpTarget.versions() == {
         name: metadata.version(name) for name in ("Django", "django-otp", "django-otp-twilio")
     }

@@ -293,3 +293,13 @@ def test_a_service_gets_the_policy_overrides_checked_and_in_seconds(
     assert result.verdict == "passed", result.detail
     reset = dict(probe.seen)["reset"]
     assert reset["policy"] == {"login_ttl": 300.0, "totp": {"steps_back": 2, "steps_forward": 2}}
+
+
+def test_a_service_may_name_the_reasons_it_tells_apart(probe: Probe) -> None:
+    """Rule: discovery's reports_reasons takes true, false or a list of the vocabulary's
+    reasons (checked: a reason that is not one is bad input naming it)."""
+    probe.discovery["reports_reasons"] = ["throttled", "locked"]
+    assert load_target(probe.url + "/some").reports_reasons == {"throttled", "locked"}
+    probe.discovery["reports_reasons"] = ["throttled", "too_many"]
+    with pytest.raises(InputError, match="'too_many' is not one"):
+        load_target(probe.url + "/unknown")

@@ -27,9 +27,9 @@ Mapping, not deciding: django-otp answers "invalid token" for every refused code
 replayed, expired, stale) and "verification temporarily disabled" while it throttles; the
 target reports those as ``wrong_code`` and ``throttled`` (with the ``retry_after`` django-otp
 states), so reason-level expectations (``replayed``, ``expired``) cannot be met: the target
-declares ``reports_reasons = False``. :attr:`AccountView.locked` is true while one of the
-user's confirmed devices refuses to verify (django-otp throttles per device; it has no account
-lockout).
+declares ``reports_reasons = {"throttled"}``, the one reason django-otp tells apart.
+:attr:`AccountView.locked` is true while one of the user's confirmed devices refuses to verify
+(django-otp throttles per device; it has no account lockout).
 
 Policy: the scenario's ``given.policy`` overrides that django-otp has a setting for are applied
 (:data:`HONOURED_POLICY`); the others are recorded in ``ignored_policy`` and not applied.
@@ -110,8 +110,10 @@ class DjangoOtpTarget:
     """django-otp reads ``time.time()`` and ``timezone.now()``: run it inside the bridge."""
     policy_settings: ClassVar[frozenset[str]] = frozenset(HONOURED_POLICY)
     """Scenarios that set any other policy key are not applicable to django-otp."""
-    reports_reasons: ClassVar[bool] = False
-    """Every refused code is "invalid token" to django-otp: ``wrong_code`` here."""
+    reports_reasons: ClassVar[frozenset[str]] = frozenset({"throttled"})
+    """django-otp tells one refusal apart: a device that is throttled (``verify_is_allowed``
+    says so, with the time to wait). Every other refused code is "invalid token" to it:
+    ``wrong_code`` here, whatever the cause (replayed, expired, stale)."""
     packages: ClassVar[tuple[str, ...]] = ("Django", "django-otp", "django-otp-twilio")
     factor_models: ClassVar[Mapping[str, str]] = FACTOR_MODELS
     """The device model (app label) behind each scenario factor; a site built on django-otp

@@ -187,9 +187,12 @@ class Target(Protocol):
     * ``providers: frozenset[str]``: the ``given.provider`` values it runs with (``messages``:
       Twilio Messages and Authy; ``verify``: Twilio Verify). A scenario naming another is
       ``not_applicable``. Absent: ``{"messages"}``.
-    * ``reports_reasons: bool``: whether refusals say why (:data:`REASONS`). A target that
-      answers only yes or no sets False: expected reasons are then checked as ``rejected``
-      (the step's evidence says the reason was not checked). Absent: True.
+    * ``reports_reasons: bool | frozenset[str]``: whether refusals say why (:data:`REASONS`).
+      A target that answers only yes or no sets False: expected reasons are then checked as
+      ``rejected`` (the step's evidence says the reason was not checked). One that tells some
+      reasons apart and lumps the rest (``throttled``, and ``wrong_code`` for anything else)
+      names those: an expected reason among them is compared, one outside them is checked as
+      a refusal, and a refusal giving a named reason for another fails. Absent: True.
     * ``profiles: frozenset[str]``: ``reference`` runs the scenarios tagged ``reference`` (the
       reference service's own choices, not a standard's requirement; ``not_applicable``
       elsewhere). Absent: none.

@@ -4,6 +4,7 @@ notifications, the QR code, what is stored at rest, and the policy's TOTP window
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable, Collection
 from typing import Any
 
 from twofa_sim.core.clock import format_duration, parse_duration
@@ -25,43 +26,46 @@ from twofa_sim.scenario.steps.spec import StepSpec, step
 __all__ = ["STEPS", "check_expect", "sqlite_cells"]
 
 
-def check_expect(expected: Any, result: Result, *, reasons: bool = True) -> str:
+Reported = bool | Collection[str]
+"""What a target says about its refusals (its ``reports_reasons``): every reason (True), none
+(False: yes or no), or the reasons it tells apart (any other refusal may carry any reason)."""
+
+
+def check_expect(expected: Any, result: Result, *, reasons: Reported = True) -> str:
     """Raise :class:`StepFailed` unless ``result`` is what ``expected`` says; a mapping's
     ``reason`` may be a list (any of them: ``[locked, throttled]``), and its ``or_refused``
     lists reasons a refusal may give instead (``{result: accepted, or_refused: [throttled]}``).
 
-    For a target that reports no reasons (``reasons=False``: it answers only yes or no, as
-    django-otp does), an expected reason is checked as a refusal: ``replayed`` means
-    ``rejected``, and a mapping's ``reason`` is not compared. The answer then says so (a note
-    for the step's evidence: the reason was not checked); it is empty when everything asked was
-    checked.
+    ``reasons`` is what the target reports (:data:`Reported`). An expected reason is compared
+    when the target reports every reason allowed; otherwise a refusal that carries no reason the
+    target reports passes as a refusal (the answer then says the reason was not checked: a note
+    for the step's evidence), and one that reports another reason fails: the target said why,
+    and it was not this. The answer is empty when everything asked was checked.
     """
     actual = result.describe()
+    says = _reported(reasons)
     unchecked = ""
-    if (
-        isinstance(expected, str)
-        and not reasons
-        and expected not in (*LOGIN_STATUS, "accepted", "rejected")
-    ):
-        unchecked = _unchecked(expected)
-        expected = "rejected"
+    shorthand = isinstance(expected, str)  # "replayed" reads "expected replayed, got ..."
+    if isinstance(expected, str) and expected not in (*LOGIN_STATUS, "accepted", "rejected"):
+        expected = {"reason": expected}
     if isinstance(expected, str):
         if expected == "accepted":
             good = result.ok
         elif expected == "rejected":
             good = not result.ok
-        elif expected in LOGIN_STATUS:
-            good = result.status == expected
         else:
-            good = not result.ok and result.reason == expected
+            good = result.status == expected
         if not good:
             raise StepFailed(f"expected {expected}, got {actual}", expected=expected, actual=actual)
         return unchecked
     excused = expected.get("or_refused")
-    if excused and not result.ok and (result.reason in excused or not reasons):
-        # the target refused for a reason the scenario allows (a throttle, as NIST 800-63B
-        # 5.2.2 permits); a target that gives no reasons is taken at its refusal, and says so
-        return _unchecked(" or ".join(excused)) if not reasons else ""
+    if excused and not result.ok:
+        if result.reason in excused:
+            return ""
+        if not says(result.reason) and not all(says(r) for r in excused):
+            # the target refused for a reason the scenario allows (a throttle, as NIST 800-63B
+            # 5.2.2 permits), or so it may have: it does not say, and the step says so
+            return _unchecked(" or ".join(excused), reasons)
     wanted: list[str] = []
     problems: list[str] = []
     if "result" in expected:
@@ -72,16 +76,25 @@ def check_expect(expected: Any, result: Result, *, reasons: bool = True) -> str:
         allowed = (
             expected["reason"] if isinstance(expected["reason"], list) else [expected["reason"]]
         )
-        if not reasons:
-            unchecked = _unchecked(" or ".join(allowed))
+        told = all(says(r) for r in allowed)
+        named = " or ".join(allowed) if shorthand else f"reason {' or '.join(allowed)}"
+        if told:
+            wanted.append(named)
+        elif "result" not in expected:
+            wanted.append("rejected")
+        if result.ok:
             if "result" not in expected:
-                wanted.append("rejected")
-                if result.ok:
-                    problems.append("result")
+                problems.append("result")
+        elif result.reason in allowed:
+            pass
+        elif told or says(result.reason):
+            if not told:  # it named another of its reasons: say which were expected
+                if "result" not in expected:
+                    wanted.pop()  # "rejected"
+                wanted.append(named)
+            problems.append("reason")
         else:
-            wanted.append(f"reason {' or '.join(allowed)}")
-            if result.reason not in allowed:
-                problems.append("reason")
+            unchecked = _unchecked(" or ".join(allowed), reasons)
     if "status" in expected:
         wanted.append(f"status {expected['status']}")
         if result.status != expected["status"]:
@@ -102,10 +115,23 @@ def check_expect(expected: Any, result: Result, *, reasons: bool = True) -> str:
     return unchecked
 
 
-def _unchecked(reason: str) -> str:
+def _reported(reasons: Reported) -> Callable[[str | None], bool]:
+    """Whether the target says a reason, from its ``reports_reasons``."""
+    if isinstance(reasons, bool):
+        return lambda reason: reasons
+    told = frozenset(reasons)
+    return lambda reason: reason in told
+
+
+def _unchecked(reason: str, reasons: Reported) -> str:
+    if isinstance(reasons, bool):
+        return (
+            f"reason {reason} not checked: the target does not report reasons "
+            "(reports_reasons false); checked that it refused"
+        )
     return (
-        f"reason {reason} not checked: the target does not report reasons "
-        "(reports_reasons false); checked that it refused"
+        f"reason {reason} not checked: the target reports only "
+        f"{', '.join(sorted(reasons)) or 'none'} (reports_reasons); checked that it refused"
     )
 
 

@@ -61,6 +61,7 @@ from twofa_sim.errors import (
 from twofa_sim.files import write_atomically
 from twofa_sim.scenario.target import (
     FEATURES,
+    REASONS,
     AccountView,
     AuditView,
     Challenge,
@@ -313,7 +314,7 @@ class _Discovery:
     features: frozenset[str]
     policy_settings: frozenset[str] | None
     providers: frozenset[str]
-    reports_reasons: bool
+    reports_reasons: bool | frozenset[str]
     default_policy: dict[str, Any] | None
     time: str
     faketime_file: str | None
@@ -360,7 +361,7 @@ def _discover(instance: Instance) -> _Discovery:
         features=features,
         policy_settings=policy_settings,
         providers=providers,
-        reports_reasons=shape.flag("reports_reasons", True),
+        reports_reasons=_reported_reasons(shape),
         default_policy=shape.mapping("default_policy"),
         time=time,
         faketime_file=faketime_file,
@@ -459,6 +460,18 @@ class HttpTargetFactory:
 
     def __call__(self, context: TargetContext) -> HttpTarget:
         return HttpTarget(context, self)
+
+
+def _reported_reasons(shape: _Shape) -> bool | frozenset[str]:
+    """Discovery's ``reports_reasons``: true, false, or the reasons the service tells apart."""
+    if isinstance(shape.data.get("reports_reasons", True), bool):
+        return shape.flag("reports_reasons", True)
+    told = frozenset(shape.texts("reports_reasons"))
+    unknown = sorted(told - set(REASONS))
+    if unknown:
+        wanted = f"true, false or a list of reasons ({unknown[0]!r} is not one)"
+        raise shape.fail("reports_reasons", wanted)
+    return told
 
 
 def _declarations(found: _Discovery) -> tuple[Any, ...]:
