@@ -38,3 +38,21 @@ def test_redact_uri_masks_every_secret_parameter() -> None:
     redacted = redact_uri(text)
     assert "GEZDGNBVGY3TQOJQ" not in redacted
     assert redacted.count("GEZD…") == 2
+
+
+def test_an_error_message_keeps_addresses_and_times_but_never_a_code() -> None:
+    """Rule: a setup error names the loopback service and the times it compared (before,
+    every digit run was dots, ports and years included), and still hides every code and any
+    otpauth secret."""
+    from twofa_sim.core.secret import mask_codes_in_message
+
+    text = (
+        "POST http://127.0.0.1:34165/reset: the service's clock reads 1970-01-01T00:00:00Z, "
+        "the virtual clock 2026-03-01T09:00:00.250Z; code 482913, code:123456, "
+        "localhost:4829130 otpauth://totp/X:a?secret=JBSWY3DPEHPK3PXP"
+    )
+    masked = mask_codes_in_message(text)
+    assert "http://127.0.0.1:34165/reset" in masked
+    assert "1970-01-01T00:00:00Z" in masked and "2026-03-01T09:00:00.250Z" in masked
+    for code in ("482913", "123456", "4829130", "JBSWY3DPEHPK3PXP"):
+        assert code not in masked

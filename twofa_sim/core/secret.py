@@ -37,6 +37,7 @@ __all__ = [
     "generate_secret",
     "is_bare_secret",
     "mask_codes",
+    "mask_codes_in_message",
     "mask_phone",
     "mask_secret",
     "mask_secret_in",
@@ -305,6 +306,31 @@ def mask_codes(text: str, *, reveal: int = 4) -> str:
     'Your code is ••••••. otpauth://totp/X:a?secret=JBSW…(80 bits)'
     """
     return _CODE_RUN.sub(HIDDEN, redact_uri(text, reveal=reveal))
+
+
+_READABLE = re.compile(
+    r"(?:127\.0\.0\.1|localhost|\[::1\]):[0-9]{1,5}(?![0-9])"
+    r"|(?<![0-9])[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?Z?)?"
+)
+"""What an error message keeps readable among its digits: a loopback address's port (the
+services a run talks to) and an ISO date or time (no code is written with dashes and colons)."""
+
+
+def mask_codes_in_message(text: str) -> str:
+    """:func:`mask_codes` (nothing revealed) for an error message, keeping loopback ports and ISO
+    dates and times readable.
+
+    >>> mask_codes_in_message("POST http://127.0.0.1:8025/reset at 2026-03-01T09:00:00Z: 482913")
+    'POST http://127.0.0.1:8025/reset at 2026-03-01T09:00:00Z: ••••••'
+    """
+    text = redact_uri(text, reveal=0)
+    pieces: list[str] = []
+    last = 0
+    for kept in _READABLE.finditer(text):
+        pieces += [_CODE_RUN.sub(HIDDEN, text[last : kept.start()]), kept.group()]
+        last = kept.end()
+    pieces.append(_CODE_RUN.sub(HIDDEN, text[last:]))
+    return "".join(pieces)
 
 
 def mask_phone(text: str) -> str:

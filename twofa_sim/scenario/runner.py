@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from twofa_sim.core.clock import format_instant, parse_duration
-from twofa_sim.core.secret import mask_codes, mask_phone
+from twofa_sim.core.secret import mask_codes_in_message, mask_phone
 from twofa_sim.core.seeding import derive, stream
 from twofa_sim.core.verdicts import REFERENCE_ONLY, REFERENCE_TAG, flow_features
 from twofa_sim.errors import StepError, StepFailed, StepUnsupported, TwofaSimError
@@ -567,7 +567,7 @@ def _context(run: Run, limit: int = 6) -> list[str]:
 
 
 def _error(scenario: Scenario, seed: int | str, detail: str) -> ScenarioResult:
-    return ScenarioResult(scenario, "error", seed, [], mask_codes(detail, reveal=0))
+    return ScenarioResult(scenario, "error", seed, [], mask_codes_in_message(detail))
 
 
 def _scrub(text: str, secrets: Iterable[str]) -> str:
