@@ -10,8 +10,6 @@ but resetting it is the runner's job (a reset through the control API is refused
 
 from __future__ import annotations
 
-import threading
-
 from twofa_sim.errors import InputError
 from twofa_sim.serve.server import Server
 from twofa_sim.serve.state import ServedWorld
@@ -23,15 +21,8 @@ __all__ = ["ScenarioWorld", "serve_world"]
 class ScenarioWorld(ServedWorld):
     """An existing world behind the server's lock (not rebuilt from a description)."""
 
-    def __init__(self, world: World) -> None:  # no super().__init__: the world exists already
-        self.spec = world.spec
-        self.clock_mode = "virtual"
-        self.faketime = None
-        self.hook = None
-        self.lock = threading.RLock()
-        self.world = world
-        self.services = world.services
-        self.verify = world.verify
+    def __init__(self, world: World) -> None:
+        super().__init__(world=world)
 
     def reset(self) -> dict[str, object]:
         raise InputError(

@@ -47,11 +47,21 @@ class ServedWorld:
         clock: ClockMode = "virtual",
         faketime: FaketimeFile | None = None,
         hook: ClockHook | None = None,
+        world: World | None = None,
     ) -> None:
+        """``world``: serve this existing world as it is (a scenario's, built by the runner)
+        instead of one built from ``description``."""
+        built = description or seed is not None or faketime or hook or clock != "virtual"
+        if world is not None and built:
+            raise ValueError("an existing world is served as it is: nothing to build it from")
         if clock not in CLOCK_MODES:
             raise InputError(f"unknown clock {clock!r}", where="clock", hint="virtual or real")
-        spec = WorldSpec.read(dict(description or {}), where="world")
-        if spec.freeze_system_time:
+        spec = (
+            world.spec
+            if world is not None
+            else WorldSpec.read(dict(description or {}), where="world")
+        )
+        if spec.freeze_system_time and world is None:
             raise InputError(
                 "freeze_system_time freezes the time of the process the world runs in, not of "
                 "the service under test",
@@ -80,10 +90,10 @@ class ServedWorld:
         self.faketime = faketime
         self.hook = hook
         self.lock = threading.RLock()
-        self.world = self._build()
+        self.world = self._adopt(world if world is not None else World(self.spec))
 
-    def _build(self) -> World:
-        world = World(self.spec)
+    def _adopt(self, world: World) -> World:
+        """Serve ``world``: its providers, and every move of its clock told to the service."""
         self.services: tuple[FakeService, ...] = world.services
         self.verify: VerifyService = world.verify
         if self.hook is not None:
@@ -145,7 +155,7 @@ class ServedWorld:
                 self.world.clock.unsubscribe(self.faketime)
             if self.clock_mode == "real":
                 self.spec = replace(self.spec, start=time.time())
-            self.world = self._build()
+            self.world = self._adopt(World(self.spec))
             return self.clock_view()
 
     # --- what the phone does (call under the lock) ------------------------------------------
