@@ -108,6 +108,9 @@ def test_shards_merge_to_the_unsharded_run_byte_for_byte(
         assert "--shard" in data["reproducibility"]["command"]
         for report in ("report.md", "report.html"):  # a shard's report says it is one
             assert f"Shard {number}/3 of a run" in (shard / report).read_text()
+        junit = (shard / "junit.xml").read_text()  # so does its junit, for the CI tool
+        assert f"(shard {number}/3)" in junit
+        assert f'<property name="shard.of_scenarios" value="{len(by_id)}"' in junit
         for entry in data["scenarios"]:
             assert entry == by_id[entry["id"]]
             assert entry["seed"] == derive(11, entry["id"])
@@ -120,6 +123,7 @@ def test_shards_merge_to_the_unsharded_run_byte_for_byte(
     for fmt, name in (("md", "report.md"), ("junit", "junit.xml"), ("html", "report.html")):
         assert run("report", str(merged), "--format", fmt).out == (merged / name).read_text()
     assert "Shard" not in (merged / "report.md").read_text()
+    assert "shard" not in (merged / "junit.xml").read_text()
     assert run("report", "verify", str(merged)).code == 0
     execution = json.loads((merged / "execution.json").read_text())
     assert [s["id"] for s in execution["scenarios"]] == list(by_id)

@@ -4,7 +4,9 @@
 <testcase classname name file line time><properties/><failure message>text</failure>
 <system-out/></testcase></testsuite></testsuites>``. ``classname`` is the scenario file's path
 as dotted parts (``scenarios.account.audit-log``), so CI tools group scenarios by area.
-Suite properties carry the counts, the whole reproducibility block, the scope (``scope.*``:
+A shard of a run (``run --shard K/N``) says so in the suite's name and in ``shard.*``
+properties (index, count, the number of scenarios of the whole run). Suite properties carry the
+counts, the whole reproducibility block, the scope (``scope.*``:
 the system under test, the standards and levels, each requirement declared not applicable with
 its reason, the sign-off roles) and the execution statement (``execution.*``: start, end, host);
 each testcase carries its requirement IDs (``covers``, and ``requirements`` comma-separated as
@@ -207,8 +209,11 @@ def render_junit(results: Mapping[str, Any]) -> str:
         "skipped": str(counts["other"]),
         "time": _seconds(statement.get("duration_s")),
     }
+    shard = results.get("shard") if isinstance(results.get("shard"), Mapping) else None
     root = ET.Element("testsuites", {"name": "twofa-sim", **totals})
     name = f"twofa-sim {_text(target)}" + ("" if complete else " (INCOMPLETE)")
+    if shard is not None:  # one share of a run: its own suite, not the run's verdict
+        name += f" (shard {shard.get('index')}/{shard.get('count')})"
     suite = ET.SubElement(root, "testsuite", {"name": name, **totals})
     items: list[tuple[str, object]] = [
         ("target", target),
@@ -217,6 +222,13 @@ def render_junit(results: Mapping[str, Any]) -> str:
         ("run.complete", complete),
         *((f"summary.{key}", value) for key, value in counts.items() if key != "other"),
     ]
+    if shard is not None:
+        selection = shard.get("selection")
+        items += [
+            ("shard.index", shard.get("index")),
+            ("shard.count", shard.get("count")),
+            ("shard.of_scenarios", len(selection) if isinstance(selection, list) else ""),
+        ]
     repro = results.get("reproducibility")
     if isinstance(repro, Mapping):
         items += _flat("reproducibility", repro)
