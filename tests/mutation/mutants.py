@@ -1150,6 +1150,21 @@ MUTANTS: list[Mutant] = [
         killers=("lockout-refuses-every-factor",),
     ),
     Mutant(
+        "confirm-ignores-backoff",
+        "backoff",
+        "confirming a new authenticator does not wait out the back-off: wrong codes at once",
+        ServiceParts(account=p.ConfirmIgnoresBackoff),
+        probe=_doc(
+            "confirm-ignores-backoff",
+            "  - generate_qr: {user: alice}\n"
+            "  - scan_qr: {user: alice, app: google-authenticator}\n"
+            "  - confirm_app: {user: alice, code: '000000', expect: rejected}\n"
+            "  - confirm_app: {user: alice, expect: rejected}\n",
+            phone=APP,
+        ),
+        killers=("qr-confirm-wrong-code",),
+    ),
+    Mutant(
         "disable-without-password",
         "throttle",
         "turning two-factor off takes any password",
