@@ -507,6 +507,7 @@ MUTANTS: list[Mutant] = [
   - advance: 1m
   - login: {user: alice, expect: second_factor}
   - submit_code: {user: alice, factor: totp, code: '000000', expect: rejected}
+  - advance: 5s
   - expect_account: {user: alice, locked: false}
 """,
             given=LOCK3,

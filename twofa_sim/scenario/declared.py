@@ -35,6 +35,7 @@ from twofa_sim.scenario.overrides import PolicyOverrides, flat_policy
 
 __all__ = [
     "BOUNDS",
+    "NONE_AT_ZERO",
     "POLICY_FIELDS",
     "PREFIX",
     "Bound",
@@ -78,6 +79,10 @@ BOUNDS: Mapping[str, Bound] = {
     "sms_code_digits": Bound(6, False, "ASVS 5.0 6.5.4", "digits of an out-of-band code"),
 }
 """The policy numbers a cited standard bounds, and the bound."""
+
+NONE_AT_ZERO = frozenset({"resend_cooldown"})
+"""Settings whose 0 means the rule is absent (a cooldown of 0 s is no cooldown): declared as 0,
+they are declared as none, and a scenario about the rule is not applicable."""
 
 
 def _field_names() -> tuple[str, ...]:
@@ -131,6 +136,8 @@ class Declared:
         if isinstance(declared, bool):
             return declared, f"declared by {self.target}"
         number = _number(declared)
+        if number == 0 and name in NONE_AT_ZERO:
+            number = None
         if number is None:
             if bound is None:
                 return None

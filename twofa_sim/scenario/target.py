@@ -109,8 +109,8 @@ class AccountView:
     """The verified number, E.164 (unmasked: scenarios compare it; reports mask it)."""
     locked: bool = False
     """True while the system refuses the user's second factors because of earlier failures:
-    an account lock in force (the reference), or, for a system that throttles instead (NIST
-    800-63B 5.2.2 allows either), a throttle still running; a system that throttles per device
+    an account lock in force, or a throttle still running (the reference: its lock, or its
+    back-off after a failure; NIST 800-63B 5.2.2 allows either); a system that throttles per device
     reports True while any of the user's devices refuses to verify (the django-otp target).
     Scenarios read it right after a run of failures (``expect_account: {locked: true}``) and
     after a success (``locked: false``); the refusal itself they check as ``reason: [locked,

@@ -135,9 +135,9 @@ class ReferenceTarget:
 
     # what a scenario may look at
     def account(self, user: str) -> AccountView:
-        record = self.service.record(user)
-        now = self.context.clock.now()
-        locked = record.locked_until is not None and now < record.locked_until
+        record = self.service.record(user)  # a copy: asking the gate changes nothing stored
+        # locked, or backing off after failures: refusing either way (AccountView.locked)
+        locked = self.service.gate.blocked(record) is not None
         return AccountView(record.two_factor, tuple(record.factors), record.phone, locked)
 
     def audit_events(self) -> list[AuditView]:
