@@ -18,11 +18,11 @@ JOBS=${JOBS:-2}
 REPORT_DIR=${REPORT_DIR:-reports/blackbox}
 say() { echo "blackbox: $*" >&2; }
 
-if ! ls /usr/lib/*/faketime/libfaketime.so.1 >/dev/null 2>&1 || ! command -v node >/dev/null 2>&1; then
+if ! ls /usr/lib/*/faketime/libfaketimeMT.so.1 >/dev/null 2>&1 || ! command -v node >/dev/null 2>&1; then
     say "Node.js or libfaketime is missing: installing them with scripts/setup.sh"
     bash scripts/setup.sh --browser
 fi
-LIBFAKETIME=$(ls /usr/lib/*/faketime/libfaketime.so.1 | head -n 1)
+LIBFAKETIME=$(ls /usr/lib/*/faketime/libfaketimeMT.so.1 | head -n 1)  # thread-safe build
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/twofa-blackbox.XXXXXX")
 pids=()

@@ -17,10 +17,11 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 LIBFAKETIME = next(
-    iter(sorted(Path("/usr/lib").glob("*/faketime/libfaketime.so.1"))),
-    Path("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"),
+    iter(sorted(Path("/usr/lib").glob("*/faketime/libfaketimeMT.so.1"))),
+    Path("/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1"),
 )
-"""Debian's libfaketime (apt-get install libfaketime), whatever the architecture."""
+"""Debian's libfaketime (apt-get install libfaketime), whatever the architecture: its
+thread-safe build, for services that read the time from several threads."""
 SIM = [sys.executable, "-m", "twofa_sim"]
 
 

@@ -58,9 +58,10 @@ def test_the_library_black_box_gives_the_in_process_verdicts(tmp_path: Path) -> 
         black, white = verdicts(outside), verdicts(inside)
         assert set(black) == set(white)
         # A difference must reproduce: each differing scenario runs black-box once more, alone,
-        # and only a second difference fails. (Seen once in about a dozen full runs under load:
-        # one step of authy-push-bombing-limited failed black-box and passed on every re-run;
-        # the first run's details are printed.)
+        # and only a second difference fails. (Seen once in about a dozen full runs under load,
+        # under the single-threaded libfaketime.so.1: one step of authy-push-bombing-limited
+        # failed black-box and passed on every re-run; not seen since the services run under
+        # libfaketimeMT.so.1. The first run's details are printed.)
         differing = [
             s for s in sorted(white) if s not in CANNOT_RUN_BLACK_BOX and white[s] != black[s]
         ]

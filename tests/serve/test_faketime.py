@@ -14,10 +14,11 @@ from twofa_sim.errors import InputError
 from twofa_sim.serve import FaketimeFile, build
 
 LIBFAKETIME = next(
-    iter(sorted(Path("/usr/lib").glob("*/faketime/libfaketime.so.1"))),
-    Path("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"),
+    iter(sorted(Path("/usr/lib").glob("*/faketime/libfaketimeMT.so.1"))),
+    Path("/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1"),
 )
-"""Debian's libfaketime (apt-get install libfaketime), whatever the architecture."""
+"""Debian's libfaketime (apt-get install libfaketime), whatever the architecture: its
+thread-safe build, for services that read the time from several threads."""
 
 
 def test_every_move_of_the_clock_rewrites_the_faketime_file(tmp_path: Path) -> None:

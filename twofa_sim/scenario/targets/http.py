@@ -636,7 +636,7 @@ class HttpTarget:
         told = shape.number("now")
         if abs(told - now) > 1.0:
             how = (
-                f"libfaketime (TZ=UTC LD_PRELOAD=...libfaketime.so.1 FAKETIME_NO_CACHE=1 "
+                f"libfaketime (TZ=UTC LD_PRELOAD=...libfaketimeMT.so.1 FAKETIME_NO_CACHE=1 "
                 f"FAKETIME_TIMESTAMP_FILE={found.faketime_file})"
                 if found.time == "faketime"
                 else f"its clock hook ({self.instance.url('clock')})"
