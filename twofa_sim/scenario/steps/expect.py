@@ -77,24 +77,19 @@ def check_expect(expected: Any, result: Result, *, reasons: Reported = True) -> 
             expected["reason"] if isinstance(expected["reason"], list) else [expected["reason"]]
         )
         told = all(says(r) for r in allowed)
+        other = not result.ok and result.reason not in allowed  # refused, for another reason
+        untold = other and not told and not says(result.reason)  # it may be an allowed one
+        if untold:
+            unchecked = _unchecked(" or ".join(allowed), reasons)
         named = " or ".join(allowed) if shorthand else f"reason {' or '.join(allowed)}"
-        if told:
+        if told or (other and says(result.reason)):
             wanted.append(named)
         elif "result" not in expected:
             wanted.append("rejected")
-        if result.ok:
-            if "result" not in expected:
-                problems.append("result")
-        elif result.reason in allowed:
-            pass
-        elif told or says(result.reason):
-            if not told:  # it named another of its reasons: say which were expected
-                if "result" not in expected:
-                    wanted.pop()  # "rejected"
-                wanted.append(named)
+        if result.ok and "result" not in expected:
+            problems.append("result")
+        elif other and not untold:
             problems.append("reason")
-        else:
-            unchecked = _unchecked(" or ".join(allowed), reasons)
     if "status" in expected:
         wanted.append(f"status {expected['status']}")
         if result.status != expected["status"]:
