@@ -35,8 +35,7 @@ from twofa_sim.reference import (
     UserRecord,
 )
 from twofa_sim.reference.audit import AuditEntry, make_entry
-from twofa_sim.reference.checks import unavailable
-from twofa_sim.reference.codes import code_digest, digits, recovery_digest, same_digest
+from twofa_sim.reference.codes import digits, recovery_digest, same_digest
 from twofa_sim.reference.records import LoginAttempt, PendingCode, TotpCredential
 from twofa_sim.reference.store import Transaction
 from twofa_sim.reference.verdicts import Challenge
@@ -414,52 +413,24 @@ class SmsLivesFifteenMinutes(CodeSender):
 class SmsCodeKeptInClear(CodeSender):
     """Keeps the hash, and also the code itself "for support" (in a spare field)."""
 
-    def send_sms(self, code: PendingCode, to: str, what: str) -> None:
-        from twofa_sim.providers.twilio import TwilioError
-
-        value = digits(self.random, self.policy.sms_code_digits)
-        salt = self.random(16)
-        code.salt, code.digest = salt.hex(), code_digest(salt, value)
+    def keep(self, code: PendingCode, value: str) -> None:
+        super().keep(code, value)
         code.push_number = value
-        minutes = int(self.policy.sms_code_ttl // 60)
-        body = f"Your {self.issuer} {what} code is {value}. It expires in {minutes} minutes."
-        try:
-            self.twilio.send_sms(to, self.sms_from, body)
-        except TwilioError as exc:
-            raise unavailable("SMS", exc) from exc
 
 
 class SmsCodeFourDigits(CodeSender):
     """SMS codes of four digits ("easier to type"): 10,000 values, under the 20 bits the
     standards ask of an out-of-band secret (stored hashed, as it should)."""
 
-    def send_sms(self, code: PendingCode, to: str, what: str) -> None:
-        from twofa_sim.providers.twilio import TwilioError
-
-        value = digits(self.random, 4)
-        salt = self.random(16)
-        code.salt, code.digest = salt.hex(), code_digest(salt, value)
-        body = f"Your {self.issuer} {what} code is {value}."
-        try:
-            self.twilio.send_sms(to, self.sms_from, body)
-        except TwilioError as exc:
-            raise unavailable("SMS", exc) from exc
+    def sms_code(self) -> str:
+        return digits(self.random, 4)
 
 
-class SmsCodeFixed(SmsCodeKeptInClear):
+class SmsCodeFixed(CodeSender):
     """A test code left in production: every SMS code is 000000 (stored hashed, as it should)."""
 
-    def send_sms(self, code: PendingCode, to: str, what: str) -> None:
-        from twofa_sim.providers.twilio import TwilioError
-
-        value = "0" * self.policy.sms_code_digits
-        salt = self.random(16)
-        code.salt, code.digest = salt.hex(), code_digest(salt, value)
-        body = f"Your {self.issuer} {what} code is {value}."
-        try:
-            self.twilio.send_sms(to, self.sms_from, body)
-        except TwilioError as exc:
-            raise unavailable("SMS", exc) from exc
+    def sms_code(self) -> str:
+        return "0" * self.policy.sms_code_digits
 
 
 class NewCodeResetsCount(CodeSender):

@@ -74,13 +74,21 @@ class CodeSender:
             message = f"a code was just sent; resend in {wait:.0f} s"
             raise RetryLaterError("cooldown", wait, message, rule="oob-rate-limit")
 
-    def send_sms(self, code: PendingCode, to: str, what: str) -> None:
-        """Draw the code, keep its salted hash in ``code``, and text it."""
-        from twofa_sim.providers.twilio import TwilioError
+    def sms_code(self) -> str:
+        """A fresh SMS code: ``sms_code_digits`` random digits (``oob-entropy``)."""
+        return digits(self.random, self.policy.sms_code_digits)
 
-        value = digits(self.random, self.policy.sms_code_digits)
+    def keep(self, code: PendingCode, value: str) -> None:
+        """What is kept of a sent code: its salted hash, never the code (``oob-hashed``)."""
         salt = self.random(16)
         code.salt, code.digest = salt.hex(), code_digest(salt, value)
+
+    def send_sms(self, code: PendingCode, to: str, what: str) -> None:
+        """Draw the code (:meth:`sms_code`), keep it (:meth:`keep`), and text it."""
+        from twofa_sim.providers.twilio import TwilioError
+
+        value = self.sms_code()
+        self.keep(code, value)
         minutes = int(self.policy.sms_code_ttl // 60)
         body = f"Your {self.issuer} {what} code is {value}. It expires in {minutes} minutes."
         try:
