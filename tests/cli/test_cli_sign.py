@@ -39,7 +39,9 @@ def test_sign_then_verify_catches_an_edit_with_a_rewritten_manifest(
     digest = hashlib.sha256((directory / "report.md").read_bytes()).hexdigest()
     manifest["files"]["report.md"] = digest
     (directory / "manifest.json").write_text(json.dumps(manifest))
-    assert run("report", "verify", str(directory)).code == 0  # the unkeyed manifest is fooled
+    fooled = run("report", "verify", str(directory))
+    assert fooled.code == 0  # the unkeyed manifest is fooled, and says what would not be
+    assert "the run is signed: give --public-key to check its attestation" in fooled.out
     caught = run("report", "verify", str(directory), "--public-key", str(pub))
     assert caught.code == 1
     assert "changed: report.md" in caught.out and "changed: manifest.json" in caught.out

@@ -118,6 +118,13 @@ def verify(directory: Path, public_key: Path | None) -> None:
     if found.intact:
         will_exit(EXIT_OK)
         click.echo(f"intact: every file of {display_path(directory)} matches its manifest")
+        from twofa_sim.report.attestation import ATTESTATION
+
+        if (directory / ATTESTATION).is_file():  # the stronger check is there to be made
+            click.echo(
+                "the run is signed: give --public-key to check its attestation (the manifest "
+                "alone does not catch a file edited with its hash rewritten there)"
+            )
         return
     will_exit(EXIT_FAILED)
     _differences(found.changed, found.missing, found.added, found.not_regular, found.kinds)
